@@ -1,0 +1,224 @@
+"""Returns and allowances accounting (SPEC C13.1, C13.2).
+
+C13.2(1) tolerance, defined precisely: with ``ratio`` the order's over-acceptance ratio
+(else the company default **[choice: 5%]**) the received quantity is booked when
+``|received − approved| ≤ approved × ratio``; otherwise the entry is held for review.
+The seed reads literally "received less than approved, or more than approved within the
+ratio", i.e. any shortfall would be booked as received. A real accountant would hold an
+under-receipt beyond tolerance just as an over-receipt (it may be goods lost in transit or
+a customer still holding stock), so **[choice]** shortfalls count too by default;
+``hold_shortfalls=False`` gives the seed's literal reading.
+
+Journal entries are balanced and immutable: a booked entry is corrected by a reversing
+entry (debits and credits swapped), never edited. **[choice]** amounts are booked gross;
+output-tax splitting is left to the ledger's chart of accounts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from services.billing.domain.errors import DomainError
+from services.billing.domain.money import ZERO, money, positive_money, to_decimal
+
+DEFAULT_OVER_ACCEPTANCE_RATIO = Decimal("0.05")  # [choice] company default
+
+SALES_RETURNS_AND_ALLOWANCES = "sales_returns_and_allowances"
+ACCOUNTS_RECEIVABLE = "accounts_receivable"
+
+MANAGER_ROLES = frozenset({"sales_manager", "branch_manager"})  # (vice) manager level
+GM_ROLES = frozenset({"vice_gm", "gm"})  # (vice) general manager level
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Outcome of the over-acceptance check: book ``book_qty`` or hold (SPEC C13.2(1))."""
+
+    book_qty: int | None
+    held: bool
+    reason: str
+
+
+def _whole(value: int, *, field: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise DomainError(rule="C13.2(1)", field=field, message=f"must be an integer ≥ {minimum}")
+    return value
+
+
+def over_acceptance_check(
+    *,
+    approved_qty: int,
+    received_qty: int,
+    order_ratio: Decimal | None,
+    default_ratio: Decimal = DEFAULT_OVER_ACCEPTANCE_RATIO,
+    hold_shortfalls: bool = True,
+) -> Decision:
+    """Book the received quantity within tolerance, else hold for review (SPEC C13.2(1))."""
+    approved = _whole(approved_qty, field="approved_qty", minimum=1)
+    received = _whole(received_qty, field="received_qty", minimum=0)
+    ratio_field = "order_ratio" if order_ratio is not None else "default_ratio"
+    ratio = to_decimal(
+        order_ratio if order_ratio is not None else default_ratio,
+        field=ratio_field,
+        rule="C13.2(1)",
+    )
+    if not Decimal(0) <= ratio < 1:
+        raise DomainError(rule="C13.2(1)", field=ratio_field, message="must be in [0, 1)")
+    tolerance = approved * ratio
+    difference = received - approved
+    if difference == 0:
+        return Decision(book_qty=received, held=False, reason="received matches approved")
+    if difference < 0 and not hold_shortfalls:
+        return Decision(book_qty=received, held=False, reason="shortfall booked as received")
+    direction = "over" if difference > 0 else "under"
+    if abs(difference) <= tolerance:
+        return Decision(
+            book_qty=received,
+            held=False,
+            reason=f"{direction} by {abs(difference)}, within tolerance {tolerance} ({ratio})",
+        )
+    return Decision(
+        book_qty=None,
+        held=True,
+        reason=f"{direction} by {abs(difference)}, beyond tolerance {tolerance} ({ratio})",
+    )
+
+
+class ReturnProof(StrEnum):
+    """Acceptable proof of a sales return, stamped by the buyer (SPEC C13.2(4))."""
+
+    STAMPED_ORIGINAL_INVOICE = "stamped_original_invoice"
+    STAMPED_INVOICE_COPY_WITH_QUANTITIES = "stamped_invoice_copy_with_quantities"
+    SALES_RETURN_CERTIFICATE = "sales_return_certificate"
+
+
+class AllowanceProof(StrEnum):
+    """Acceptable proof of a sales allowance (SPEC C13.2(5))."""
+
+    STAMPED_INVOICE_COPY_WITH_ALLOWANCE = "stamped_invoice_copy_with_allowance"
+    ALLOWANCE_CERTIFICATE_SIGNED_BACK = "allowance_certificate_signed_back"
+
+
+class AdjustmentKind(StrEnum):
+    """A sales adjustment decided in a complaint (SPEC C13.1)."""
+
+    RETURN = "return"
+    ALLOWANCE = "allowance"
+
+
+_PROOFS: dict[AdjustmentKind, tuple[type[StrEnum], str]] = {
+    AdjustmentKind.RETURN: (ReturnProof, "C13.2(4)"),
+    AdjustmentKind.ALLOWANCE: (AllowanceProof, "C13.2(5)"),
+}
+
+
+def require_proof(
+    kind: AdjustmentKind | str, proof: ReturnProof | AllowanceProof | str | None
+) -> ReturnProof | AllowanceProof:
+    """The proof, if it is one the adjustment accepts; else DomainError (SPEC C13.2(4)/(5))."""
+    try:
+        adjustment = AdjustmentKind(kind)
+    except ValueError as exc:
+        raise DomainError(rule="C13.1", field="kind", message=f"unknown: {kind!r}") from exc
+    accepted, rule = _PROOFS[adjustment]
+    if proof is None or proof == "":
+        raise DomainError(rule=rule, field="proof", message=f"a {adjustment} needs proof")
+    try:
+        return accepted(proof)  # type: ignore[return-value]
+    except ValueError as exc:
+        allowed = ", ".join(p.value for p in accepted)
+        raise DomainError(
+            rule=rule, field="proof", message=f"{proof!r} is not accepted; one of: {allowed}"
+        ) from exc
+
+
+def missing_allowance_signatures(approvals: Collection[str], customer_signed: bool) -> list[str]:
+    """What an allowance certificate still lacks before booking (SPEC C13.1(1))."""
+    missing: list[str] = []
+    if not MANAGER_ROLES & set(approvals):
+        missing.append("manager_approval")
+    if not GM_ROLES & set(approvals):
+        missing.append("gm_approval")
+    if not customer_signed:
+        missing.append("customer_signature")
+    return missing
+
+
+def allowance_ready_to_book(approvals: Collection[str], customer_signed: bool) -> bool:
+    """(Vice) manager and (vice) GM approved and the customer signed (SPEC C13.1(1))."""
+    return not missing_allowance_signatures(approvals, customer_signed)
+
+
+def require_allowance_ready(approvals: Collection[str], customer_signed: bool) -> None:
+    """Raise DomainError naming what is missing before an allowance is booked (C13.1(1))."""
+    if missing := missing_allowance_signatures(approvals, customer_signed):
+        raise DomainError(
+            rule="C13.1(1)", field="approvals", message="missing " + ", ".join(missing)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class JournalLine:
+    """One side of a journal voucher line; exactly one of debit/credit is non-zero."""
+
+    account: str
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+
+
+def _adjustment_entry(amount: Decimal, rule: str) -> list[JournalLine]:
+    value = positive_money(amount, field="amount", rule=rule)
+    return [
+        JournalLine(account=SALES_RETURNS_AND_ALLOWANCES, debit=value),
+        JournalLine(account=ACCOUNTS_RECEIVABLE, credit=value),
+    ]
+
+
+def journal_for_return(amount: Decimal) -> list[JournalLine]:
+    """Dr sales returns & allowances, Cr accounts receivable (SPEC C13.2(1)/(4))."""
+    return _adjustment_entry(amount, "C13.2(4)")
+
+
+def journal_for_allowance(amount: Decimal) -> list[JournalLine]:
+    """Dr sales returns & allowances, Cr accounts receivable (SPEC C13.1(1), C13.2(5))."""
+    return _adjustment_entry(amount, "C13.2(5)")
+
+
+def is_balanced(lines: Sequence[JournalLine]) -> bool:
+    """Total debits equal total credits (double entry)."""
+    return sum((x.debit for x in lines), ZERO) == sum((x.credit for x in lines), ZERO)
+
+
+def reverse(lines: Sequence[JournalLine]) -> list[JournalLine]:
+    """The reversing entry for a booked one: debits and credits swapped (SPEC C13.2)."""
+    if not lines or not is_balanced(lines):
+        raise DomainError(rule="C13.2", field="lines", message="only a balanced entry reverses")
+    return [JournalLine(account=x.account, debit=x.credit, credit=x.debit) for x in lines]
+
+
+@dataclass(frozen=True, slots=True)
+class Receivable:
+    """A salesperson's receivable on one part number: due and collected so far."""
+
+    part_no: str
+    amount_due: Decimal
+    amount_collected: Decimal
+
+
+def collection_rate(
+    receivables: Iterable[Receivable], excluded_part_numbers: Collection[str]
+) -> Decimal | None:
+    """Collected ÷ due, leaving out complaint-delayed part numbers (SPEC C13.2(3))."""
+    excluded = set(excluded_part_numbers)
+    due = collected = ZERO
+    for item in receivables:
+        if item.part_no in excluded:
+            continue  # whole receivable leaves numerator and denominator
+        due += money(item.amount_due, field="amount_due", rule="C13.2(3)")
+        collected += money(item.amount_collected, field="amount_collected", rule="C13.2(3)")
+    if due <= 0:
+        return None
+    return (collected / due).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)

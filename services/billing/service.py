@@ -1,0 +1,29 @@
+"""Billing use cases (SPEC §4)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.errors import NotFound
+from shared.events.intake import CallRegistered
+from shared.runtime import Runtime
+
+from .models import BillingVoucher
+
+
+async def voucher_known(rt: Runtime, session: AsyncSession, event: CallRegistered) -> None:
+    """Record a new voucher so that paid work on it can be invoiced (SPEC S10, S13)."""
+    session.add(
+        BillingVoucher(
+            voucher_no=event.voucher_no, call_id=event.call_id, branch=event.branch,
+            category=event.category, customer_id=event.customer_id,
+            customer_name=event.customer_name, created_at=rt.clock.now(),
+        )
+    )
+
+
+async def get_voucher(session: AsyncSession, voucher_no: str) -> BillingVoucher:
+    voucher = await session.get(BillingVoucher, voucher_no)
+    if voucher is None:
+        raise NotFound(f"no voucher {voucher_no}", field="voucher_no")
+    return voucher

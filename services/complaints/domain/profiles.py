@@ -1,0 +1,208 @@
+"""The built-in complaint workflows, as data (SPEC C9.4, R2, Q26/Q28).
+
+Each definition is plain data validated by `WorkflowDef`; a company may ship its own in
+the same shape (e.g. from JSON) through `load_profile`.
+
+manufacturer (C9.4, CONTRACT): registration gm_office ½ day → qa_analysis qa 1 day →
+manufacturing_countermeasure 1 day → rnd_opinion 1 day (only when QA sets rnd_required) →
+sales_negotiation 5 days domestic / 12 foreign → consolidation gm_office ½ day (the form's
+½ day, tighter than C9.6's one day) → approval by the matrix's role → execution (sales) → closed.
+  [choice] approval 1 day; execution has no own time, only the case deadline (C10).
+  [choice] a refused approval goes back to sales_negotiation.
+
+retail (R2, part 2): the counter registers ½ day → the responsible staff (role `counter`)
+investigate 1 day → the counter lead decides handling and amount 1 day (gifts borrowed from
+other vendors recorded) → branch approval (`branch_manager`) 1 day, only for compensation
+or amounts beyond the counter's authority → the cashier executes 1 day unless not valid.
+  [choice] all step times above; case 13 / 17 days as part 2 repeats C10.
+  [choice] a refused branch approval goes back to the counter lead.
+
+service (Q26, Q28, survey complaints): the service department registers ½ day → the
+supervisor (or someone sent) visits every complaining customer 1 day (Q28) → serious:
+the vice GM handles 1 day, then a letter to the customer 1 day; general: the service
+department handles 2 days, then tells the customer in writing or by phone 1 day (Q26).
+  [choice] all step times above; case 7 days whatever the market; severity is the case
+  attribute `severity` (`serious` | `general`, general when absent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from .approval import MANUFACTURER_MATRIX, RETAIL_MATRIX
+from .errors import DomainError
+from .workflow import WorkflowDef
+
+HALF_DAY = {"days": "0.5"}
+ONE_DAY = {"days": "1"}
+
+MANUFACTURER: dict[str, Any] = {
+    "profile": "manufacturer",
+    "rule": "C9.4",
+    "case_days": {"domestic": 13, "foreign": 17},
+    "approval_matrix": MANUFACTURER_MATRIX,
+    "steps": [
+        {"name": "registration", "owner_role": "gm_office", "allowed": HALF_DAY},
+        {
+            "name": "qa_analysis",
+            "owner_role": "qa",
+            "allowed": ONE_DAY,
+            "fields": ["cause", "responsible_unit", "rnd_required"],
+            "optional_fields": ["cause_category"],
+        },
+        {
+            "name": "manufacturing_countermeasure",
+            "owner_role": "manufacturing",
+            "allowed": ONE_DAY,
+            "fields": ["countermeasure"],
+        },
+        {
+            "name": "rnd_opinion",
+            "owner_role": "rnd",
+            "allowed": ONE_DAY,
+            "condition": "rnd_required",
+            "fields": ["opinion"],
+        },
+        {
+            "name": "sales_negotiation",
+            "owner_role": "sales",
+            "allowed": {"domestic": {"days": "5"}, "foreign": {"days": "12"}},
+            "fields": ["handling", "amount"],
+            "optional_fields": ["return_quantity"],
+        },
+        {
+            "name": "consolidation",
+            "owner_role": "gm_office",
+            "allowed": HALF_DAY,
+            "fields": ["summary"],
+            "optional_fields": ["loss_amount", "improvement_tracking"],
+        },
+        {
+            "name": "approval",
+            "owner_from": "approval_matrix",
+            "allowed": ONE_DAY,
+            "fields": ["approved"],
+            "on_reject": "sales_negotiation",
+        },
+        {"name": "execution", "owner_role": "sales"},
+    ],
+}
+
+RETAIL: dict[str, Any] = {
+    "profile": "retail",
+    "rule": "R2",
+    "case_days": {"domestic": 13, "foreign": 17},
+    "approval_matrix": RETAIL_MATRIX,
+    "field_types": {
+        "handling": {
+            "kind": "choice",
+            "choices": ["allowance", "compensation", "return", "exchange", "not_valid"],
+        }
+    },
+    "steps": [
+        {
+            "name": "registration",
+            "owner_role": "counter",
+            "allowed": HALF_DAY,
+            "optional_fields": ["sales_slip_no"],
+        },
+        {
+            "name": "staff_investigation",
+            "owner_role": "counter",
+            "allowed": ONE_DAY,
+            "fields": ["cause", "responsible_unit"],
+            "optional_fields": ["countermeasure", "cause_category"],
+        },
+        {
+            "name": "lead_review",
+            "owner_role": "counter_lead",
+            "allowed": ONE_DAY,
+            "fields": ["handling", "amount"],
+            "optional_fields": ["borrowed_gifts"],
+        },
+        {
+            "name": "branch_approval",
+            "owner_role": "branch_manager",
+            "allowed": ONE_DAY,
+            "condition": "amount_needs_approval",
+            "fields": ["approved"],
+            "on_reject": "lead_review",
+        },
+        {
+            "name": "cashier_execution",
+            "owner_role": "cashier",
+            "allowed": ONE_DAY,
+            "condition": "settlement_required",
+        },
+    ],
+}
+
+SERVICE: dict[str, Any] = {
+    "profile": "service",
+    "rule": "Q26",
+    "case_days": {"domestic": 7, "foreign": 7},
+    "steps": [
+        {"name": "registration", "owner_role": "service_dept", "allowed": HALF_DAY},
+        {
+            "name": "supervisor_visit",
+            "owner_role": "supervisor",
+            "allowed": ONE_DAY,
+            "fields": ["visited_by", "visited_on"],
+            "optional_fields": ["outcome"],
+        },
+        {
+            "name": "vice_gm_handling",
+            "owner_role": "vice_gm",
+            "allowed": ONE_DAY,
+            "condition": "serious_complaint",
+            "fields": ["outcome"],
+        },
+        {
+            "name": "letter_to_customer",
+            "owner_role": "service_dept",
+            "allowed": ONE_DAY,
+            "condition": "serious_complaint",
+            "fields": ["letter_ref"],
+        },
+        {
+            "name": "service_dept_handling",
+            "owner_role": "service_dept",
+            "allowed": {"days": "2"},
+            "condition": "general_complaint",
+            "fields": ["outcome"],
+        },
+        {
+            "name": "customer_notice",
+            "owner_role": "service_dept",
+            "allowed": ONE_DAY,
+            "condition": "general_complaint",
+            "fields": ["channel"],
+        },
+    ],
+}
+
+PROFILE_DATA: dict[str, Mapping[str, Any]] = {
+    "manufacturer": MANUFACTURER,
+    "retail": RETAIL,
+    "service": SERVICE,
+}
+
+
+def load_profile(data: Mapping[str, Any]) -> WorkflowDef:
+    """Validate a workflow definition given as data; pydantic's error gives the reason."""
+    return WorkflowDef.model_validate(data)
+
+
+@cache
+def builtin_profile(name: str) -> WorkflowDef:
+    """One of the shipped profiles: manufacturer, retail or service (SPEC C9.4, R2, Q26)."""
+    if name not in PROFILE_DATA:
+        raise DomainError("C9.4", "profile", f"must be one of {', '.join(PROFILE_DATA)}")
+    return load_profile(PROFILE_DATA[name])
+
+
+def builtin_profiles() -> dict[str, WorkflowDef]:
+    """All shipped profiles by name (CONTRACT: GET /profiles)."""
+    return {name: builtin_profile(name) for name in PROFILE_DATA}

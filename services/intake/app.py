@@ -1,0 +1,28 @@
+"""Builds the intake service: the customer file and the repair-call register."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from shared.clock import Clock
+from shared.runtime import build_app
+from shared.settings import Settings
+
+from . import api
+from .models import Base, plumbing
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    """The intake app; nothing is connected until its lifespan starts."""
+    return build_app(
+        service="intake",
+        metadata=Base.metadata,
+        plumbing=plumbing,
+        migrations_dir=Path(__file__).with_name("migrations"),
+        routers=[api.router],
+        settings=settings,
+        clock=clock,
+        description="Repair-call intake: customer file, call register, service vouchers.",
+    )

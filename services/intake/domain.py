@@ -1,0 +1,88 @@
+"""Intake rules from SPEC §1, free of I/O.
+
+- S6: a call's service category is decided from the customer file at the moment of the
+  call: C (free) inside the maker's warranty, B under a maintenance contract or an
+  extended warranty, A (paid) otherwise. D is never created by a call.
+- S19: urban calls are due in 6 working hours, suburban in 7.
+"""
+
+from __future__ import annotations
+
+import calendar as _month_calendar
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from shared.calendar import WorkingCalendar
+
+
+class ServiceCategory(StrEnum):
+    """SPEC S6: A paid, B contract, C free warranty, D internal admin work."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+
+class SlaClass(StrEnum):
+    URBAN = "urban"
+    SUBURBAN = "suburban"
+
+
+ARRIVAL_HOURS = {SlaClass.URBAN: 6, SlaClass.SUBURBAN: 7}  # SPEC S19
+
+
+@dataclass(frozen=True)
+class Cover:
+    """A maintenance contract or extended warranty over a product for a date range."""
+
+    kind: str  # "contract" | "extended_warranty"
+    starts_on: date
+    ends_on: date
+
+    def covers(self, on: date) -> bool:
+        return self.starts_on <= on <= self.ends_on
+
+
+def warranty_ends_on(purchased_on: date, warranty_months: int) -> date:
+    """The last day of the maker's warranty: the day before the same date N months on."""
+    if warranty_months < 0:
+        raise ValueError("warranty_months must not be negative")
+    if warranty_months == 0:
+        return purchased_on
+    months = purchased_on.month - 1 + warranty_months
+    year, month = purchased_on.year + months // 12, months % 12 + 1
+    day = min(purchased_on.day, _month_calendar.monthrange(year, month)[1])
+    return date.fromordinal(date(year, month, day).toordinal() - 1)
+
+
+def decide_category(
+    *, on: date, warranty_ends: date | None, covers: Iterable[Cover]
+) -> ServiceCategory:
+    """SPEC S6: C inside the maker's warranty, B under a contract/extended warranty, else A."""
+    if warranty_ends is not None and on <= warranty_ends:
+        return ServiceCategory.C
+    if any(c.covers(on) for c in covers):
+        return ServiceCategory.B
+    return ServiceCategory.A
+
+
+def arrival_due(calendar: WorkingCalendar, received_at: datetime, sla: SlaClass) -> datetime:
+    """SPEC S19: the arrival deadline, counted in the branch's working hours."""
+    return calendar.add_working_hours(received_at, ARRIVAL_HOURS[sla])
+
+
+def voucher_no(branch: str, call_id: int) -> str:
+    """The service voucher's number: branch code and the call's register number."""
+    return f"{branch}-V{call_id:06d}"
+
+
+_PHONE_JUNK = re.compile(r"[\s\-().]")
+
+
+def normalise_phone(phone: str) -> str:
+    """Phones compare without spaces, dashes or brackets (duplicate-customer check)."""
+    return _PHONE_JUNK.sub("", phone)

@@ -1,0 +1,83 @@
+"""Intake's tables: the customer file and the repair-call register."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import UTCDateTime
+from shared.plumbing import Plumbing
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime}  # noqa: RUF012
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("branch", "phone"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(300))
+    district: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    model: Mapped[str] = mapped_column(String(80))
+    serial: Mapped[str] = mapped_column(String(80))
+    purchased_on: Mapped[date] = mapped_column(Date)
+    warranty_months: Mapped[int] = mapped_column(Integer)
+    warranty_ends_on: Mapped[date] = mapped_column(Date)
+    seller: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class ProductCover(Base):
+    """A maintenance contract or extended warranty over a product (learned from billing)."""
+
+    __tablename__ = "product_covers"
+    __table_args__ = (UniqueConstraint("kind", "ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[str] = mapped_column(String(64))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+
+
+class Call(Base):
+    """One line of the repair-call register, with its service voucher (SPEC S8)."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch: Mapped[str] = mapped_column(String(16), index=True)
+    voucher_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    symptom: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(1))
+    sla_class: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime]
+    register_date: Mapped[date] = mapped_column(Date, index=True)
+    arrival_due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    registered_at: Mapped[datetime]
+    registered_by: Mapped[str] = mapped_column(String(64))
+
+
+plumbing = Plumbing(Base.metadata)

@@ -1,0 +1,73 @@
+"""Branch reference data: calendar, districts, thresholds and staff of each branch.
+
+Every service reads the same file (``AFTERSALES_BRANCHES_FILE``; the demo branch SC01 of
+CONTRACT.md ships as the default). A district on a branch's suburban list gets the
+suburban arrival deadline; any other district is urban, the stricter promise, so a
+mistyped district never gives the customer a slower visit (SPEC S19 [choice]).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .calendar import WorkingCalendar
+
+DEFAULT_FILE = Path(__file__).with_name("reference") / "branches.json"
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    staff_id: str
+    role: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Branch:
+    code: str
+    name: str
+    kind: str
+    timezone: str
+    currency: str
+    calendar: WorkingCalendar
+    urban_districts: frozenset[str]
+    suburban_districts: frozenset[str]
+    onsite_collection_threshold: Decimal
+    staff: dict[str, StaffMember] = field(default_factory=dict)
+
+    def sla_class(self, district: str) -> str:
+        """``suburban`` if the district is on the branch's suburban list, else ``urban``."""
+        return "suburban" if district in self.suburban_districts else "urban"
+
+    def staff_with_role(self, role: str) -> list[StaffMember]:
+        return [s for s in self.staff.values() if s.role == role]
+
+
+def _branch(code: str, raw: dict[str, Any]) -> Branch:
+    return Branch(
+        code=code,
+        name=raw.get("name", code),
+        kind=raw.get("kind", "service_center"),
+        timezone=raw.get("timezone", "Asia/Shanghai"),
+        currency=raw.get("currency", "CNY"),
+        calendar=WorkingCalendar.from_config(raw.get("calendar", {})),
+        urban_districts=frozenset(raw.get("urban_districts", [])),
+        suburban_districts=frozenset(raw.get("suburban_districts", [])),
+        onsite_collection_threshold=Decimal(raw.get("onsite_collection_threshold", "500.00")),
+        staff={
+            sid: StaffMember(staff_id=sid, role=s["role"], name=s.get("name", sid))
+            for sid, s in raw.get("staff", {}).items()
+        },
+    )
+
+
+@lru_cache(maxsize=8)
+def load_branches(path: Path | None = None) -> dict[str, Branch]:
+    """All branches of the configuration file."""
+    raw = json.loads((path or DEFAULT_FILE).read_text(encoding="utf-8"))
+    return {code: _branch(code, b) for code, b in raw.items()}

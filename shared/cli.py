@@ -1,0 +1,42 @@
+"""The ``aftersales`` command: tokens for the embedded run, and the whole-system launcher."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .auth import ROLES, issue_token
+from .settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="aftersales")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    token = sub.add_parser("token", help="print a bearer token the services accept")
+    token.add_argument("--role", required=True, choices=sorted(ROLES))
+    token.add_argument("--user", help="staff id (T01, S01, ...); defaults to the role")
+    token.add_argument("--branch", help="branch code the user belongs to (e.g. SC01)")
+    token.add_argument("--days", type=int, default=30, help="validity in days")
+
+    run = sub.add_parser("run", help="run the whole system on embedded defaults")
+    run.add_argument("--no-demo", action="store_true", help="do not load the demo data")
+
+    args = parser.parse_args(argv)
+    if args.command == "token":
+        from datetime import timedelta
+
+        print(
+            issue_token(
+                Settings().jwt_secret, role=args.role, user=args.user, branch=args.branch,
+                ttl=timedelta(days=args.days),
+            )
+        )
+        return 0
+    from .launcher import run_system
+
+    return run_system(load_demo=not args.no_demo)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

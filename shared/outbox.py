@@ -1,0 +1,136 @@
+"""Transactional outbox and its relay.
+
+Invariant: an event is written to ``outbox`` in the same transaction as the state change
+it describes, so a crash can never keep one without the other. The relay publishes rows
+in order with ``Nats-Msg-Id = event_id``; if it dies after publishing but before marking
+the row sent, the re-publish falls inside the stream's duplicate window and JetStream
+drops it. Consumers are idempotent as well (inbox), so nothing is applied twice.
+
+The relay is woken right after each commit that added rows (no poll latency) and also
+polls every ``poll_seconds`` to pick up rows left by a crashed process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .clock import Clock
+from .db import Database, after_commit
+from .events.base import Event
+
+log = logging.getLogger("aftersales.outbox")
+
+Publish = Callable[[str, bytes, str], Awaitable[None]]
+
+
+class Outbox:
+    """Writes events beside the state change, and relays them to NATS after commit."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        table: Table,
+        clock: Clock,
+        publish: Publish,
+        poll_seconds: float = 1.0,
+        paused: bool = False,
+        batch_size: int = 200,
+    ) -> None:
+        self._db = db
+        self._table = table
+        self._clock = clock
+        self._publish = publish
+        self._poll_seconds = poll_seconds
+        self._batch_size = batch_size
+        self.paused = paused
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    async def add(self, session: AsyncSession, event: Event) -> None:
+        """Record ``event`` in the caller's transaction."""
+        await session.execute(
+            insert(self._table).values(
+                event_id=event.event_id,
+                event_type=event.event_type,
+                payload=event.model_dump_json(),
+                created_at=self._clock.now(),
+            )
+        )
+        after_commit(session, self.wake)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        failures = 0
+        while not self._stopping:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            if self.paused or self._stopping:
+                continue
+            try:
+                await self.flush()
+                failures = 0
+            except Exception:
+                failures += 1
+                log.exception("outbox relay failed; retrying")
+                await asyncio.sleep(min(0.2 * 2**failures, 5.0))
+
+    async def flush(self) -> int:
+        """Publish every pending row, oldest first; returns how many were sent."""
+        sent = 0
+        while True:
+            async with self._db.transaction() as session:
+                query = (
+                    select(self._table.c.seq, self._table.c.event_id,
+                           self._table.c.event_type, self._table.c.payload)
+                    .where(self._table.c.published_at.is_(None))
+                    .order_by(self._table.c.seq)
+                    .limit(self._batch_size)
+                )
+                if not self._db.is_sqlite:
+                    # Several replicas of a service may relay; rows are taken once each.
+                    query = query.with_for_update(skip_locked=True)
+                rows = (await session.execute(query)).all()
+                if not rows:
+                    return sent
+                for row in rows:
+                    await self._publish(row.event_type, row.payload.encode(), row.event_id)
+                await session.execute(
+                    update(self._table)
+                    .where(self._table.c.seq.in_([r.seq for r in rows]))
+                    .values(published_at=self._clock.now())
+                )
+                sent += len(rows)
+
+    async def pending(self) -> int:
+        """How many events wait to be published."""
+        from sqlalchemy import func
+
+        async with self._db.reading() as session:
+            return int(
+                await session.scalar(
+                    select(func.count()).where(self._table.c.published_at.is_(None))
+                ) or 0
+            )

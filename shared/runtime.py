@@ -1,0 +1,225 @@
+"""What every service is made of at run time, and the FastAPI app around it.
+
+Nothing is created at import time: ``build_app`` wires settings, database, broker and
+outbox, and the app's lifespan migrates the database, ensures the JetStream stream,
+starts the consumers and the relay, and stops them in reverse order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from faststream.nats import NatsBroker
+from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+from sqlalchemy import MetaData, select
+
+from .auth import Actor, roles
+from .branches import Branch, load_branches
+from .clock import Clock, SystemClock
+from .db import Database, ensure_database
+from .errors import NotFound, RuleViolation, install_error_handlers
+from .events.base import subject_for
+from .migrations import upgrade
+from .outbox import Outbox
+from .plumbing import Plumbing
+from .settings import Settings
+
+log = logging.getLogger("aftersales.runtime")
+
+
+class Runtime:
+    """One service's live parts."""
+
+    def __init__(
+        self, *, settings: Settings, clock: Clock, metadata: MetaData, plumbing: Plumbing,
+        migrations_dir: Path,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.metadata = metadata
+        self.plumbing = plumbing
+        self.migrations_dir = migrations_dir
+        self.db = Database(settings.sqlalchemy_url())
+        self.broker = NatsBroker(
+            settings.nats_url, name=f"aftersales-{settings.service}",
+            max_reconnect_attempts=-1, reconnect_time_wait=1,
+            log_level=logging.DEBUG,
+        )
+        self.outbox = Outbox(
+            db=self.db, table=plumbing.outbox, clock=clock, publish=self._publish_event,
+            poll_seconds=settings.outbox_poll_seconds, paused=settings.relay_paused,
+        )
+        self.branches: dict[str, Branch] = load_branches(settings.branches_file)
+        self._background: list[Callable[[Runtime], Awaitable[None]]] = []
+        self.started = False
+
+    def branch(self, code: str, *, field: str = "branch") -> Branch:
+        """The branch with ``code``, or 422 naming the field."""
+        try:
+            return self.branches[code]
+        except KeyError:
+            raise RuleViolation(f"unknown branch {code!r}", field=field) from None
+
+    async def start(self) -> None:
+        await ensure_database(self.db.url)
+        async with self.db.engine.begin() as conn:
+            await conn.run_sync(upgrade, self.migrations_dir)
+        await self.broker.connect()
+        await ensure_stream(self.broker, self.settings)
+        await self.broker.start()
+        self.outbox.start()
+        self.started = True
+        log.info("%s started on %s", self.settings.service, self.settings.http_port)
+
+    async def stop(self) -> None:
+        self.started = False
+        await self.outbox.stop()
+        await self.broker.stop()
+        await self.db.dispose()
+
+    async def _publish_event(self, event_type: str, payload: bytes, event_id: str) -> None:
+        await self.publish_raw(
+            subject_for(self.settings.subject_prefix, event_type), payload, msg_id=event_id
+        )
+
+    async def publish_raw(self, subject: str, payload: bytes, *, msg_id: str | None) -> None:
+        """Publish to JetStream and wait for the stream's acknowledgement."""
+        headers = {"Nats-Msg-Id": msg_id} if msg_id else None
+        await self.broker.publish(
+            payload, subject, headers=headers, stream=self.settings.stream_name, timeout=10
+        )
+
+
+async def ensure_stream(broker: NatsBroker, settings: Settings) -> None:
+    """Create or update the system's stream: file storage, long duplicate window."""
+    js = broker.config.connection_state.stream
+    config = StreamConfig(
+        name=settings.stream_name,
+        subjects=[f"{settings.subject_prefix}.>"],
+        storage=StorageType.FILE,
+        duplicate_window=settings.duplicate_window_seconds,
+        num_replicas=settings.stream_replicas,
+    )
+    try:
+        await js.stream_info(settings.stream_name)
+    except NotFoundError:
+        try:
+            await js.add_stream(config)
+            return
+        except Exception:  # another service created it in the meantime
+            log.info("stream %s created concurrently", settings.stream_name)
+    await js.update_stream(config)
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def _plumbing_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/healthz", tags=["ops"])
+    async def healthz(runtime: RuntimeDep) -> JSONResponse:
+        """Ready once the database and NATS are connected."""
+        nats_ok = runtime.started and runtime.broker._connection is not None and (
+            runtime.broker._connection.is_connected
+        )
+        db_ok = await runtime.db.ping()
+        if nats_ok and db_ok:
+            return JSONResponse({"status": "ok"})
+        return JSONResponse(
+            {"status": "unavailable", "database": db_ok, "nats": bool(nats_ok)}, status_code=503
+        )
+
+    @router.get("/admin/dead-letters", tags=["ops"])
+    async def dead_letters(
+        runtime: RuntimeDep, _actor: Annotated[Actor, Depends(roles("admin"))]
+    ) -> list[dict[str, Any]]:
+        """Messages this service gave up on, newest first."""
+        table = runtime.plumbing.dead_letters
+        async with runtime.db.reading() as session:
+            rows = await session.execute(select(table).order_by(table.c.id.desc()).limit(500))
+            return [dict(r._mapping) for r in rows]
+
+    @router.get("/admin/audit/{subject_type}/{subject_id}", tags=["ops"])
+    async def audit(
+        subject_type: str, subject_id: str, runtime: RuntimeDep,
+        _actor: Annotated[Actor, Depends(roles("admin", "service_dept"))],
+    ) -> list[dict[str, Any]]:
+        """Who did what to one record."""
+        from .audit import history
+
+        async with runtime.db.reading() as session:
+            rows = await history(
+                session, runtime.plumbing.audit_log,
+                subject_type=subject_type, subject_id=subject_id,
+            )
+        if not rows:
+            raise NotFound("no audit entries", field="subject_id")
+        return rows
+
+    return router
+
+
+def build_app(
+    *,
+    service: str,
+    metadata: MetaData,
+    plumbing: Plumbing,
+    migrations_dir: Path,
+    routers: Sequence[APIRouter],
+    consumers: Callable[[Runtime], None] | None = None,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    description: str = "",
+) -> FastAPI:
+    """The service's FastAPI app with its runtime in ``app.state.runtime``."""
+    settings = settings or Settings(service=service)
+    if settings.service != service:
+        settings = settings.model_copy(update={"service": service})
+    runtime = Runtime(
+        settings=settings, clock=clock or SystemClock(), metadata=metadata,
+        plumbing=plumbing, migrations_dir=migrations_dir,
+    )
+    if consumers is not None:
+        consumers(runtime)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=f"aftersales {service}", description=description, lifespan=lifespan)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(_plumbing_router())
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def serve(service: str, factory: Callable[[], FastAPI]) -> None:
+    """Run one service under uvicorn (``python -m services.<name>``)."""
+    import uvicorn
+
+    from .logs import configure
+
+    settings = Settings(service=service)
+    configure(service, settings.log_level)
+    uvicorn.run(
+        factory(), host=settings.host, port=settings.http_port, log_config=None,
+        access_log=False, timeout_graceful_shutdown=5,
+    )

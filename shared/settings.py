@@ -1,0 +1,69 @@
+"""Settings every service reads from the environment (prefix ``AFTERSALES_``).
+
+``NATS_URL`` and ``DATABASE_URL`` are honoured without the prefix too, because that is
+how the machine's and CI's shared servers are handed to us. ``DATABASE_URL`` names a
+*server*: each service derives its own database on it (``{db_prefix}_{service}``), so
+the five services never share tables even on one PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+DEFAULT_PORTS = {"intake": 8101, "dispatch": 8102, "complaints": 8103, "billing": 8104, "survey": 8105}
+EMBEDDED_JWT_SECRET = "aftersales-embedded-secret-change-me-in-production"
+
+
+class Settings(BaseSettings):
+    """One service's configuration."""
+
+    model_config = SettingsConfigDict(env_prefix="AFTERSALES_", extra="ignore")
+
+    service: str = "intake"
+    host: str = "127.0.0.1"
+    port: int | None = None
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222",
+        validation_alias=AliasChoices("AFTERSALES_NATS_URL", "NATS_URL"),
+    )
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AFTERSALES_DATABASE_URL", "DATABASE_URL"),
+    )
+    db_prefix: str = "aftersales"
+    data_dir: Path = Path("var")
+    # Subjects are "{subject_prefix}.{publisher}.{aggregate}.{past_verb}.v{N}"; a test run
+    # picks its own prefix and stream so that runs never see each other's events.
+    subject_prefix: str = "aftersales"
+    stream_name: str = "AFTERSALES"
+    stream_replicas: int = 1
+    # Must outlast the relay's retry horizon so a re-publish after a crash is de-duplicated.
+    duplicate_window_seconds: float = 2 * 24 * 3600
+    max_deliver: int = 8
+    outbox_poll_seconds: float = 1.0
+    relay_paused: bool = False
+    jwt_secret: str = EMBEDDED_JWT_SECRET
+    branches_file: Path | None = None
+    log_level: str = "INFO"
+
+    @property
+    def http_port(self) -> int:
+        return self.port or DEFAULT_PORTS.get(self.service, 8100)
+
+    def sqlalchemy_url(self) -> str:
+        """The async SQLAlchemy URL of this service's own database."""
+        if not self.database_url:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path = (self.data_dir / f"{self.db_prefix}_{self.service}.db").resolve()
+            return f"sqlite+aiosqlite:///{path}"
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite":
+            return url.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+        return (
+            url.set(drivername="postgresql+asyncpg", database=f"{self.db_prefix}_{self.service}")
+            .render_as_string(hide_password=False)
+        )
