@@ -26,5 +26,7 @@ async def claim(
     )
     if seen is not None:
         return False
-    await session.execute(insert(table).values(consumer=consumer, event_id=event_id, processed_at=at))
+    await session.execute(
+        insert(table).values(consumer=consumer, event_id=event_id, processed_at=at)
+    )
     return True

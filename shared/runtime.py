@@ -8,7 +8,7 @@ starts the consumers and the relay, and stops them in reverse order.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,6 +30,7 @@ from .migrations import upgrade
 from .outbox import Outbox
 from .plumbing import Plumbing
 from .settings import Settings
+from .timers import DeadlineWatcher, Fire, NextDue
 
 log = logging.getLogger("aftersales.runtime")
 
@@ -57,7 +58,7 @@ class Runtime:
             poll_seconds=settings.outbox_poll_seconds, paused=settings.relay_paused,
         )
         self.branches: dict[str, Branch] = load_branches(settings.branches_file)
-        self._background: list[Callable[[Runtime], Awaitable[None]]] = []
+        self.watchers: dict[str, DeadlineWatcher] = {}
         self.started = False
 
     def branch(self, code: str, *, field: str = "branch") -> Branch:
@@ -67,6 +68,14 @@ class Runtime:
         except KeyError:
             raise RuleViolation(f"unknown branch {code!r}", field=field) from None
 
+    def watch(self, name: str, *, next_due: NextDue, fire: Fire) -> DeadlineWatcher:
+        """Register a deadline watcher that runs while the service runs."""
+        watcher = DeadlineWatcher(
+            name=name, db=self.db, clock=self.clock, next_due=next_due, fire=fire
+        )
+        self.watchers[name] = watcher
+        return watcher
+
     async def start(self) -> None:
         await ensure_database(self.db.url)
         async with self.db.engine.begin() as conn:
@@ -75,11 +84,15 @@ class Runtime:
         await ensure_stream(self.broker, self.settings)
         await self.broker.start()
         self.outbox.start()
+        for watcher in self.watchers.values():
+            watcher.start()
         self.started = True
         log.info("%s started on %s", self.settings.service, self.settings.http_port)
 
     async def stop(self) -> None:
         self.started = False
+        for watcher in self.watchers.values():
+            await watcher.stop()
         await self.outbox.stop()
         await self.broker.stop()
         await self.db.dispose()

@@ -14,7 +14,9 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-DEFAULT_PORTS = {"intake": 8101, "dispatch": 8102, "complaints": 8103, "billing": 8104, "survey": 8105}
+DEFAULT_PORTS = {
+    "intake": 8101, "dispatch": 8102, "complaints": 8103, "billing": 8104, "survey": 8105,
+}
 EMBEDDED_JWT_SECRET = "aftersales-embedded-secret-change-me-in-production"
 
 

@@ -25,5 +25,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         consumers=handlers.register,
         settings=settings,
         clock=clock,
-        description="Billing and returns accounting: invoices, contracts, extended warranty, deductions.",
+        description="Billing and returns accounting: invoices, contracts, returns, deductions.",
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from .base import Event
 
@@ -27,3 +27,57 @@ class CallRegistered(Event):
     received_at: datetime
     arrival_due_at: datetime
     registered_by: str
+
+
+class CallPrioritised(Event):
+    """Morning reconciliation found the call undispatched yesterday (SPEC S18)."""
+
+    event_type = "intake.call.prioritised.v1"
+
+    call_id: int
+    voucher_no: str
+    branch: str
+    reason: str
+
+
+class CallCancelled(Event):
+    """The call was withdrawn before completion, with a reason."""
+
+    event_type = "intake.call.cancelled.v1"
+
+    call_id: int
+    voucher_no: str
+    branch: str
+    reason: str
+    cancelled_by: str
+
+
+class CallFiled(Event):
+    """The clerk cancelled (注銷) the completed call and filed its voucher (SPEC S9)."""
+
+    event_type = "intake.call.filed.v1"
+
+    call_id: int
+    voucher_no: str
+    branch: str
+    filed_by: str
+    filed_at: datetime
+
+
+class PosSaleRegistered(Event):
+    """A store's POS reported a sale; intake registered the customer and product (SPEC §7)."""
+
+    event_type = "intake.pos_sale.registered.v1"
+
+    store_id: str
+    transaction_id: str
+    branch: str
+    customer_id: int
+    product_id: int
+    model: str
+    serial: str
+    price: str
+    sold_on: date
+    warranty_ends_on: date
+    extended_warranty_years: int | None = None
+    extended_warranty_price: str | None = None

@@ -1,0 +1,69 @@
+"""Events published by complaints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .base import Event
+
+
+class ComplaintFiled(Event):
+    """A complaint case was opened (SPEC C8); ``source_card_id`` when it came from a survey."""
+
+    event_type = "complaints.case.filed.v1"
+
+    case_no: str
+    profile: str
+    classification: str
+    source_card_id: int | None = None
+    appeal_of: str | None = None
+
+
+class StepOverdue(Event):
+    """A step or the whole case passed its deadline: a reminder slip (SPEC C14)."""
+
+    event_type = "complaints.step.overdue.v1"
+
+    case_no: str
+    step: str
+    kind: str  # "step" | "case"
+    due_at: datetime
+    owner_role: str
+
+
+class ComplaintCopyIssued(Event):
+    """One of the five copies of a closed complaint form (SPEC C9.8).
+
+    ``recipient`` is one of qa, manufacturing, sales, accounting, gm_office. Billing acts on
+    the accounting copy when the handling is an allowance or a return (SPEC C13).
+    """
+
+    event_type = "complaints.copy.issued.v1"
+
+    case_no: str
+    recipient: str
+    profile: str
+    market: str
+    classification: str
+    customer: str
+    order_no: str | None
+    part_no: str | None
+    handling: str | None
+    amount: str | None
+    quantity: int | None
+    responsible_unit: str | None
+    store_id: str | None = None
+    closed_at: datetime
+
+
+class PenaltyNoticePublished(Event):
+    """A person's economic penalty decided last month (SPEC P6, P8): billing schedules it."""
+
+    event_type = "complaints.penalty.published.v1"
+
+    notice_no: str
+    case_no: str | None
+    month: str  # "YYYY-MM" of the decision
+    person_id: str
+    unit: str
+    amount: str

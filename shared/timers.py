@@ -1,0 +1,85 @@
+"""Deadline watchers: act the moment something falls due, not on the next sweep.
+
+A watcher asks the service for its earliest pending deadline, sleeps until then (or
+until woken because a new, earlier deadline was committed), and calls ``fire`` with
+"now" in a transaction. Deadlines live in the service's own tables, so a restart loses
+none: on start the watcher fires everything already overdue. ``fire`` must mark what it
+handled (e.g. a ``reminded_at`` column) so that nothing fires twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .clock import Clock
+from .db import Database, after_commit
+
+log = logging.getLogger("aftersales.timers")
+
+NextDue = Callable[[AsyncSession], Awaitable[datetime | None]]
+Fire = Callable[[AsyncSession, datetime], Awaitable[None]]
+
+
+class DeadlineWatcher:
+    """Fires ``fire(session, now)`` whenever ``next_due`` has passed."""
+
+    def __init__(
+        self, *, name: str, db: Database, clock: Clock, next_due: NextDue, fire: Fire,
+        max_sleep: float = 30.0,
+    ) -> None:
+        self.name = name
+        self._db = db
+        self._clock = clock
+        self._next_due = next_due
+        self._fire = fire
+        self._max_sleep = max_sleep
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def wake_after_commit(self, session: AsyncSession) -> None:
+        """Re-plan once the caller's transaction (which added a deadline) commits."""
+        after_commit(session, self.wake)
+
+    async def tick(self) -> None:
+        """Fire what is due now (tests call this directly with a fixed clock)."""
+        async with self._db.transaction() as session:
+            await self._fire(session, self._clock.now())
+
+    def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name=f"watcher-{self.name}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await self.tick()
+                async with self._db.reading() as session:
+                    due = await self._next_due(session)
+                delay = self._max_sleep
+                if due is not None:
+                    delay = min(delay, max((due - self._clock.now()).total_seconds(), 0.0))
+            except Exception:
+                log.exception("watcher %s failed; retrying", self.name)
+                delay = 1.0
+            self._wake.clear()
+            if delay > 0:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay + 0.01)
+                except TimeoutError:
+                    pass
