@@ -57,7 +57,7 @@ class NatsServer:
         self.proc = subprocess.Popen(
             [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js",
              "-sd", str(self.store_dir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         _wait_for_port(self.port, self.proc, timeout=15)
         return self
@@ -97,7 +97,7 @@ class ServiceProcess:
             out = (self.log_dir / f"{self.name}.log").open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", f"services.{self.name}"], env=env, stdout=out,
-            stderr=subprocess.STDOUT,
+            stderr=subprocess.STDOUT, start_new_session=True,  # Ctrl-C reaches the launcher only
         )
         return self
 

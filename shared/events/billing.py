@@ -43,6 +43,9 @@ class InvoiceRaised(Event):
     branch: str
     amount: str
     status: str  # "paid" | "issued"
+    source: str | None = None  # "service" | "contract" | "extended_warranty"
+    ref: str | None = None  # contract or extended-warranty number
+    issued_on: date | None = None
 
 
 class ReturnBooked(Event):
@@ -54,3 +57,31 @@ class ReturnBooked(Event):
     kind: str  # "allowance" | "return"
     amount: str
     quantity: int | None = None
+    document_no: str | None = None  # allowance certificate or return slip number
+    journal_entry_id: int | None = None
+    part_no: str | None = None
+
+
+class InvoiceVoided(Event):
+    """An invoice was voided by a reversing record, with the reason (SPEC S10, §8)."""
+
+    event_type = "billing.invoice.voided.v1"
+
+    invoice_no: str
+    voucher_no: str | None
+    branch: str
+    amount: str
+    reason: str
+    voided_by: str
+
+
+class BookingReversed(Event):
+    """A booked journal entry was corrected by its reversing entry (SPEC C13.2, §8)."""
+
+    event_type = "billing.booking.reversed.v1"
+
+    entry_id: int
+    reverses_entry_id: int
+    case_no: str | None
+    invoice_no: str | None
+    reason: str
