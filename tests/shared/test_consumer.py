@@ -1,0 +1,103 @@
+"""Consumers against a real nats-server: idempotent, redelivering, dead-lettering."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import nats
+import pytest
+
+from services.dispatch.app import create_app as dispatch_app
+from shared.events.intake import CallRegistered
+
+from ..helpers import eventually, running, token
+
+pytestmark = pytest.mark.integration
+
+ADMIN = token("admin", "ops", None)
+SUPERVISOR = token("supervisor", "S01")
+
+
+def _call(voucher_no: str, **over) -> CallRegistered:
+    now = datetime.now(UTC)
+    values = dict(
+        call_id=int(uuid.uuid4().int % 10**8), voucher_no=voucher_no, branch="SC01",
+        customer_id=1, customer_name="Wu", district="Xuhui", product_id=1, model="TV",
+        serial="S", symptom="x", category="C", sla_class="urban", received_at=now,
+        arrival_due_at=now, registered_by="C01",
+    )
+    values.update(over)
+    return CallRegistered(**values)
+
+
+async def _publish(ns, payload: bytes, *, msg_id: str | None = None) -> None:
+    nc = await nats.connect(ns.infra.nats_url)
+    try:
+        await nc.jetstream().publish(
+            f"{ns.tag}.{CallRegistered.event_type}", payload,
+            headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex}, stream=ns.tag.upper(),
+        )
+    finally:
+        await nc.close()
+
+
+async def test_same_event_delivered_twice_is_applied_once(ns) -> None:
+    async with running(dispatch_app(ns.settings("dispatch"))) as dispatch:
+        event = _call("SC01-V900001")
+        # Two different message ids get past JetStream's de-duplication: only the inbox
+        # stands between the copy and a second voucher.
+        await _publish(ns, event.to_bytes())
+        await _publish(ns, event.to_bytes())
+        marker = _call("SC01-V900002")
+        await _publish(ns, marker.to_bytes())
+
+        async def board():
+            r = await dispatch.get("/board", params={"branch": "SC01"}, headers=SUPERVISOR)
+            lines = r.json()
+            return lines if any(v["voucher_no"] == "SC01-V900002" for v in lines) else None
+
+        lines = await eventually(board)
+        assert sorted(v["voucher_no"] for v in lines) == ["SC01-V900001", "SC01-V900002"]
+
+
+async def test_unparseable_message_is_dead_lettered_at_once(ns) -> None:
+    async with running(dispatch_app(ns.settings("dispatch"))) as dispatch:
+        await _publish(ns, b"this is not an event")
+
+        async def dead():
+            r = await dispatch.get("/admin/dead-letters", headers=ADMIN)
+            return r.json()
+
+        letters = await eventually(dead)
+        assert letters[0]["deliveries"] == 1
+        assert letters[0]["payload"] == "this is not an event"
+        assert (await dispatch.get("/admin/dead-letters", headers=SUPERVISOR)).status_code == 403
+
+
+async def test_failing_handler_is_redelivered_then_dead_lettered(ns) -> None:
+    async with running(dispatch_app(ns.settings("dispatch", max_deliver=3))) as dispatch:
+        # A second, different event for a voucher already on the board breaks the
+        # voucher's primary key every time: a poison message.
+        await _publish(ns, _call("SC01-V900003").to_bytes())
+        poison = _call("SC01-V900003")
+        await _publish(ns, poison.to_bytes())
+
+        async def dead():
+            r = await dispatch.get("/admin/dead-letters", headers=ADMIN)
+            return r.json()
+
+        letters = await eventually(dead, within=30)
+        assert letters[0]["event_id"] == poison.event_id
+        assert letters[0]["deliveries"] == 3
+        board = await dispatch.get("/board", params={"branch": "SC01"}, headers=SUPERVISOR)
+        assert [v["voucher_no"] for v in board.json()] == ["SC01-V900003"]
+
+        nc = await nats.connect(ns.infra.nats_url)
+        try:
+            info = await nc.jetstream().stream_info(
+                ns.tag.upper(), subjects_filter=f"{ns.tag}.deadletter.>"
+            )
+            assert sum((info.state.subjects or {}).values()) == 1
+        finally:
+            await nc.close()
