@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     relay_paused: bool = False
     jwt_secret: str = EMBEDDED_JWT_SECRET
     branches_file: Path | None = None
+    stores_file: Path | None = None
     log_level: str = "INFO"
 
     @property

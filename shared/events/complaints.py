@@ -54,6 +54,8 @@ class ComplaintCopyIssued(Event):
     responsible_unit: str | None
     store_id: str | None = None
     closed_at: datetime
+    branch: str | None = None  # the branch of a retail or survey (service-profile) case
+    appeal_of: str | None = None  # C9.9: the original case this appeal re-decided
 
 
 class PenaltyNoticePublished(Event):

@@ -96,3 +96,18 @@ class SupervisorReportSigned(Event):
     day: date
     minutes_by_category: dict[str, int]
     signed_by: str
+
+
+class RenewalVisitCompleted(Event):
+    """A technician visited the customer about a maintenance contract's renewal (SPEC S20)."""
+
+    event_type = "dispatch.renewal_visit.completed.v1"
+
+    voucher_no: str
+    contract_no: str
+    branch: str
+    customer_id: int | None
+    product_id: int | None
+    technician_id: str
+    signed_by: str
+    completed_at: datetime

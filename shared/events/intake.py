@@ -64,6 +64,20 @@ class CallFiled(Event):
     filed_at: datetime
 
 
+class CustomerMerged(Event):
+    """Two customer files turned out to be one: the duplicate's products and calls now
+    belong to the survivor; the duplicate is kept, marked merged (SPEC §1 customer file)."""
+
+    event_type = "intake.customer.merged.v1"
+
+    branch: str
+    survivor_id: int
+    duplicate_id: int
+    product_ids: list[int]
+    call_ids: list[int]
+    merged_by: str
+
+
 class PosSaleRegistered(Event):
     """A store's POS reported a sale; intake registered the customer and product (SPEC §7)."""
 

@@ -1,0 +1,31 @@
+"""Stores whose POS talk to the system: their branch, webhook secret and the URL where
+they receive refund and allowance instructions (``AFTERSALES_STORES_FILE``)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_FILE = Path(__file__).with_name("reference") / "stores.json"
+
+
+@dataclass(frozen=True)
+class Store:
+    store_id: str
+    name: str
+    branch: str
+    secret: str
+    instructions_url: str | None
+
+
+@lru_cache(maxsize=8)
+def load_stores(path: Path | None = None) -> dict[str, Store]:
+    """All stores of the configuration file."""
+    raw = json.loads((path or DEFAULT_FILE).read_text(encoding="utf-8"))
+    return {
+        sid: Store(store_id=sid, name=s.get("name", sid), branch=s["branch"],
+                   secret=s["secret"], instructions_url=s.get("instructions_url"))
+        for sid, s in raw.items()
+    }
