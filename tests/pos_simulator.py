@@ -115,6 +115,10 @@ async def serve_receiver(sim: PosSimulator, port: int) -> tuple[uvicorn.Server, 
     server = uvicorn.Server(uvicorn.Config(sim.receiver(), host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
+    from .helpers import eventually
+
+    async def started() -> bool:
+        return server.started
+
+    await eventually(started, within=10, interval=0.01)
     return server, task
