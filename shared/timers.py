@@ -67,18 +67,20 @@ class DeadlineWatcher:
 
     async def _run(self) -> None:
         while not self._stopping:
+            # Cleared before the tick, so a wake (or stop) that comes during it is kept.
+            self._wake.clear()
             try:
                 await self.tick()
                 async with self._db.reading() as session:
                     due = await self._next_due(session)
                 delay = self._max_sleep
                 if due is not None:
-                    delay = min(delay, max((due - self._clock.now()).total_seconds(), 0.0))
+                    # A floor keeps a deadline that ``fire`` left pending from spinning.
+                    delay = min(delay, max((due - self._clock.now()).total_seconds(), 0.05))
             except Exception:
                 log.exception("watcher %s failed; retrying", self.name)
                 delay = 1.0
-            self._wake.clear()
-            if delay > 0:
+            if not self._stopping:
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=delay + 0.01)
                 except TimeoutError:
