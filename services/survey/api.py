@@ -1,21 +1,53 @@
-"""Survey's HTTP routes (CONTRACT "Survey")."""
+"""Survey's staff routes (CONTRACT "Survey"); the customer's link lives in ``link_api``."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from shared.auth import Actor, roles
-from shared.runtime import RuntimeDep
+from shared.runtime import Runtime, RuntimeDep
 
-from . import service
-from .schemas import CardOut
+from . import answers, scores, service
+from .domain import Scores
+from .models import SurveyCard
+from .schemas import AnswerIn, CardDetail, CardOut, ComplaintOut, RankingLine, ScoresOut
 
 router = APIRouter()
 
-CardReader = Annotated[Actor, Depends(roles("service_dept", "supervisor", "admin"))]
+CardReader = Annotated[
+    Actor, Depends(roles("service_dept", "supervisor", "branch_manager", "admin"))
+]
+CardKeeper = Annotated[Actor, Depends(roles("service_dept"))]
+ScoreReader = Annotated[
+    Actor, Depends(roles("service_dept", "technician", "supervisor", "branch_manager",
+                         "vice_gm", "gm", "admin"))
+]
+RankingReader = Annotated[
+    Actor, Depends(roles("service_dept", "supervisor", "branch_manager", "vice_gm", "gm",
+                         "admin"))
+]
+Month = Annotated[str, Query(description="YYYY-MM", examples=["2026-03"])]
+
+
+def _detail(rt: Runtime, card: SurveyCard, actor: Actor) -> CardDetail:
+    out = CardDetail.model_validate(card)
+    if card.complaint_severity is not None:
+        out.complaint = ComplaintOut(
+            kind=card.complaint_kind or "complaint", severity=card.complaint_severity,
+            text=card.complaint_text or "", case_no=card.complaint_case_no,
+        )
+    if actor.role in ("service_dept", "admin") and card.status == "sent":
+        out.link = service.link_of(rt, card)
+        out.link_expires_at = card.link_expires_at
+    return out
+
+
+def _scores(s: Scores, month: str) -> dict[str, object]:
+    return {**asdict(s), "month": month}
 
 
 @router.get("/survey-cards", response_model=list[CardOut], tags=["cards"])
@@ -26,3 +58,45 @@ async def list_cards(
     async with rt.db.reading() as session:
         cards = await service.cards_of_day(rt, session, actor=actor, day=day, branch=branch)
         return [CardOut.model_validate(c) for c in cards]
+
+
+@router.get("/survey-cards/{card_id}", response_model=CardDetail, tags=["cards"])
+async def read_card(card_id: int, rt: RuntimeDep, actor: CardReader) -> CardDetail:
+    """One card: its answer, its complaint's case and, once sent, its one-time link (Q25)."""
+    async with rt.db.reading() as session:
+        card = await answers.card_detail(rt, session, actor=actor, card_id=card_id)
+        return _detail(rt, card, actor)
+
+
+@router.post(
+    "/survey-cards/{card_id}/answers", response_model=CardDetail, status_code=201, tags=["cards"]
+)
+async def key_in_answer(
+    card_id: int, data: AnswerIn, rt: RuntimeDep, actor: CardKeeper
+) -> CardDetail:
+    """Key in a paper card's answer (SPEC Q25); a complaint on it is raised (Q26)."""
+    async with rt.db.transaction() as session:
+        card = await answers.answer_on_paper(rt, session, actor=actor, card_id=card_id,
+                                             data=data)
+    return _detail(rt, card, actor)
+
+
+@router.get("/technicians/{technician_id}/scores", response_model=ScoresOut, tags=["scores"])
+async def technician_scores(
+    technician_id: str, month: Month, rt: RuntimeDep, actor: ScoreReader
+) -> ScoresOut:
+    """A technician's month: averages per dimension and overall, cards answered/sent (Q23)."""
+    async with rt.db.reading() as session:
+        s = await scores.technician_scores(rt, session, actor=actor,
+                                           technician_id=technician_id, month=month)
+    return ScoresOut.model_validate(_scores(s, month))
+
+
+@router.get("/rankings", response_model=list[RankingLine], tags=["scores"])
+async def rankings(branch: str, month: Month, rt: RuntimeDep,
+                   actor: RankingReader) -> list[RankingLine]:
+    """The branch's technicians ranked by their month's overall score (SPEC Q23)."""
+    async with rt.db.reading() as session:
+        ranked = await scores.branch_ranking(rt, session, actor=actor, branch=branch,
+                                             month=month)
+    return [RankingLine.model_validate({**_scores(s, month), "rank": r}) for r, s in ranked]

@@ -10,7 +10,7 @@ from shared.clock import Clock
 from shared.runtime import build_app
 from shared.settings import Settings
 
-from . import api, handlers
+from . import api, handlers, link_api
 from .models import Base, plumbing
 
 
@@ -21,9 +21,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         metadata=Base.metadata,
         plumbing=plumbing,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[api.router],
+        routers=[api.router, link_api.router],
         consumers=handlers.register,
         settings=settings,
         clock=clock,
-        description="Customer surveys: a card for every call, technician scores.",
+        description=(
+            "Customer surveys: a card for every call, answers on paper or through a "
+            "one-time link, technician scores and rankings."
+        ),
     )

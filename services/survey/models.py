@@ -1,10 +1,15 @@
-"""Survey's tables: one opinion card per call (SPEC Q24)."""
+"""Survey's tables: one opinion card per call, with its answer (SPEC Q23–Q26).
+
+A card is keyed by the call. Events about a call may arrive in any order (they travel on
+different subjects), so whichever comes first creates the row; it is a *registered*
+card, listed and sent, once ``CallRegistered`` filled in ``call_date``.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import Date, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import UTCDateTime
@@ -19,16 +24,42 @@ class SurveyCard(Base):
     """A customer opinion survey card for one call (SPEC Q24: every call, no sampling)."""
 
     __tablename__ = "survey_cards"
+    __table_args__ = (Index("ix_survey_cards_send", "status", "send_due_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(Integer, unique=True)
     voucher_no: Mapped[str] = mapped_column(String(32), unique=True)
     branch: Mapped[str] = mapped_column(String(16), index=True)
-    call_date: Mapped[date] = mapped_column(Date, index=True)
-    customer_name: Mapped[str] = mapped_column(String(120))
-    technician_id: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
+    # From CallRegistered (Q24): the register day and when the card goes out.
+    call_date: Mapped[date | None] = mapped_column(Date, index=True)
+    customer_name: Mapped[str | None] = mapped_column(String(120))
+    send_due_at: Mapped[datetime | None]
+    # The technician who served the call: latest assignment, then who completed it.
+    technician_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    assigned_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    # Sending and the one-time link (Q25 [choice]).
+    sent_at: Mapped[datetime | None]
+    link_nonce: Mapped[str | None] = mapped_column(String(32))
+    link_expires_at: Mapped[datetime | None]
+    # The answer (Q25), keyed in from paper or given through the link.
+    attitude: Mapped[int | None] = mapped_column(SmallInteger)
+    skill: Mapped[int | None] = mapped_column(SmallInteger)
+    arrival: Mapped[int | None] = mapped_column(SmallInteger)
+    follow_through: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
+    answered_via: Mapped[str | None] = mapped_column(String(8))
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    # A complaint or suggestion on the card (Q23, Q26) and the case it became.
+    complaint_kind: Mapped[str | None] = mapped_column(String(16))
+    complaint_severity: Mapped[str | None] = mapped_column(String(16))
+    complaint_text: Mapped[str | None] = mapped_column(Text)
+    complaint_case_no: Mapped[str | None] = mapped_column(String(32))
 
 
 plumbing = Plumbing(Base.metadata)

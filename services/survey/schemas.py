@@ -2,18 +2,93 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+_LEVEL = "4 very satisfied, 3 satisfied, 2 dissatisfied, 1 very dissatisfied (SPEC Q25)"
+
+
+class ComplaintIn(BaseModel):
+    """A complaint or suggestion written on the card (SPEC Q23, Q26)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    severity: str = Field(description="serious | general (SPEC Q26)")
+    text: str
+    kind: str = Field("complaint", description="complaint | suggestion")
+
+
+class AnswerIn(BaseModel):
+    """A card's answer keyed in from paper (SPEC Q25); levels are checked by the rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attitude: int = Field(description=_LEVEL)
+    skill: int = Field(description=_LEVEL)
+    arrival: int = Field(description=_LEVEL)
+    follow_through: int = Field(description=_LEVEL)
+    comment: str | None = None
+    complaint: ComplaintIn | None = None
 
 
 class CardOut(BaseModel):
+    """A card in the day's list (CONTRACT: id, call_id, voucher_no, technician_id, status)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int
     call_id: int
     voucher_no: str
-    branch: str
-    call_date: date
     technician_id: str | None
-    status: str
+    status: Literal["pending", "sent", "answered", "cancelled"]
+    branch: str
+    call_date: date | None
+    sent_at: datetime | None
+    answered_at: datetime | None
+    complaint_case_no: str | None
+
+
+class ComplaintOut(BaseModel):
+    kind: str
+    severity: str
+    text: str
+    case_no: str | None
+
+
+class CardDetail(CardOut):
+    """One card with its answer, its complaint's case and (for the service dept) its link."""
+
+    customer_name: str | None
+    attitude: int | None
+    skill: int | None
+    arrival: int | None
+    follow_through: int | None
+    comment: str | None
+    answered_via: str | None
+    complaint: ComplaintOut | None = None
+    link: str | None = None
+    link_expires_at: datetime | None = None
+
+
+class ScoresOut(BaseModel):
+    """A technician's month (SPEC Q23); averages are null when no card was answered."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    technician_id: str
+    month: str
+    attitude: float | None
+    skill: float | None
+    arrival: float | None
+    follow_through: float | None
+    overall: float | None
+    answered: int
+    sent: int
+
+
+class RankingLine(ScoresOut):
+    """One line of a branch's monthly ranking (SPEC Q23)."""
+
+    rank: int
