@@ -10,18 +10,23 @@ from shared.clock import Clock
 from shared.runtime import build_app
 from shared.settings import Settings
 
+from . import api, api_admin, handlers
+from .errors import install
 from .models import Base, plumbing
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     """The complaints app; nothing is connected until its lifespan starts."""
-    return build_app(
+    app = build_app(
         service="complaints",
         metadata=Base.metadata,
         plumbing=plumbing,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[],
+        routers=[api.router, api_admin.router],
+        consumers=handlers.register,
         settings=settings,
         clock=clock,
         description="Complaint arbitration: the department routing chain and penalties.",
     )
+    install(app)
+    return app

@@ -1,17 +1,227 @@
-"""Complaints' tables."""
+"""Complaints' tables: cases and their timeline, slips, petitions, penalties (SPEC §3, §5).
+
+Invariants held by the database: a case number is unique (C8) and drawn from one counter
+row per month, incremented in the filing's own transaction; a survey card opens at most
+one case (Q26); a person gets at most one penalty notice per month (P8).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import UTCDateTime
+from shared.db import Money, UTCDateTime
 from shared.plumbing import Plumbing
+
+_ID = BigInteger().with_variant(Integer, "sqlite")
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime}  # noqa: RUF012
+    type_annotation_map = {datetime: UTCDateTime, Decimal: Money}  # noqa: RUF012
+
+
+class Profile(Base):
+    """A company's own workflow definition, loaded by an admin (SPEC §3: the chain is data)."""
+
+    __tablename__ = "profiles"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class CaseCounter(Base):
+    """The month's last case serial (SPEC C8); updated atomically under a row lock."""
+
+    __tablename__ = "case_counters"
+
+    month_key: Mapped[str] = mapped_column(String(4), primary_key=True)
+    last_serial: Mapped[int] = mapped_column(Integer)
+
+
+class Complaint(Base):
+    """One complaint case (客戶抱怨處理表) with a snapshot of its workflow (SPEC C9.4)."""
+
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    case_no: Mapped[str] = mapped_column(String(16), unique=True)
+    profile: Mapped[str] = mapped_column(String(60))
+    workflow: Mapped[dict[str, Any]] = mapped_column(JSON)
+    market: Mapped[str] = mapped_column(String(16))
+    classification: Mapped[str] = mapped_column(String(16))
+    customer: Mapped[str] = mapped_column(String(200))
+    order_no: Mapped[str | None] = mapped_column(String(80))
+    part_no: Mapped[str | None] = mapped_column(String(80))
+    ship_date: Mapped[date | None] = mapped_column(Date)
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    defective_quantity: Mapped[int | None] = mapped_column(Integer)
+    demand: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    joint_inspection_on: Mapped[date | None] = mapped_column(Date)
+    joint_inspection_note: Mapped[str | None] = mapped_column(Text)
+    branch: Mapped[str | None] = mapped_column(String(16))
+    store_id: Mapped[str | None] = mapped_column(String(64))
+    severity: Mapped[str | None] = mapped_column(String(16))
+    source_card_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    appeal_of: Mapped[str | None] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    current_step: Mapped[str | None] = mapped_column(String(60))
+    step_started_at: Mapped[datetime | None]
+    step_due_at: Mapped[datetime | None]
+    step_reminded: Mapped[bool] = mapped_column(Boolean, default=False)
+    case_due_at: Mapped[datetime | None]
+    case_reminded: Mapped[bool] = mapped_column(Boolean, default=False)
+    registered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    decisions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    responsible_unit: Mapped[str | None] = mapped_column(String(200))
+    handling: Mapped[str | None] = mapped_column(String(32))
+    amount: Mapped[Decimal | None]
+    loss_amount: Mapped[Decimal | None]
+    loss_basis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    improvement_tracking: Mapped[bool | None] = mapped_column(Boolean)
+    improvement_done_at: Mapped[datetime | None]
+    improvement_note: Mapped[str | None] = mapped_column(Text)
+    supplier_coordinated: Mapped[bool] = mapped_column(Boolean, default=False)
+    filed_at: Mapped[datetime]
+    filed_by: Mapped[str] = mapped_column(String(64))
+    filed_role: Mapped[str] = mapped_column(String(32))
+
+
+class StepRecord(Base):
+    """A completed step: who, when, what was decided, against which deadline (C9.4, §8)."""
+
+    __tablename__ = "complaint_steps"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    step: Mapped[str] = mapped_column(String(60))
+    by: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[dict[str, Any]] = mapped_column(JSON)
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+
+
+class Reminder(Base):
+    """A reminder slip (催辦單) for an overdue step or case (SPEC C14)."""
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    step: Mapped[str] = mapped_column(String(60))
+    owner_role: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    issued_at: Mapped[datetime]
+
+
+class FollowUp(Base):
+    """A follow-up slip (洽辦單) for a step or case that closed late (SPEC C14)."""
+
+    __tablename__ = "followups"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    step: Mapped[str | None] = mapped_column(String(60))
+    owner_role: Mapped[str | None] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    done_at: Mapped[datetime]
+    issued_at: Mapped[datetime]
+
+
+class Petition(Base):
+    """A disagreeing department's petition to its superiors (簽呈) (SPEC C9.12)."""
+
+    __tablename__ = "petitions"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    step: Mapped[str | None] = mapped_column(String(60))
+    department: Mapped[str] = mapped_column(String(32))
+    addressed_to: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+
+
+class SupplierCoordination(Base):
+    """The GM office's coordination with a responsible supplier (SPEC C9.13)."""
+
+    __tablename__ = "supplier_coordinations"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    supplier: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(Text)
+    recovered_amount: Mapped[Decimal | None]
+    by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class PenaltyDecision(Base):
+    """One person's line of a penalty decision on a closed case (SPEC P2–P5)."""
+
+    __tablename__ = "penalty_decisions"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    case_no: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal]
+    bearer: Mapped[str] = mapped_column(String(200))
+    bearer_level: Mapped[str] = mapped_column(String(16))
+    ground: Mapped[str | None] = mapped_column(String(60))
+    level: Mapped[str | None] = mapped_column(String(32))
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    decided_at: Mapped[datetime]
+    decided_by: Mapped[str] = mapped_column(String(64))
+    notice_no: Mapped[str | None] = mapped_column(String(32))
+
+
+class PenaltyNotice(Base):
+    """A published penalty notice (獎罰通知單): one per person per month (SPEC P8)."""
+
+    __tablename__ = "penalty_notices"
+    __table_args__ = (UniqueConstraint("month", "person_id", name="uq_notice_month_person"),)
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    notice_no: Mapped[str] = mapped_column(String(32), unique=True)
+    month: Mapped[str] = mapped_column(String(7))
+    person_id: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal]
+    case_nos: Mapped[list[str]] = mapped_column(JSON)
+    published_at: Mapped[datetime]
+    published_by: Mapped[str] = mapped_column(String(64))
 
 
 plumbing = Plumbing(Base.metadata)

@@ -34,8 +34,10 @@ class StepOverdue(Event):
 class ComplaintCopyIssued(Event):
     """One of the five copies of a closed complaint form (SPEC C9.8).
 
-    ``recipient`` is one of qa, manufacturing, sales, accounting, gm_office. Billing acts on
-    the accounting copy when the handling is an allowance or a return (SPEC C13).
+    ``recipient`` is one of the profile's copy holders: for the manufacturer form qa,
+    manufacturing, sales, accounting, gm_office; retail counter, counter_lead, accounting;
+    service (survey complaints) service_dept. Billing acts on the accounting copy when the
+    handling is an allowance or a return (SPEC C13); ``quantity`` is set for a return.
     """
 
     event_type = "complaints.copy.issued.v1"
@@ -59,7 +61,12 @@ class ComplaintCopyIssued(Event):
 
 
 class PenaltyNoticePublished(Event):
-    """A person's economic penalty decided last month (SPEC P6, P8): billing schedules it."""
+    """A person's penalties decided last month (SPEC P6, P8): billing schedules the deduction.
+
+    ``amount`` is already the person's own share (P2 apportioned, P5 attributed, a unit's
+    share spread by base points as in P6) plus any administrative deduction (P3); billing
+    applies the P7 cap and carry-over, it does not split the amount again.
+    """
 
     event_type = "complaints.penalty.published.v1"
 
@@ -68,4 +75,8 @@ class PenaltyNoticePublished(Event):
     month: str  # "YYYY-MM" of the decision
     person_id: str
     unit: str
-    amount: str
+    amount: str  # the person's total for the month: economic + administrative
+    case_nos: tuple[str, ...] = ()  # every case behind the notice (case_no: when just one)
+    economic_amount: str | None = None  # P2/P5 share of losses
+    administrative_amount: str | None = None  # P3 deductions
+    copies_to: tuple[str, ...] = ()  # P8: issuer, accounting, the penalised department

@@ -14,7 +14,7 @@ from services.complaints.domain.deadlines import (
 )
 from services.complaints.domain.errors import DomainError
 from services.complaints.domain.profiles import builtin_profile
-from services.complaints.domain.workflow import case_due, step_due
+from services.complaints.domain.routing import case_due, step_due
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 MFR = builtin_profile("manufacturer")

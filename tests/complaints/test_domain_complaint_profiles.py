@@ -7,7 +7,7 @@ import pytest
 from services.complaints.domain.case_state import CaseState
 from services.complaints.domain.errors import DomainError
 from services.complaints.domain.profiles import builtin_profile, builtin_profiles
-from services.complaints.domain.workflow import first_step, next_step, validate_step_input
+from services.complaints.domain.routing import first_step, next_step, validate_step_input
 
 RETAIL = builtin_profile("retail")
 SERVICE = builtin_profile("service")
@@ -95,9 +95,9 @@ def test_r2_errors_cite_r2():
 # --- service profile (Q26, Q28) -------------------------------------------------------
 
 
-def test_q26_serious_complaint_goes_to_vice_gm_and_letter():
+def test_q26_serious_complaint_goes_at_once_to_vice_gm_then_letter():
     steps = walk(SERVICE, {}, attributes={"severity": "serious"})
-    assert steps == ["registration", "supervisor_visit", "vice_gm_handling", "letter_to_customer"]
+    assert steps == ["registration", "vice_gm_handling", "supervisor_visit", "letter_to_customer"]
 
 
 def test_q26_general_complaint_handled_by_service_dept():

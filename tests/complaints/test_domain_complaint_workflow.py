@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from services.complaints.domain.case_state import CaseState
 from services.complaints.domain.errors import ConflictError, DomainError
 from services.complaints.domain.profiles import MANUFACTURER, builtin_profile, load_profile
-from services.complaints.domain.workflow import (
+from services.complaints.domain.routing import (
     case_due,
     ensure_current_step,
     first_step,

@@ -41,6 +41,11 @@ ROLES: frozenset[str] = frozenset(
     }
 )
 
+# SPEC C5 (non-quality, quality) and R1 (service problems, retail and survey complaints).
+CLASSIFICATIONS: tuple[str, ...] = ("non_quality", "quality", "service")
+# SPEC C9.8: the five copies of a closed complaint form.
+COPY_RECIPIENTS: tuple[str, ...] = ("qa", "manufacturing", "sales", "accounting", "gm_office")
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from .case_state import CaseState
 from .common import to_utc
 
 RULE = "C14"
 Kind = Literal["step", "case"]
+QA_REPORT_DAYS = 3  # C9.3: QA reports within 3 days of its investigation
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +101,21 @@ def lateness_followup(
         if closed > case_due_utc:
             late.append(LateStep(kind="case", step=None, due_at=case_due_utc, done_at=closed))
     return late
+
+
+def qa_report_due(investigated_at: datetime) -> datetime:
+    """QA's report is due 3 days after its investigation (SPEC C9.3)."""
+    return to_utc(investigated_at, rule="C9.3", field="investigated_at") + timedelta(
+        days=QA_REPORT_DAYS
+    )
+
+
+def audit_due(step_due_at: datetime | None, decision: Mapping[str, Any]) -> datetime | None:
+    """A step's deadline for the lateness audit: its own, or QA's 3 days if sooner (C14, C9.3)."""
+    investigated = decision.get("investigated_at")
+    if investigated is None:
+        return step_due_at
+    if isinstance(investigated, str):
+        investigated = datetime.fromisoformat(investigated)
+    qa_due = qa_report_due(investigated)
+    return qa_due if step_due_at is None else min(step_due_at, qa_due)

@@ -64,6 +64,8 @@ STANDARD_FIELDS: dict[str, FieldSpec] = {
     "cause": _text(),
     "cause_category": FieldSpec(kind="choice", choices=tuple(c.value for c in FaultCause)),
     "responsible_unit": _text(),
+    "supplier": _text(),  # C9.13: a supplier is responsible; the GM office coordinates
+    "investigated_at": FieldSpec(kind="datetime"),  # C9.3: QA reports within 3 days of it
     "rnd_required": FieldSpec(kind="bool"),
     "countermeasure": _text(),
     "opinion": _text(),

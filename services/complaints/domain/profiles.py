@@ -9,6 +9,10 @@ sales_negotiation 5 days domestic / 12 foreign → consolidation gm_office ½ da
 ½ day, tighter than C9.6's one day) → approval by the matrix's role → execution (sales) → closed.
   [choice] approval 1 day; execution has no own time, only the case deadline (C10).
   [choice] a refused approval goes back to sales_negotiation.
+  Filed by sales with order, part, ship date and quantity (C9.1); QA may name a supplier
+  (C9.13, coordinated before consolidation) and the day it investigated (C9.3); a return
+  carries its quantity (C9.1, C9.8); consolidation decides improvement tracking (C9.7).
+  Copies to QA, manufacturing, sales, accounting and the GM office (C9.8).
 
 retail (R2, part 2): the counter registers ½ day → the responsible staff (role `counter`)
 investigate 1 day → the counter lead decides handling and amount 1 day (gifts borrowed from
@@ -16,13 +20,18 @@ other vendors recorded) → branch approval (`branch_manager`) 1 day, only for c
 or amounts beyond the counter's authority → the cashier executes 1 day unless not valid.
   [choice] all step times above; case 13 / 17 days as part 2 repeats C10.
   [choice] a refused branch approval goes back to the counter lead.
+  [choice] filed by a counter; any classification incl. service problems (R1); copies to
+  the counter, its lead and accounting (which instructs the store's cashier).
 
-service (Q26, Q28, survey complaints): the service department registers ½ day → the
-supervisor (or someone sent) visits every complaining customer 1 day (Q28) → serious:
-the vice GM handles 1 day, then a letter to the customer 1 day; general: the service
-department handles 2 days, then tells the customer in writing or by phone 1 day (Q26).
+service (Q26, Q28, survey complaints): the service department registers ½ day →
+serious: at once to the vice GM, who handles it 1 day → the supervisor (or someone sent)
+visits every complaining customer 1 day (Q28) → serious: a letter to the customer 1 day;
+general: the service department handles 2 days, then tells the customer in writing or by
+phone 1 day (Q26).
   [choice] all step times above; case 7 days whatever the market; severity is the case
-  attribute `severity` (`serious` | `general`, general when absent).
+  attribute `severity` (`serious` | `general`, general when absent); classification
+  `service` only (R1); filed from a survey card or by the service department; the closed
+  case's copy goes to the service department, which chases it (Q27).
 """
 
 from __future__ import annotations
@@ -43,6 +52,10 @@ MANUFACTURER: dict[str, Any] = {
     "rule": "C9.4",
     "case_days": {"domestic": 13, "foreign": 17},
     "approval_matrix": MANUFACTURER_MATRIX,
+    "filed_by": ["sales"],
+    "filing_fields": ["order_no", "part_no", "ship_date", "quantity"],
+    "classifications": ["non_quality", "quality"],
+    "copies_to": ["qa", "manufacturing", "sales", "accounting", "gm_office"],
     "steps": [
         {"name": "registration", "owner_role": "gm_office", "allowed": HALF_DAY},
         {
@@ -50,7 +63,7 @@ MANUFACTURER: dict[str, Any] = {
             "owner_role": "qa",
             "allowed": ONE_DAY,
             "fields": ["cause", "responsible_unit", "rnd_required"],
-            "optional_fields": ["cause_category"],
+            "optional_fields": ["cause_category", "supplier", "investigated_at"],
         },
         {
             "name": "manufacturing_countermeasure",
@@ -69,6 +82,7 @@ MANUFACTURER: dict[str, Any] = {
             "name": "sales_negotiation",
             "owner_role": "sales",
             "allowed": {"domestic": {"days": "5"}, "foreign": {"days": "12"}},
+            "checks": ["return_quantity_known"],
             "fields": ["handling", "amount"],
             "optional_fields": ["return_quantity"],
         },
@@ -76,6 +90,7 @@ MANUFACTURER: dict[str, Any] = {
             "name": "consolidation",
             "owner_role": "gm_office",
             "allowed": HALF_DAY,
+            "checks": ["supplier_coordinated", "improvement_decided"],
             "fields": ["summary"],
             "optional_fields": ["loss_amount", "improvement_tracking"],
         },
@@ -95,6 +110,9 @@ RETAIL: dict[str, Any] = {
     "rule": "R2",
     "case_days": {"domestic": 13, "foreign": 17},
     "approval_matrix": RETAIL_MATRIX,
+    "filed_by": ["counter"],
+    "classifications": ["non_quality", "quality", "service"],
+    "copies_to": ["counter", "counter_lead", "accounting"],
     "field_types": {
         "handling": {
             "kind": "choice",
@@ -119,8 +137,9 @@ RETAIL: dict[str, Any] = {
             "name": "lead_review",
             "owner_role": "counter_lead",
             "allowed": ONE_DAY,
+            "checks": ["return_quantity_known"],
             "fields": ["handling", "amount"],
-            "optional_fields": ["borrowed_gifts"],
+            "optional_fields": ["borrowed_gifts", "return_quantity"],
         },
         {
             "name": "branch_approval",
@@ -143,21 +162,24 @@ SERVICE: dict[str, Any] = {
     "profile": "service",
     "rule": "Q26",
     "case_days": {"domestic": 7, "foreign": 7},
+    "filed_by": ["service_dept"],
+    "classifications": ["service"],
+    "copies_to": ["service_dept"],
     "steps": [
         {"name": "registration", "owner_role": "service_dept", "allowed": HALF_DAY},
-        {
-            "name": "supervisor_visit",
-            "owner_role": "supervisor",
-            "allowed": ONE_DAY,
-            "fields": ["visited_by", "visited_on"],
-            "optional_fields": ["outcome"],
-        },
         {
             "name": "vice_gm_handling",
             "owner_role": "vice_gm",
             "allowed": ONE_DAY,
             "condition": "serious_complaint",
             "fields": ["outcome"],
+        },
+        {
+            "name": "supervisor_visit",
+            "owner_role": "supervisor",
+            "allowed": ONE_DAY,
+            "fields": ["visited_by", "visited_on"],
+            "optional_fields": ["outcome"],
         },
         {
             "name": "letter_to_customer",

@@ -14,15 +14,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 
-from .common import ZERO, to_money
+from .common import CLASSIFICATIONS, ZERO, to_money
 from .errors import DomainError
 
 RULE = "C9.10"
-CLASSIFICATIONS: tuple[str, ...] = ("non_quality", "quality", "service")  # SPEC C5, R1
 STATISTICS_DAY = 10  # C9.10: summarised by the 10th of the following month
 _BASIS_POINTS = 10_000  # 100.00 % in hundredths of a percent
 
@@ -129,3 +128,11 @@ def statistics_due_on(month: str) -> date:
 def statistics_final(month: str, today: date) -> bool:
     """True on or after the 10th of the next month, when the table is final (SPEC C9.10)."""
     return today >= statistics_due_on(month)
+
+
+def month_bounds(month: str, tz: tzinfo) -> tuple[datetime, datetime]:
+    """The month as [start, end) in UTC, its days read in zone `tz` (SPEC C9.10, P8)."""
+    year, mon = parse_month(month)
+    start = datetime.combine(date(year, mon, 1), time(0), tzinfo=tz)
+    end = datetime.combine(statistics_due_on(month).replace(day=1), time(0), tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)

@@ -1,9 +1,12 @@
-"""The complaint routing chain as data, and the functions that walk it (SPEC C9.4, C10).
+"""The complaint routing chain as data (SPEC C9.4, C10, R2, Q26/Q28).
 
 A `WorkflowDef` lists the steps of one organisation profile (manufacturer, retail R2,
-service Q26/Q28) with owner, allowed time, an optional named condition and the decision
-fields each step needs. `WorkflowDef.model_validate` refuses an ill-formed definition with
-the reason. The built-in profiles live in `profiles.py`; a company may load its own.
+service Q26/Q28) with owner, allowed time, an optional named condition, named checks and
+the decision fields each step needs; besides the steps it says who may file a case, what a
+filing must carry (C9.1), which classifications it takes (C5, R1) and who receives the
+closed form's copies (C9.8). `WorkflowDef.model_validate` refuses an ill-formed definition
+with the reason. The built-in profiles live in `profiles.py`; a company may load its own.
+`routing.py` walks a definition.
 
 [choice] Step times are calendar time: a "day" is `day_hours` (24) hours, so ½ day is
 12 hours. Pass `advance=` to count inside a branch's working-hours calendar instead.
@@ -11,7 +14,7 @@ the reason. The built-in profiles live in `profiles.py`; a company may load its 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -26,20 +29,17 @@ from pydantic import (
     model_validator,
 )
 
-from .approval import (
-    MANUFACTURER_MATRIX,
-    ApprovalMatrix,
-    approver_for,
-    check_promise_within_authority,
-)
-from .case_state import CaseState
-from .common import ROLES, Market, check_market, to_utc
+from .approval import MANUFACTURER_MATRIX, ApprovalMatrix
+from .checks import CHECKS
+from .common import CLASSIFICATIONS, COPY_RECIPIENTS, ROLES, Market
 from .conditions import CONDITION_INPUTS, CONDITIONS
-from .errors import ConflictError, DomainError
-from .fields import COMMON_OPTIONAL, STANDARD_FIELDS, FieldSpec, coerce
+from .errors import DomainError
+from .fields import STANDARD_FIELDS, FieldSpec
 
 Advance = Callable[[datetime, timedelta], datetime]
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+# C9.1: filing data a profile may require (defective_quantity may stay undetermined).
+FILING_FIELDS: tuple[str, ...] = ("order_no", "part_no", "ship_date", "quantity")
 
 
 class Duration(BaseModel):
@@ -98,6 +98,7 @@ class StepDef(BaseModel):
     owner_from: Literal["approval_matrix"] | None = None
     allowed: Allowed | None = None
     condition: str | None = None
+    checks: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()
     optional_fields: tuple[str, ...] = ()
     on_reject: str | None = None
@@ -110,6 +111,9 @@ class StepDef(BaseModel):
             raise ValueError(f"step {self.name}: unknown role {self.owner_role!r}")
         if self.condition is not None and self.condition not in CONDITIONS:
             raise ValueError(f"step {self.name}: unknown condition {self.condition!r}")
+        for check in self.checks:
+            if check not in CHECKS:
+                raise ValueError(f"step {self.name}: unknown check {check!r}")
         names = [*self.fields, *self.optional_fields]
         if len(names) != len(set(names)):
             raise ValueError(f"step {self.name}: a field is listed twice")
@@ -145,11 +149,16 @@ class WorkflowDef(BaseModel):
     day_hours: Decimal = Field(default=Decimal(24), gt=0, le=24)
     approval_matrix: ApprovalMatrix = MANUFACTURER_MATRIX
     field_types: dict[str, FieldSpec] = Field(default_factory=dict)
+    filed_by: tuple[str, ...] = ("sales",)
+    filing_fields: tuple[str, ...] = ()
+    classifications: tuple[str, ...] = ("non_quality", "quality")
+    copies_to: tuple[str, ...] = COPY_RECIPIENTS
 
     @model_validator(mode="after")
     def _check(self) -> WorkflowDef:
         if not self.steps:
             raise ValueError("a workflow needs at least one step")
+        self._check_lists()
         seen: list[str] = []
         asked: set[str] = set()
         for step in self.steps:
@@ -170,6 +179,25 @@ class WorkflowDef(BaseModel):
             asked.update(step.fields)
         return self
 
+    def _check_lists(self) -> None:
+        if not self.filed_by:
+            raise ValueError("filed_by must name at least one role")
+        for role in self.filed_by:
+            if role not in ROLES:
+                raise ValueError(f"filed_by: unknown role {role!r}")
+        for name in self.filing_fields:
+            if name not in FILING_FIELDS:
+                allowed = ", ".join(FILING_FIELDS)
+                raise ValueError(f"filing_fields: {name!r} is not one of {allowed}")
+        if not self.classifications:
+            raise ValueError("classifications must list at least one")
+        for name in self.classifications:
+            if name not in CLASSIFICATIONS:
+                raise ValueError(f"classifications: unknown classification {name!r}")
+        for name in self.copies_to:
+            if name not in ROLES and name != "accounting":
+                raise ValueError(f"copies_to: unknown recipient {name!r}")
+
     def field_spec(self, name: str) -> FieldSpec | None:
         """The type of a decision field: the definition's own first, then the standard one."""
         return self.field_types.get(name) or STANDARD_FIELDS.get(name)
@@ -186,104 +214,3 @@ class WorkflowDef(BaseModel):
         return [step.name for step in self.steps]
 
 
-def _applies(defn: WorkflowDef, step: StepDef, case: CaseState) -> bool:
-    return step.condition is None or CONDITIONS[step.condition](case, defn.approval_matrix)
-
-
-def first_step(defn: WorkflowDef, case: CaseState | None = None) -> str:
-    """The step a new case starts at: the first whose condition holds (SPEC C9.4)."""
-    state = case or CaseState()
-    for step in defn.steps:
-        if _applies(defn, step, state):
-            return step.name
-    raise DomainError(defn.rule, "profile", f"no step of {defn.profile} applies to this case")
-
-
-def next_step(defn: WorkflowDef, current_step: str, case_state: CaseState) -> str | None:
-    """The step after `current_step` given the decisions so far; None means closed (C9.4)."""
-    current = defn.step(current_step)
-    if current.on_reject is not None:
-        decision = case_state.decisions.get(current.name, {})
-        if decision.get("approved") is False:
-            return current.on_reject
-    index = defn.step_names().index(current_step)
-    for step in defn.steps[index + 1 :]:
-        if _applies(defn, step, case_state):
-            return step.name
-    return None
-
-
-def step_owner(defn: WorkflowDef, step: str, case_state: CaseState) -> str:
-    """The role that must complete `step`; approval comes from the matrix (C9.4, C9.6)."""
-    definition = defn.step(step)
-    if definition.owner_role is not None:
-        return definition.owner_role
-    amount = case_state.fact("amount")
-    if amount is None:
-        raise DomainError(defn.rule, "amount", f"step {step} needs the proposed amount first")
-    return approver_for(amount, defn.approval_matrix, handling=case_state.fact("handling"))
-
-
-def ensure_current_step(case_state: CaseState, step: str, *, rule: str = "C9.4") -> None:
-    """Refuse work on a step that is not the case's current one (CONTRACT: 409)."""
-    if case_state.closed or case_state.current_step is None:
-        raise ConflictError(rule, "step", "the case is closed")
-    if case_state.current_step != step:
-        raise ConflictError(
-            rule, "step", f"{step} is not the current step ({case_state.current_step})"
-        )
-
-
-def _advance(start: datetime, delta: timedelta, advance: Advance | None) -> datetime:
-    return advance(start, delta) if advance is not None else start + delta
-
-
-def step_due(
-    defn: WorkflowDef,
-    step: str,
-    started_at: datetime,
-    market: str,
-    *,
-    case_due_at: datetime | None = None,
-    advance: Advance | None = None,
-) -> datetime | None:
-    """When `step` is due: its start plus its allowed time (SPEC C9.4), else the case due."""
-    start = to_utc(started_at, rule=defn.rule, field="started_at")
-    allowed = defn.step(step).allowed_for(check_market(market, rule=defn.rule))
-    if allowed is None:
-        return case_due_at
-    return _advance(start, allowed.to_timedelta(day_hours=defn.day_hours), advance)
-
-
-def case_due(
-    defn: WorkflowDef, registered_at: datetime, market: str, *, advance: Advance | None = None
-) -> datetime:
-    """The case deadline: 13 (domestic) or 17 (foreign) calendar days from registration (C10)."""
-    start = to_utc(registered_at, rule="C10", field="registered_at")
-    days = getattr(defn.case_days, check_market(market, rule="C10"))
-    return _advance(start, timedelta(days=days), advance)
-
-
-def validate_step_input(defn: WorkflowDef, step: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Check a step's decision fields and return them normalised; errors name the field (C9.4)."""
-    definition = defn.step(step)
-    allowed = {*definition.fields, *definition.optional_fields, *COMMON_OPTIONAL}
-    for name in fields:
-        if name not in allowed:
-            raise DomainError(defn.rule, name, f"is not a field of step {step}")
-    clean: dict[str, Any] = {}
-    for name in (*definition.fields, *definition.optional_fields, *COMMON_OPTIONAL):
-        value = fields.get(name)
-        if value is None:
-            if name in definition.fields:
-                raise DomainError(defn.rule, name, f"is required by step {step}")
-            continue
-        spec = defn.field_spec(name)
-        assert spec is not None  # guaranteed by WorkflowDef validation
-        clean[name] = coerce(name, spec, value, rule=defn.rule)
-        if spec.within_authority:
-            owner = definition.owner_role or "approver"
-            check_promise_within_authority(owner, clean[name], defn.approval_matrix)
-    if clean.get("handling") == "not_valid" and clean.get("amount", 0) != 0:
-        raise DomainError("C9.14", "amount", "a complaint found not valid carries no amount")
-    return clean

@@ -1,0 +1,66 @@
+"""Named checks a workflow step may carry, run as the step is completed (C9.1, C9.7, C9.13).
+
+Like conditions, checks are code picked by name from a workflow definition. Each reads the
+case with the step's new decision already recorded and returns the decision, completed with
+any value it derives; it raises naming the field and rule when the step may not complete.
+Case attributes they read: `defective_quantity` (C9.1) and `supplier_coordinated` (C9.13).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .case_state import CaseState
+from .errors import ConflictError, DomainError
+from .fields import FaultCause
+
+Check = Callable[[CaseState, Mapping[str, Any]], dict[str, Any]]
+
+
+def fault_is_ours(case: CaseState) -> bool:
+    """A handling other than `not_valid` means the complaint stands (SPEC C9.7, C9.14)."""
+    return case.fact("handling") not in (None, "not_valid")
+
+
+def _return_quantity_known(case: CaseState, decision: Mapping[str, Any]) -> dict[str, Any]:
+    """C9.1/C9.8: a return carries its quantity: the defective one, else one agreed now."""
+    if decision.get("handling") != "return" or decision.get("return_quantity") is not None:
+        return dict(decision)
+    if case.attributes.get("defective_quantity") is None:
+        raise DomainError(
+            "C9.1", "return_quantity",
+            "the defective quantity is still undetermined: give the quantity agreed for return",
+        )
+    return dict(decision)
+
+
+def _supplier_coordinated(case: CaseState, decision: Mapping[str, Any]) -> dict[str, Any]:
+    """C9.13: when QA names a supplier, the GM office records its coordination first."""
+    supplier = case.fact("supplier")
+    if supplier and not case.attributes.get("supplier_coordinated"):
+        raise ConflictError(
+            "C9.13", "supplier",
+            f"record the GM office's coordination with supplier {supplier!r} first",
+        )
+    return dict(decision)
+
+
+def _improvement_decided(case: CaseState, decision: Mapping[str, Any]) -> dict[str, Any]:
+    """C9.7: our fault is tracked for improvement unless it was human negligence."""
+    exempt = case.fact("cause_category") == FaultCause.HUMAN_NEGLIGENCE.value
+    required = fault_is_ours(case) and not exempt
+    given = decision.get("improvement_tracking")
+    if required and given is False:
+        raise DomainError(
+            "C9.7", "improvement_tracking",
+            "our fault must be tracked for improvement unless it was human negligence",
+        )
+    return {**decision, "improvement_tracking": required if given is None else given}
+
+
+CHECKS: dict[str, Check] = {
+    "return_quantity_known": _return_quantity_known,  # C9.1, C9.8
+    "supplier_coordinated": _supplier_coordinated,  # C9.13
+    "improvement_decided": _improvement_decided,  # C9.7
+}

@@ -1,0 +1,102 @@
+"""Monthly penalty notices (獎罰通知單) (SPEC P8).
+
+By the 10th of each month the GM office publishes last month's penalty decisions: one
+notice per penalised person, in three copies (issuer, accounting, the penalised department).
+A month can be published from the 1st of the following month; on the 10th it must be.
+
+Invariant: a notice sums the person's decisions of that month exactly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, tzinfo
+from decimal import Decimal
+
+from .common import ZERO, to_utc
+from .errors import ConflictError, DomainError
+from .statistics import parse_month, statistics_due_on
+
+RULE = "P8"
+NOTICE_COPIES: tuple[str, ...] = ("gm_office", "accounting")  # + the penalised department
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedPenalty:
+    """One person's line of one decision, as the notice needs it (SPEC P8)."""
+
+    person_id: str
+    unit: str
+    amount: Decimal
+    case_no: str | None
+    kind: str = "economic"  # "economic" (P2, P5) | "administrative" (P3)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One person's notice for a month (SPEC P8)."""
+
+    notice_no: str
+    month: str
+    person_id: str
+    unit: str
+    amount: Decimal
+    case_nos: tuple[str, ...]
+    economic: Decimal = ZERO
+    administrative: Decimal = ZERO
+
+
+def month_of(at: datetime, tz: tzinfo) -> str:
+    """The `YYYY-MM` a decision belongs to, read in the company's zone (SPEC P8)."""
+    local = to_utc(at, rule=RULE, field="decided_at").astimezone(tz)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def _next_month_day(month: str, day: int, tz: tzinfo) -> datetime:
+    due = statistics_due_on(month).replace(day=day)
+    return datetime.combine(due, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def publishable_from(month: str, tz: tzinfo) -> datetime:
+    """The month's notices may be published from the 1st of the next month (SPEC P8)."""
+    parse_month(month)
+    return _next_month_day(month, 1, tz)
+
+
+def publication_due(month: str, tz: tzinfo) -> datetime:
+    """The month's notices are due on the 10th of the next month, 00:00 local (SPEC P8)."""
+    return _next_month_day(month, 10, tz)
+
+
+def check_publishable(month: str, now: datetime, tz: tzinfo) -> None:
+    """Refuse publishing a month that is not over yet (SPEC P8)."""
+    if to_utc(now, rule=RULE, field="now") < publishable_from(month, tz):
+        raise ConflictError(RULE, "month", f"{month} is not over yet")
+
+
+def notices(
+    month: str, lines: Iterable[DecidedPenalty], *, first_serial: int = 1
+) -> list[Notice]:
+    """One notice per person: their decisions of the month summed, by kind too (SPEC P8)."""
+    year, mon = parse_month(month)
+    sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    units: dict[str, str] = {}
+    cases: dict[str, set[str]] = defaultdict(set)
+    for line in lines:
+        if line.kind not in ("economic", "administrative"):
+            raise DomainError(RULE, "kind", f"unknown penalty kind {line.kind!r}")
+        sums[line.person_id][line.kind] += line.amount
+        units.setdefault(line.person_id, line.unit)
+        if line.case_no:
+            cases[line.person_id].add(line.case_no)
+    return [
+        Notice(
+            notice_no=f"PN{year % 100:02d}{mon:02d}-{n:03d}", month=month, person_id=person,
+            unit=units[person], amount=sums[person]["economic"] + sums[person]["administrative"],
+            case_nos=tuple(sorted(cases[person])), economic=sums[person]["economic"],
+            administrative=sums[person]["administrative"],
+        )
+        for n, person in enumerate(sorted(sums), start=first_serial)
+    ]
