@@ -1,22 +1,29 @@
-"""Builds the billing service: invoices, contracts and returns accounting."""
+"""Builds the billing service: invoices, contracts, extended warranties, returns, deductions.
+
+A refusal from the pure domain (:class:`DomainError`) answers 422 with the same body as
+``shared.errors.RuleViolation``: ``detail`` naming the field and the SPEC rule (§8).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from shared.clock import Clock
 from shared.runtime import build_app
 from shared.settings import Settings
 
 from . import api, handlers
+from .domain.errors import DomainError
 from .models import Base, plumbing
+from .service.common import domain_rules
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     """The billing app; nothing is connected until its lifespan starts."""
-    return build_app(
+    app = build_app(
         service="billing",
         metadata=Base.metadata,
         plumbing=plumbing,
@@ -27,3 +34,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         clock=clock,
         description="Billing and returns accounting: invoices, contracts, returns, deductions.",
     )
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_req: Request, exc: DomainError) -> JSONResponse:
+        violation = domain_rules(exc)
+        return JSONResponse(violation.body(), status_code=violation.status_code)
+
+    return app

@@ -1,18 +1,36 @@
-"""Billing's tables."""
+"""Billing's tables (SPEC §4, §5 P6/P7).
+
+Invariants the schema enforces:
+
+- serials (invoice, receipt, contract, warranty numbers) come from ``counters``: one row
+  per (kind, scope, period), incremented in the caller's transaction, so a rolled-back
+  request leaves no gap and the numbers stay unique per branch (SPEC S10/S13);
+- bookings are append-only: a journal entry is corrected by one reversing entry
+  (``reverses_id`` is unique), a void invoice keeps its lines and gets an ``invoice_voids``
+  row, a refund is a negative payment that names the receipt it reverses (SPEC §8).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Integer, String
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import UTCDateTime
+from shared.db import Money, UTCDateTime
 from shared.plumbing import Plumbing
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime}  # noqa: RUF012
+    type_annotation_map = {datetime: UTCDateTime, date: Date, Decimal: Money}  # noqa: RUF012
 
 
 class BillingVoucher(Base):
@@ -29,4 +47,154 @@ class BillingVoucher(Base):
     created_at: Mapped[datetime]
 
 
+class Counter(Base):
+    """The last serial handed out per kind, branch and period (gap-free, SPEC S10/S13)."""
+
+    __tablename__ = "counters"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class PriceListRow(Base):
+    """A branch's own fees for paid work, overriding the defaults (SPEC S10/S13)."""
+
+    __tablename__ = "price_lists"
+
+    branch: Mapped[str] = mapped_column(String(16), primary_key=True)
+    visit_fee: Mapped[Decimal]
+    labour_rate_per_hour: Mapped[Decimal]
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
+class Invoice(Base):
+    """An invoice for paid work, a contract fee or an extended warranty (SPEC S10, S13)."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("branch", "year", "serial", name="uq_invoice_serial"),)
+
+    invoice_no: Mapped[str] = mapped_column(String(40), primary_key=True)
+    branch: Mapped[str] = mapped_column(String(16), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20))  # service | contract | extended_warranty
+    voucher_no: Mapped[str | None] = mapped_column(String(32), index=True)
+    ref: Mapped[str | None] = mapped_column(String(40), index=True)
+    customer_id: Mapped[int | None] = mapped_column(Integer)
+    service_mode: Mapped[str | None] = mapped_column(String(16))
+    collection: Mapped[str] = mapped_column(String(16))  # on_site | invoice_later
+    amount: Mapped[Decimal]
+    status: Mapped[str] = mapped_column(String(8))  # paid | issued | void
+    issued_on: Mapped[date]
+    raised_at: Mapped[datetime]
+    raised_by: Mapped[str] = mapped_column(String(64))
+    mailed_at: Mapped[datetime | None]
+
+
+class InvoiceLine(Base):
+    """One charged item of an invoice; never changed after the invoice is raised."""
+
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    invoice_no: Mapped[str] = mapped_column(ForeignKey("invoices.invoice_no"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    unit_price: Mapped[Decimal]
+    amount: Mapped[Decimal]
+
+
+class Payment(Base):
+    """A payment and its receipt; a refund is a negative row reversing a receipt (S10)."""
+
+    __tablename__ = "payments"
+
+    receipt_no: Mapped[str] = mapped_column(String(40), primary_key=True)
+    invoice_no: Mapped[str] = mapped_column(ForeignKey("invoices.invoice_no"), index=True)
+    amount: Mapped[Decimal]
+    method: Mapped[str] = mapped_column(String(16))
+    collected_by: Mapped[str | None] = mapped_column(String(64))
+    paid_at: Mapped[datetime]
+    reverses_receipt: Mapped[str | None] = mapped_column(String(40), unique=True)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_role: Mapped[str] = mapped_column(String(32))
+
+
+class InvoiceVoid(Base):
+    """The reversing record of a voided invoice: who, when, why (SPEC S10, §8)."""
+
+    __tablename__ = "invoice_voids"
+
+    invoice_no: Mapped[str] = mapped_column(ForeignKey("invoices.invoice_no"), primary_key=True)
+    amount: Mapped[Decimal]  # the negated invoice amount
+    reason: Mapped[str] = mapped_column(String(500))
+    voided_by: Mapped[str] = mapped_column(String(64))
+    voided_role: Mapped[str] = mapped_column(String(32))
+    voided_at: Mapped[datetime]
+
+
+class Contract(Base):
+    """A maintenance contract covering one product (SPEC S6 B, S20)."""
+
+    __tablename__ = "contracts"
+
+    contract_no: Mapped[str] = mapped_column(String(40), primary_key=True)
+    branch: Mapped[str] = mapped_column(String(16), index=True)
+    customer_id: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(Integer, index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    fee: Mapped[Decimal]
+    notice_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    notice_sent_at: Mapped[datetime | None]  # marker: the S20 notice fires once
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class ExpiryNotice(Base):
+    """A maintenance-contract expiry notice (保養到期通知書, SPEC S20)."""
+
+    __tablename__ = "contract_expiry_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contract_no: Mapped[str] = mapped_column(ForeignKey("contracts.contract_no"), unique=True)
+    branch: Mapped[str] = mapped_column(String(16), index=True)
+    customer_id: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(Integer)
+    ends_on: Mapped[date]
+    issued_on: Mapped[date]
+    issued_at: Mapped[datetime]
+
+
+class ExtendedWarranty(Base):
+    """An extended warranty sold at the counter or the POS (SPEC E1–E4, §7)."""
+
+    __tablename__ = "extended_warranties"
+    __table_args__ = (UniqueConstraint("store_id", "transaction_id", name="uq_ew_pos_sale"),)
+
+    warranty_no: Mapped[str] = mapped_column(String(40), primary_key=True)
+    branch: Mapped[str] = mapped_column(String(16), index=True)
+    customer_id: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(Integer, unique=True)
+    product_price: Mapped[Decimal]
+    years: Mapped[int] = mapped_column(Integer)
+    price: Mapped[Decimal]
+    maker_warranty_ends_on: Mapped[date]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    channel: Mapped[str] = mapped_column(String(8))  # counter | pos
+    store_id: Mapped[str | None] = mapped_column(String(40))
+    transaction_id: Mapped[str | None] = mapped_column(String(80))
+    sold_by: Mapped[str] = mapped_column(String(64))
+    sold_at: Mapped[datetime]
+
+
 plumbing = Plumbing(Base.metadata)
+
+# The accounting tables live beside these; importing them registers them on Base.metadata.
+from . import models_accounting  # noqa: E402, F401

@@ -7,8 +7,12 @@ import pytest
 from services.billing.domain.deductions import (
     DeductionSchedule,
     Instalment,
+    Penalty,
+    first_deduction_month,
     month_cap,
+    next_month,
     person_share,
+    plan_person,
     schedule_deductions,
     split_unit_loss,
 )
@@ -111,3 +115,23 @@ def test_p7_bad_input_names_field(kwargs, field):
     with pytest.raises(DomainError) as err:
         schedule_deductions(**kwargs)
     assert (err.value.rule, err.value.field) == ("P7", field)
+
+
+def test_p8_deductions_start_the_month_after_the_decision():
+    assert first_deduction_month("2026-02") == "2026-03"
+    assert next_month("2026-12") == "2027-01"
+    with pytest.raises(DomainError) as err:
+        next_month("2026-13")
+    assert err.value.field == "month"
+
+
+def test_p7_older_penalty_fills_the_cap_first_and_both_share_it():
+    bonuses = {"2026-03": D("1000"), "2026-04": D("1200"), "2026-05": D("1000")}
+    plans = plan_person(
+        [Penalty("old", D("1500"), "2026-03"), Penalty("new", D("300"), "2026-04")], bonuses
+    )
+    assert plans["old"].instalments == (
+        Instalment("2026-03", D("500.00")), Instalment("2026-04", D("600.00")),
+        Instalment("2026-05", D("400.00")))
+    assert plans["new"].instalments == (Instalment("2026-05", D("100.00")),)
+    assert plans["new"].unscheduled == D("200.00")

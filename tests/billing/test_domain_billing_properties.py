@@ -5,7 +5,13 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.billing.domain.deductions import schedule_deductions, split_unit_loss
+from services.billing.domain.deductions import (
+    Penalty,
+    month_cap,
+    plan_person,
+    schedule_deductions,
+    split_unit_loss,
+)
 from services.billing.domain.pricing import PriceList, price_service, total
 from services.billing.domain.returns import (
     is_balanced,
@@ -118,3 +124,22 @@ def test_s13_total_is_exact_sum_of_lines(minutes, parts):
     lines = price_service(price_list=PriceList(branch="SC01"), labour_minutes=minutes, parts=parts)
     assert total(lines) == sum((x.amount for x in lines), Decimal(0))
     assert all(x.amount == x.amount.quantize(Decimal("0.01")) for x in lines)
+
+
+@given(
+    st.lists(st.tuples(cents, months), min_size=1, max_size=5),
+    bonus_maps,
+)
+def test_p7_several_penalties_never_exceed_any_months_cap(penalties, bonuses):
+    plans = plan_person(
+        [Penalty(str(i), owed, first) for i, (owed, first) in enumerate(penalties)], bonuses
+    )
+    taken: dict[str, Decimal] = {}
+    for i, (owed, first) in enumerate(penalties):
+        plan = plans[str(i)]
+        assert plan.scheduled + plan.unscheduled == owed
+        for instalment in plan.instalments:
+            assert instalment.month >= first
+            taken[instalment.month] = taken.get(instalment.month, Decimal(0)) + instalment.amount
+    for month, amount in taken.items():
+        assert amount <= month_cap(bonuses[month])

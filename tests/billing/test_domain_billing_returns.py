@@ -13,7 +13,9 @@ from services.billing.domain.returns import (
     Receivable,
     ReturnProof,
     allowance_ready_to_book,
+    booked_amount,
     collection_rate,
+    delayed_in_month,
     is_balanced,
     journal_for_allowance,
     journal_for_return,
@@ -159,3 +161,19 @@ def test_c13_2_3_collection_rate_excludes_complaint_part_numbers():
     assert collection_rate(receivables, set()) == D("0.4500")
     assert collection_rate(receivables, {"P2"}) == D("0.9000")
     assert collection_rate(receivables, {"P1", "P2"}) is None
+
+
+def test_c13_2_1_booked_amount_is_approved_amount_pro_rata():
+    assert booked_amount(amount=D("1000.00"), approved_qty=100, book_qty=104) == D("1040.00")
+    assert booked_amount(amount=D("100.00"), approved_qty=3, book_qty=1) == D("33.33")
+    with pytest.raises(DomainError) as err:
+        booked_amount(amount=D("100.00"), approved_qty=3, book_qty=0)
+    assert err.value.field == "book_qty"
+
+
+def test_c13_2_3_delay_excludes_every_month_it_overlaps():
+    span = {"opened_on": "2026-03-12", "resolved_on": "2026-05-02"}
+    assert [delayed_in_month(**span, month=m) for m in ("2026-02", "2026-03", "2026-05",
+                                                         "2026-06")] == [
+        False, True, True, False]
+    assert delayed_in_month(opened_on="2026-03-12", resolved_on=None, month="2027-01")

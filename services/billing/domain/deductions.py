@@ -132,3 +132,50 @@ def schedule_deductions(
             instalments.append(Instalment(month=month, amount=money(amount)))
             remaining -= amount
     return DeductionSchedule(instalments=tuple(instalments), unscheduled=remaining)
+
+
+def check_month(month: str, field: str = "month") -> str:
+    """``month`` if it is ``YYYY-MM``, else DomainError naming ``field`` (SPEC P7)."""
+    return _check_month(month, field)
+
+
+def next_month(month: str) -> str:
+    """The month after ``month`` (``YYYY-MM``)."""
+    year, mon = (int(p) for p in _check_month(month, "month").split("-"))
+    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+
+
+def first_deduction_month(decision_month: str) -> str:
+    """Deductions start the month the notice is published: the one after the decision (P8).
+
+    **[choice]** P8 publishes last month's decisions by the 10th, so the first instalment
+    is taken from the bonus of the publication month.
+    """
+    return next_month(decision_month)
+
+
+class Penalty(NamedTuple):
+    """One person's penalty from a notice, owed from ``first_month`` on (SPEC P6, P8)."""
+
+    key: str
+    amount: Decimal
+    first_month: str
+
+
+def plan_person(
+    penalties: Iterable[Penalty], bonuses: Mapping[str, Decimal]
+) -> dict[str, DeductionSchedule]:
+    """Every penalty's instalments over the recorded bonuses, oldest penalty first (P7).
+
+    Penalties are scheduled in the order given; each one fills what room the earlier ones
+    left in a month (``already_scheduled``), so no month ever exceeds its 50% cap.
+    """
+    taken: dict[str, Decimal] = {}
+    plans: dict[str, DeductionSchedule] = {}
+    for penalty in penalties:
+        months = [(m, b) for m, b in sorted(bonuses.items()) if m >= penalty.first_month]
+        plan = schedule_deductions(owed=penalty.amount, bonuses=months, already_scheduled=taken)
+        for instalment in plan.instalments:
+            taken[instalment.month] = taken.get(instalment.month, ZERO) + instalment.amount
+        plans[penalty.key] = plan
+    return plans

@@ -45,6 +45,7 @@ class LineKind(StrEnum):
     VISIT = "visit"
     LABOUR = "labour"
     PART = "part"
+    FEE = "fee"  # a contract fee or an extended warranty's price (S6 B, E1)
 
 
 class CollectionMode(StrEnum):

@@ -222,3 +222,20 @@ def collection_rate(
     if due <= 0:
         return None
     return (collected / due).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def booked_amount(*, amount: Decimal, approved_qty: int, book_qty: int) -> Decimal:
+    """The credit for the quantity booked: the approved amount pro rata (SPEC C13.2(1))."""
+    value = positive_money(amount, field="amount", rule="C13.2(1)")
+    approved = _whole(approved_qty, field="approved_qty", minimum=1)
+    booked = _whole(book_qty, field="book_qty", minimum=1)
+    return money(value * booked / approved)
+
+
+def delayed_in_month(*, opened_on: str, resolved_on: str | None, month: str) -> bool:
+    """Whether a complaint delay (ISO dates) overlaps ``month`` (``YYYY-MM``, SPEC C13.2(3)).
+
+    The delay runs from the day accounting learned of the complaint until the day its
+    adjustment was booked, both inclusive; any overlap excludes the month's receivable.
+    """
+    return opened_on[:7] <= month and (resolved_on is None or resolved_on[:7] >= month)

@@ -1,4 +1,4 @@
-"""Billing use cases (SPEC §4)."""
+"""Vouchers billing knows of, from intake's register (SPEC S8, S10, S13)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from shared.errors import NotFound
 from shared.events.intake import CallRegistered
 from shared.runtime import Runtime
 
-from .models import BillingVoucher
+from ..models import BillingVoucher
 
 
 async def voucher_known(rt: Runtime, session: AsyncSession, event: CallRegistered) -> None:
     """Record a new voucher so that paid work on it can be invoiced (SPEC S10, S13)."""
+    if await session.get(BillingVoucher, event.voucher_no) is not None:
+        return
     session.add(
         BillingVoucher(
             voucher_no=event.voucher_no, call_id=event.call_id, branch=event.branch,
@@ -23,6 +25,7 @@ async def voucher_known(rt: Runtime, session: AsyncSession, event: CallRegistere
 
 
 async def get_voucher(session: AsyncSession, voucher_no: str) -> BillingVoucher:
+    """One voucher as billing knows it, or 404 naming ``voucher_no``."""
     voucher = await session.get(BillingVoucher, voucher_no)
     if voucher is None:
         raise NotFound(f"no voucher {voucher_no}", field="voucher_no")

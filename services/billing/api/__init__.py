@@ -1,20 +1,19 @@
-"""Billing's HTTP routes (CONTRACT "Billing")."""
+"""Billing's HTTP routes (CONTRACT "Billing"), one module per business concept."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from shared.auth import Actor, roles
 from shared.runtime import RuntimeDep
 
-from . import service
-from .schemas import VoucherOut
+from .. import service
+from ..schemas import VoucherOut
+from . import contracts, deductions, invoices, ledger, returns, warranties
+from .roles import Accounting
 
 router = APIRouter()
-
-Accounting = Annotated[Actor, Depends(roles("accountant", "admin"))]
+for _module in (invoices, contracts, warranties, returns, ledger, deductions):
+    router.include_router(_module.router)
 
 
 @router.get("/vouchers/{voucher_no}", response_model=VoucherOut, tags=["vouchers"])

@@ -1,0 +1,141 @@
+"""Returns and allowances routes: receive, release, approve, sign, book (SPEC C13)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.runtime import RuntimeDep
+
+from ..domain.returns import missing_allowance_signatures
+from ..models_accounting import Allowance, ReturnSlip
+from ..schemas.returns import (
+    AllowanceOut,
+    OrderRatioIn,
+    OrderRatioOut,
+    ProofIn,
+    ReceiptIn,
+    ReleaseIn,
+    ReturnSlipOut,
+    SignIn,
+)
+from ..service import bookings
+from ..service import returns as svc
+from .roles import Accountant, Approver, RatioSetter, ReturnsReader, SignatureTaker, Warehouse
+
+router = APIRouter(tags=["returns accounting"])
+
+
+@router.get("/return-slips", response_model=list[ReturnSlipOut])
+async def list_return_slips(
+    rt: RuntimeDep, _actor: ReturnsReader, case_no: str | None = None, status: str | None = None
+) -> list[ReturnSlipOut]:
+    """Return slips by complaint case and status (SPEC C13.1(2))."""
+    async with rt.db.reading() as session:
+        found = await svc.find_documents(session, ReturnSlip, case_no=case_no, status=status)
+        return [ReturnSlipOut.model_validate(s) for s in found]
+
+
+@router.get("/return-slips/{slip_no}", response_model=ReturnSlipOut)
+async def read_return_slip(slip_no: str, rt: RuntimeDep, _actor: ReturnsReader) -> ReturnSlipOut:
+    """One return slip (SPEC C13.1(2))."""
+    async with rt.db.reading() as session:
+        return ReturnSlipOut.model_validate(await svc.get_slip(session, slip_no))
+
+
+@router.post("/return-slips/{slip_no}/receipt", response_model=ReturnSlipOut)
+async def receive(slip_no: str, body: ReceiptIn, rt: RuntimeDep, actor: Warehouse) -> ReturnSlipOut:
+    """The warehouse confirms the quantity received against the slip (SPEC C13.2(1))."""
+    async with rt.db.transaction() as session:
+        slip = await bookings.receive(rt, session, actor=actor, slip_no=slip_no,
+                                      received_qty=body.received_qty)
+        return ReturnSlipOut.model_validate(slip)
+
+
+@router.post("/return-slips/{slip_no}/release", response_model=ReturnSlipOut)
+async def release(
+    slip_no: str, body: ReleaseIn, rt: RuntimeDep, actor: Accountant
+) -> ReturnSlipOut:
+    """Release a held slip after review with the quantity to book (SPEC C13.2(1))."""
+    async with rt.db.transaction() as session:
+        slip = await bookings.release(rt, session, actor=actor, slip_no=slip_no,
+                                      book_qty=body.book_qty, note=body.note)
+        return ReturnSlipOut.model_validate(slip)
+
+
+@router.post("/return-slips/{slip_no}/book", response_model=ReturnSlipOut)
+async def book_return(
+    slip_no: str, body: ProofIn, rt: RuntimeDep, actor: Accountant
+) -> ReturnSlipOut:
+    """Book a received return with its proof; journal entry and ReturnBooked (C13.2(4))."""
+    async with rt.db.transaction() as session:
+        slip = await bookings.book_return(rt, session, actor=actor, slip_no=slip_no,
+                                          proof=body.proof)
+        return ReturnSlipOut.model_validate(slip)
+
+
+@router.get("/allowances", response_model=list[AllowanceOut])
+async def list_allowances(
+    rt: RuntimeDep, _actor: ReturnsReader, case_no: str | None = None, status: str | None = None
+) -> list[AllowanceOut]:
+    """Allowance certificates by complaint case and status (SPEC C13.1(1))."""
+    async with rt.db.reading() as session:
+        found = await svc.find_documents(session, Allowance, case_no=case_no, status=status)
+        return [await _allowance_out(session, a) for a in found]  # type: ignore[arg-type]
+
+
+@router.get("/allowances/{allowance_no}", response_model=AllowanceOut)
+async def read_allowance(allowance_no: str, rt: RuntimeDep, _actor: ReturnsReader) -> AllowanceOut:
+    """One allowance certificate with its approvals and what it still lacks (C13.1(1))."""
+    async with rt.db.reading() as session:
+        return await _allowance_out(session, await svc.get_allowance(session, allowance_no))
+
+
+@router.post("/allowances/{allowance_no}/approve", response_model=AllowanceOut)
+async def approve(allowance_no: str, rt: RuntimeDep, actor: Approver) -> AllowanceOut:
+    """Approve an allowance at the caller's level: (vice) manager or (vice) GM (C13.1(1))."""
+    async with rt.db.transaction() as session:
+        allowance = await bookings.approve(rt, session, actor=actor, allowance_no=allowance_no)
+        return await _allowance_out(session, allowance)
+
+
+@router.post("/allowances/{allowance_no}/sign", response_model=AllowanceOut)
+async def sign(
+    allowance_no: str, body: SignIn, rt: RuntimeDep, actor: SignatureTaker
+) -> AllowanceOut:
+    """Record the customer's signature on the certificate (SPEC C13.1(1))."""
+    async with rt.db.transaction() as session:
+        allowance = await bookings.sign(rt, session, actor=actor, allowance_no=allowance_no,
+                                        signed_by=body.signed_by)
+        return await _allowance_out(session, allowance)
+
+
+@router.post("/allowances/{allowance_no}/book", response_model=AllowanceOut)
+async def book_allowance(
+    allowance_no: str, body: ProofIn, rt: RuntimeDep, actor: Accountant
+) -> AllowanceOut:
+    """Book an approved, signed allowance with its proof (SPEC C13.1(1), C13.2(5))."""
+    async with rt.db.transaction() as session:
+        allowance = await bookings.book_allowance(rt, session, actor=actor,
+                                                  allowance_no=allowance_no, proof=body.proof)
+        return await _allowance_out(session, allowance)
+
+
+@router.put("/orders/{order_no}/over-acceptance-ratio", response_model=OrderRatioOut)
+async def set_ratio(
+    order_no: str, body: OrderRatioIn, rt: RuntimeDep, actor: RatioSetter
+) -> OrderRatioOut:
+    """Record a customer order's over-acceptance ratio (超量允收比率, SPEC C13.2(1))."""
+    async with rt.db.transaction() as session:
+        row = await svc.set_order_ratio(rt, session, actor=actor, order_no=order_no,
+                                        ratio=body.ratio)
+        return OrderRatioOut.model_validate(row)
+
+
+async def _allowance_out(session: AsyncSession, allowance: Allowance) -> AllowanceOut:
+    approvals = await bookings.approval_roles(session, allowance.allowance_no)
+    missing = [] if allowance.status == "booked" else missing_allowance_signatures(
+        [a.role for a in approvals], allowance.customer_signed_by is not None)
+    fields = {n: getattr(allowance, n) for n in AllowanceOut.model_fields
+              if n not in ("approvals", "missing")}
+    return AllowanceOut.model_validate({**fields, "approvals": approvals, "missing": missing})

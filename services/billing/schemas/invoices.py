@@ -1,0 +1,94 @@
+"""Invoices, payments and price lists (SPEC S10, S13)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from . import MoneyIn, Out
+
+
+class InvoiceLineOut(Out):
+    kind: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+
+
+class PaymentOut(Out):
+    receipt_no: str
+    invoice_no: str
+    amount: Decimal
+    method: str
+    collected_by: str | None
+    paid_at: datetime
+    reverses_receipt: str | None
+    recorded_by: str
+
+
+class VoidOut(Out):
+    amount: Decimal
+    reason: str
+    voided_by: str
+    voided_role: str
+    voided_at: datetime
+
+
+class InvoiceOut(Out):
+    invoice_no: str
+    voucher_no: str | None
+    ref: str | None
+    source: str
+    branch: str
+    customer_id: int | None
+    service_mode: str | None
+    collection: str
+    amount: Decimal
+    paid: Decimal
+    balance: Decimal
+    status: Literal["paid", "issued", "void"]
+    issued_on: date
+    raised_at: datetime
+    raised_by: str
+    mailed_at: datetime | None
+    lines: list[InvoiceLineOut]
+    payments: list[PaymentOut]
+    void: VoidOut | None
+
+
+class PaymentIn(BaseModel):
+    amount: MoneyIn
+    method: Literal["cash", "transfer", "card", "cheque"] = "cash"
+    collected_by: str | None = Field(default=None, max_length=64)
+    paid_at: AwareDatetime | None = None
+
+
+class PaymentResult(BaseModel):
+    receipt_no: str
+    invoice_no: str
+    amount: Decimal
+    paid_at: datetime
+    status: str
+    balance: Decimal
+
+
+class VoidIn(BaseModel):
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class MailedIn(BaseModel):
+    at: AwareDatetime | None = None
+
+
+class PriceListBody(BaseModel):
+    visit_fee: MoneyIn
+    labour_rate_per_hour: MoneyIn
+
+
+class PriceListOut(PriceListBody):
+    branch: str
+    stored: bool

@@ -1,0 +1,139 @@
+"""Returns, allowances, the journal and collection rates (SPEC C13.1, C13.2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from . import MoneyIn, Out
+
+
+class ReturnSlipOut(Out):
+    slip_no: str
+    case_no: str
+    handling: str
+    reason: str
+    customer: str
+    order_no: str | None
+    part_no: str | None
+    approved_qty: int | None
+    amount: Decimal | None
+    ratio: Decimal | None
+    received_qty: int | None
+    received_by: str | None
+    received_at: datetime | None
+    book_qty: int | None
+    decision: str | None
+    status: str
+    proof: str | None
+
+
+class ApprovalOut(Out):
+    level: str
+    role: str
+    approved_by: str
+    approved_at: datetime
+
+
+class AllowanceOut(Out):
+    allowance_no: str
+    case_no: str
+    customer: str
+    order_no: str | None
+    part_no: str | None
+    amount: Decimal | None
+    status: str
+    customer_signed_by: str | None
+    customer_signed_at: datetime | None
+    proof: str | None
+    approvals: list[ApprovalOut]
+    missing: list[str]
+
+
+class ReceiptIn(BaseModel):
+    received_qty: int = Field(ge=0)
+
+
+class ReleaseIn(BaseModel):
+    book_qty: int = Field(ge=1)
+    note: str = Field(min_length=3, max_length=200)
+
+
+class ProofIn(BaseModel):
+    proof: str
+
+
+class SignIn(BaseModel):
+    signed_by: str = Field(min_length=1, max_length=120)
+
+
+class ReverseIn(BaseModel):
+    reason: str = Field(min_length=3, max_length=250)
+
+
+class JournalLineOut(BaseModel):
+    account: str
+    debit: Decimal
+    credit: Decimal
+
+
+class JournalEntryOut(BaseModel):
+    entry_id: int
+    source_type: str
+    source_no: str
+    case_no: str | None
+    invoice_no: str | None
+    memo: str
+    reverses_entry_id: int | None
+    booked_by: str
+    booked_role: str
+    booked_at: datetime
+    lines: list[JournalLineOut]
+
+
+class OrderRatioIn(BaseModel):
+    ratio: Decimal = Field(ge=0, lt=1, max_digits=6, decimal_places=4)
+
+
+class OrderRatioOut(Out):
+    order_no: str
+    ratio: Decimal
+    set_by: str
+
+
+class ReceivableIn(BaseModel):
+    salesperson: str = Field(min_length=1, max_length=64)
+    month: str
+    part_no: str = Field(min_length=1, max_length=40)
+    order_no: str | None = None
+    customer: str | None = None
+    amount_due: MoneyIn
+    amount_collected: MoneyIn
+
+
+class ReceivableOut(Out):
+    id: int
+    salesperson: str
+    month: str
+    part_no: str
+    order_no: str | None
+    amount_due: Decimal
+    amount_collected: Decimal
+
+
+class ExcludedOut(BaseModel):
+    receivable_id: int
+    part_no: str
+    case_no: str
+    amount_due: Decimal
+
+
+class CollectionRateOut(BaseModel):
+    salesperson: str
+    month: str
+    rate: Decimal | None
+    amount_due: Decimal
+    amount_collected: Decimal
+    excluded: list[ExcludedOut]

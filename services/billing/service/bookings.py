@@ -1,0 +1,211 @@
+"""Receiving, approving and booking returns and allowances (SPEC C13.1, C13.2).
+
+Every booking writes one balanced journal entry (Dr sales returns and allowances, Cr
+accounts receivable), ends the collection delay and publishes ``ReturnBooked`` in the
+same transaction. A booked entry is corrected only by its reversing entry; the document
+then stands ``reversed`` and may be booked again with corrected figures (SPEC §8).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Actor
+from shared.errors import Conflict, Forbidden, NotFound
+from shared.events.billing import BookingReversed, ReturnBooked
+from shared.runtime import Runtime
+
+from ..domain import returns as rules
+from ..domain.errors import DomainError
+from ..models_accounting import (
+    Allowance,
+    AllowanceApproval,
+    JournalEntry,
+    OrderRatio,
+    ReturnSlip,
+)
+from .common import book, entry_lines, record
+from .returns import end_delay, get_allowance, get_slip, require_status
+
+RATIO_PLACES = Decimal("0.0001")
+
+
+async def receive(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, slip_no: str, received_qty: int
+) -> ReturnSlip:
+    """The warehouse's receipt against a return slip, checked for tolerance (C13.2(1))."""
+    slip = await get_slip(session, slip_no, lock=True)
+    require_status(slip, "awaiting_receipt", rule="C13.1(2)")
+    slip.received_qty, slip.received_by, slip.received_at = (
+        received_qty, actor.user_id, rt.clock.now())
+    if slip.approved_qty is None:
+        slip.status, slip.decision = "held", "approved quantity undetermined (C9.1)"
+    else:
+        order = await session.get(OrderRatio, slip.order_no) if slip.order_no else None
+        decision = rules.over_acceptance_check(
+            approved_qty=slip.approved_qty, received_qty=received_qty,
+            order_ratio=order.ratio if order else None,
+        )
+        ratio = order.ratio if order else rules.DEFAULT_OVER_ACCEPTANCE_RATIO
+        slip.ratio = ratio.quantize(RATIO_PLACES)
+        slip.book_qty = decision.book_qty
+        slip.status = "held" if decision.held else "received"
+        slip.decision = decision.reason
+    await record(rt, session, actor=actor, action="return_slip.received",
+                 subject_type="return_slip", subject_id=slip_no,
+                 detail={"received_qty": received_qty, "status": slip.status,
+                         "decision": slip.decision, "ratio": slip.ratio})
+    return slip
+
+
+async def release(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, slip_no: str, book_qty: int, note: str
+) -> ReturnSlip:
+    """An accountant's review of a held slip decides the quantity to book (C13.2(1))."""
+    slip = await get_slip(session, slip_no, lock=True)
+    require_status(slip, "held", rule="C13.2(1)")
+    if book_qty < 1:
+        raise DomainError(rule="C13.2(1)", field="book_qty", message="must be at least 1")
+    slip.book_qty, slip.status = book_qty, "received"
+    slip.decision = f"released after review by {actor.user_id}: {note}"
+    await record(rt, session, actor=actor, action="return_slip.released",
+                 subject_type="return_slip", subject_id=slip_no,
+                 detail={"book_qty": book_qty, "note": note})
+    return slip
+
+
+async def book_return(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, slip_no: str, proof: str
+) -> ReturnSlip:
+    """Book a received return at its checked quantity, with proof (C13.2(1), C13.2(4))."""
+    slip = await get_slip(session, slip_no, lock=True)
+    require_status(slip, "received", "reversed", rule="C13.2(1)")
+    checked = rules.require_proof(rules.AdjustmentKind.RETURN, proof)
+    if slip.amount is None or slip.book_qty is None:
+        raise Conflict("no approved amount to book", field="amount", rule="C13.1(2)")
+    amount = slip.amount if slip.approved_qty is None else rules.booked_amount(
+        amount=slip.amount, approved_qty=slip.approved_qty, book_qty=slip.book_qty)
+    entry = await book(rt, session, actor=actor, lines=rules.journal_for_return(amount),
+                       source_type="return_slip", source_no=slip_no, case_no=slip.case_no,
+                       memo=f"return {slip_no}: {slip.book_qty} of {slip.part_no}, {checked}")
+    slip.status, slip.proof = "booked", checked.value
+    await end_delay(rt, session, slip.case_no)
+    await record(rt, session, actor=actor, action="return_slip.booked",
+                 subject_type="return_slip", subject_id=slip_no,
+                 detail={"proof": checked.value, "amount": amount, "entry": entry.id})
+    await rt.outbox.add(session, ReturnBooked(
+        case_no=slip.case_no, kind="return", amount=str(amount), quantity=slip.book_qty,
+        document_no=slip_no, journal_entry_id=entry.id, part_no=slip.part_no,
+    ))
+    return slip
+
+
+async def approve(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, allowance_no: str
+) -> Allowance:
+    """A (vice) manager's or (vice) GM's approval of an allowance (SPEC C13.1(1))."""
+    allowance = await get_allowance(session, allowance_no, lock=True)
+    require_status(allowance, "awaiting_approval", "ready", rule="C13.1(1)")
+    level = ("manager" if actor.role in rules.MANAGER_ROLES
+             else "gm" if actor.role in rules.GM_ROLES else None)
+    if level is None:
+        raise Forbidden(f"role {actor.role} does not approve allowances", rule="C13.1(1)")
+    if await session.scalar(select(AllowanceApproval).where(
+            AllowanceApproval.allowance_no == allowance_no, AllowanceApproval.level == level)):
+        raise Conflict(f"already approved at {level} level", field="approvals", rule="C13.1(1)")
+    session.add(AllowanceApproval(allowance_no=allowance_no, level=level, role=actor.role,
+                                  approved_by=actor.user_id, approved_at=rt.clock.now()))
+    await session.flush()
+    await _refresh(session, allowance)
+    await record(rt, session, actor=actor, action="allowance.approved",
+                 subject_type="allowance", subject_id=allowance_no, detail={"level": level})
+    return allowance
+
+
+async def sign(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, allowance_no: str, signed_by: str
+) -> Allowance:
+    """Record the customer's signature on the allowance certificate (SPEC C13.1(1))."""
+    allowance = await get_allowance(session, allowance_no, lock=True)
+    require_status(allowance, "awaiting_approval", "ready", rule="C13.1(1)")
+    if allowance.customer_signed_by is not None:
+        raise Conflict("the customer has already signed", field="signed_by", rule="C13.1(1)")
+    allowance.customer_signed_by, allowance.customer_signed_at = signed_by, rt.clock.now()
+    await _refresh(session, allowance)
+    await record(rt, session, actor=actor, action="allowance.signed", subject_type="allowance",
+                 subject_id=allowance_no, detail={"signed_by": signed_by})
+    return allowance
+
+
+async def approval_roles(session: AsyncSession, allowance_no: str) -> list[AllowanceApproval]:
+    """The approvals an allowance certificate carries, oldest first."""
+    rows = await session.scalars(select(AllowanceApproval).where(
+        AllowanceApproval.allowance_no == allowance_no).order_by(AllowanceApproval.id))
+    return list(rows)
+
+
+async def _refresh(session: AsyncSession, allowance: Allowance) -> None:
+    roles = [a.role for a in await approval_roles(session, allowance.allowance_no)]
+    ready = rules.allowance_ready_to_book(roles, allowance.customer_signed_by is not None)
+    allowance.status = "ready" if ready else "awaiting_approval"
+
+
+async def book_allowance(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, allowance_no: str, proof: str
+) -> Allowance:
+    """Book an approved, signed allowance with its proof (SPEC C13.1(1), C13.2(5))."""
+    allowance = await get_allowance(session, allowance_no, lock=True)
+    require_status(allowance, "awaiting_approval", "ready", "reversed", rule="C13.1(1)")
+    roles = [a.role for a in await approval_roles(session, allowance_no)]
+    missing = rules.missing_allowance_signatures(roles, allowance.customer_signed_by is not None)
+    if missing:
+        raise Conflict("missing " + ", ".join(missing), field="approvals", rule="C13.1(1)")
+    checked = rules.require_proof(rules.AdjustmentKind.ALLOWANCE, proof)
+    if allowance.amount is None:
+        raise Conflict("no approved amount to book", field="amount", rule="C13.1(1)")
+    entry = await book(rt, session, actor=actor,
+                       lines=rules.journal_for_allowance(allowance.amount),
+                       source_type="allowance", source_no=allowance_no,
+                       case_no=allowance.case_no, memo=f"allowance {allowance_no}, {checked}")
+    allowance.status, allowance.proof = "booked", checked.value
+    await end_delay(rt, session, allowance.case_no)
+    await record(rt, session, actor=actor, action="allowance.booked", subject_type="allowance",
+                 subject_id=allowance_no, detail={"proof": checked.value, "entry": entry.id})
+    await rt.outbox.add(session, ReturnBooked(
+        case_no=allowance.case_no, kind="allowance", amount=str(allowance.amount),
+        document_no=allowance_no, journal_entry_id=entry.id, part_no=allowance.part_no,
+    ))
+    return allowance
+
+
+async def reverse_booking(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, entry_id: int, reason: str
+) -> JournalEntry:
+    """Correct a booked return or allowance by its reversing entry (SPEC C13.2, §8)."""
+    entry = await session.get(JournalEntry, entry_id, with_for_update=True)
+    if entry is None:
+        raise NotFound(f"no journal entry {entry_id}", field="entry_id")
+    if entry.source_type not in ("return_slip", "allowance"):
+        raise Conflict("invoice entries are reversed by voiding the invoice",
+                       field="entry_id", rule="S10")
+    if entry.reverses_id is not None or await session.scalar(
+            select(JournalEntry).where(JournalEntry.reverses_id == entry_id)):
+        raise Conflict("a reversal or an entry already reversed", field="entry_id",
+                       rule="C13.2")
+    reversal = await book(rt, session, actor=actor,
+                          lines=rules.reverse(await entry_lines(session, entry_id)),
+                          source_type=entry.source_type, source_no=entry.source_no,
+                          case_no=entry.case_no, memo=f"reversal of #{entry_id}: {reason}",
+                          reverses_id=entry_id)
+    doc = (await get_slip(session, entry.source_no, lock=True)
+           if entry.source_type == "return_slip"
+           else await get_allowance(session, entry.source_no, lock=True))
+    doc.status = "reversed"
+    await rt.outbox.add(session, BookingReversed(
+        entry_id=reversal.id, reverses_entry_id=entry_id, case_no=entry.case_no,
+        invoice_no=None, reason=reason,
+    ))
+    return reversal

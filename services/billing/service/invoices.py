@@ -1,0 +1,230 @@
+"""Invoices for paid work: raise, collect, void (SPEC S10, S13).
+
+Invariants enforced here:
+
+- only category A work is invoiced, once per voucher (a void invoice may be followed by a
+  new one); on-site work at or under the branch threshold is collected on the spot: the
+  invoice is ``paid`` with the technician's payment and receipt recorded, and is mailed
+  afterwards; above it the invoice is ``issued`` the same (branch-local) day; carry-in
+  work is ``issued`` on the day the product is returned **[choice: S13 names no on-the-
+  spot collection for carry-in; the customer pays against the invoice]**;
+- an invoice's lines never change; payments never exceed the balance due; a void is a
+  reversing record (``invoice_voids``, reversing journal entries, refunds as negative
+  payments), never an edit.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Actor
+from shared.errors import Conflict, NotFound
+from shared.events.billing import InvoiceRaised
+from shared.events.dispatch import VoucherCompleted
+from shared.runtime import Runtime
+
+from ..domain import ledger
+from ..domain.money import ZERO
+from ..domain.pricing import (
+    CollectionMode,
+    InvoiceStatus,
+    PriceList,
+    collection_mode,
+    format_invoice_no,
+    invoice_status_for,
+    price_service,
+    total,
+)
+from ..domain.pricing import InvoiceLine as LineSpec
+from ..models import BillingVoucher, Invoice, InvoiceLine, InvoiceVoid, PriceListRow
+from .common import book, local_date, next_serial, record
+from .payments import payments_of, record_payment
+
+SERVICE = "service"
+
+
+async def price_list(session: AsyncSession, branch: str) -> PriceList:
+    """The branch's price list: its stored row, else the defaults (SPEC S10/S13)."""
+    row = await session.get(PriceListRow, branch)
+    if row is None:
+        return PriceList(branch=branch)
+    return PriceList(
+        branch=branch, visit_fee=row.visit_fee, labour_rate_per_hour=row.labour_rate_per_hour
+    )
+
+
+async def has_own_price_list(session: AsyncSession, branch: str) -> bool:
+    """Whether the branch stored its own price list (else the defaults apply)."""
+    return await session.get(PriceListRow, branch) is not None
+
+
+async def set_price_list(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, branch: str, visit_fee: Decimal,
+    labour_rate_per_hour: Decimal,
+) -> PriceList:
+    """Override a branch's fees for paid work (SPEC S10/S13 [choice])."""
+    rt.branch(branch)
+    prices = PriceList(
+        branch=branch, visit_fee=visit_fee, labour_rate_per_hour=labour_rate_per_hour
+    )
+    row = await session.get(PriceListRow, branch)
+    if row is None:
+        row = PriceListRow(branch=branch)
+        session.add(row)
+    row.visit_fee, row.labour_rate_per_hour = prices.visit_fee, prices.labour_rate_per_hour
+    row.updated_by, row.updated_at = actor.user_id, rt.clock.now()
+    await record(rt, session, actor=actor, action="price_list.set", subject_type="price_list",
+                 subject_id=branch, detail={"visit_fee": prices.visit_fee,
+                                            "labour_rate_per_hour": prices.labour_rate_per_hour})
+    return prices
+
+
+async def raise_invoice(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, branch: str, source: str,
+    lines: list[LineSpec], issued_on: date, collection: CollectionMode,
+    voucher_no: str | None = None, ref: str | None = None, customer_id: int | None = None,
+    service_mode: str | None = None,
+) -> Invoice:
+    """Number, record and journal an ``issued`` invoice (SPEC S10/S13)."""
+    rt.branch(branch)
+    amount = total(lines)
+    serial = await next_serial(session, kind="invoice", scope=branch, period=str(issued_on.year))
+    invoice = Invoice(
+        invoice_no=format_invoice_no(branch, issued_on.year, serial), branch=branch,
+        year=issued_on.year, serial=serial, source=source, voucher_no=voucher_no, ref=ref,
+        customer_id=customer_id, service_mode=service_mode, collection=collection.value,
+        amount=amount, status=InvoiceStatus.ISSUED.value, issued_on=issued_on,
+        raised_at=rt.clock.now(), raised_by=actor.user_id, mailed_at=None,
+    )
+    session.add(invoice)
+    session.add_all(
+        InvoiceLine(invoice_no=invoice.invoice_no, position=i, kind=x.kind.value,
+                    description=x.description, quantity=x.quantity, unit_price=x.unit_price,
+                    amount=x.amount)
+        for i, x in enumerate(lines)
+    )
+    await session.flush()
+    await book(rt, session, actor=actor, lines=ledger.journal_for_invoice(amount, source=source),
+               source_type="invoice", source_no=invoice.invoice_no,
+               memo=f"invoice {invoice.invoice_no} ({source})", invoice_no=invoice.invoice_no)
+    await record(rt, session, actor=actor, action="invoice.raised", subject_type="invoice",
+                 subject_id=invoice.invoice_no,
+                 detail={"voucher_no": voucher_no, "ref": ref, "amount": amount,
+                         "collection": collection.value, "issued_on": issued_on})
+    return invoice
+
+
+async def announce(rt: Runtime, session: AsyncSession, invoice: Invoice) -> None:
+    """Publish ``InvoiceRaised`` with the invoice's status after any on-site payment."""
+    await rt.outbox.add(session, InvoiceRaised(
+        invoice_no=invoice.invoice_no, voucher_no=invoice.voucher_no, branch=invoice.branch,
+        amount=str(invoice.amount), status=invoice.status, source=invoice.source,
+        ref=invoice.ref, issued_on=invoice.issued_on,
+    ))
+
+
+async def voucher_completed(
+    rt: Runtime, session: AsyncSession, event: VoucherCompleted
+) -> Invoice | None:
+    """Invoice a completed paid job: on site per S10, carry-in on the return day per S13."""
+    actor = Actor.system("billing")
+    if await _open_invoice(session, event.voucher_no):
+        return None
+    branch = rt.branch(event.branch)
+    lines = price_service(
+        price_list=await price_list(session, event.branch), labour_minutes=event.labour_minutes,
+        parts=[(p.part_no, p.quantity, Decimal(p.unit_price)) for p in event.parts],
+    )
+    mode = collection_mode(category=event.category, amount=total(lines),
+                           threshold=branch.onsite_collection_threshold)
+    if mode is CollectionMode.NONE:
+        await record(rt, session, actor=actor, action="voucher.not_invoiced",
+                     subject_type="voucher", subject_id=event.voucher_no,
+                     detail={"category": event.category, "signed_by": event.signed_by})
+        return None
+    if event.service_mode == "carry_in":
+        mode = CollectionMode.INVOICE_LATER  # SPEC S13
+    voucher = await session.get(BillingVoucher, event.voucher_no)
+    issued_on = local_date(rt, event.branch, event.completed_at)
+    invoice = await raise_invoice(
+        rt, session, actor=actor, branch=event.branch, source=SERVICE, lines=lines,
+        issued_on=issued_on, collection=mode, voucher_no=event.voucher_no,
+        customer_id=voucher.customer_id if voucher else None, service_mode=event.service_mode,
+    )
+    if invoice_status_for(mode) is InvoiceStatus.PAID:
+        await record_payment(
+            rt, session, actor=actor, invoice=invoice, amount=invoice.amount, method="cash",
+            collected_by=event.technician_id, paid_at=event.completed_at,
+        )
+    await announce(rt, session, invoice)
+    return invoice
+
+
+async def _open_invoice(session: AsyncSession, voucher_no: str) -> Invoice | None:
+    return await session.scalar(
+        select(Invoice).where(Invoice.voucher_no == voucher_no, Invoice.status != "void")
+    )
+
+
+async def get_invoice(session: AsyncSession, invoice_no: str, *, lock: bool = False) -> Invoice:
+    """One invoice, or 404 naming ``invoice_no``."""
+    query = select(Invoice).where(Invoice.invoice_no == invoice_no)
+    invoice = await session.scalar(query.with_for_update() if lock else query)
+    if invoice is None:
+        raise NotFound(f"no invoice {invoice_no}", field="invoice_no")
+    return invoice
+
+
+async def find_invoices(
+    session: AsyncSession, *, voucher_no: str | None, ref: str | None, branch: str | None,
+    issued_on: date | None,
+) -> list[Invoice]:
+    """Invoices by voucher, contract/warranty reference, branch or day (CONTRACT Billing)."""
+    query = select(Invoice).order_by(Invoice.raised_at, Invoice.invoice_no)
+    for column, value in ((Invoice.voucher_no, voucher_no), (Invoice.ref, ref),
+                          (Invoice.branch, branch), (Invoice.issued_on, issued_on)):
+        if value is not None:
+            query = query.where(column == value)
+    return list(await session.scalars(query))
+
+
+async def mark_mailed(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, invoice_no: str, at: datetime | None
+) -> Invoice:
+    """Record that a collected-on-site invoice was mailed to the customer (SPEC S10)."""
+    invoice = await get_invoice(session, invoice_no, lock=True)
+    if invoice.mailed_at is not None:
+        raise Conflict("already mailed", field="invoice_no", rule="S10")
+    invoice.mailed_at = at or rt.clock.now()
+    await record(rt, session, actor=actor, action="invoice.mailed", subject_type="invoice",
+                 subject_id=invoice_no, detail={"at": invoice.mailed_at})
+    return invoice
+
+
+async def describe(session: AsyncSession, invoice: Invoice) -> dict[str, object]:
+    """An invoice with its lines, payments, balance and any void record (CONTRACT Billing)."""
+    lines = await session.scalars(
+        select(InvoiceLine).where(InvoiceLine.invoice_no == invoice.invoice_no)
+        .order_by(InvoiceLine.position)
+    )
+    payments = await payments_of(session, invoice.invoice_no)
+    paid = sum((p.amount for p in payments), ZERO)
+    void = await session.get(InvoiceVoid, invoice.invoice_no)
+    return {
+        **{c: getattr(invoice, c) for c in _INVOICE_FIELDS},
+        "paid": paid,
+        "balance": ZERO if invoice.status == "void" else ledger.balance_due(invoice.amount, paid),
+        "lines": list(lines),
+        "payments": payments,
+        "void": void,
+    }
+
+
+_INVOICE_FIELDS = (
+    "invoice_no", "voucher_no", "ref", "source", "branch", "customer_id", "service_mode",
+    "collection", "amount", "status", "issued_on", "raised_at", "raised_by", "mailed_at",
+)

@@ -1,0 +1,120 @@
+"""The journal and the salesperson's collection rate (SPEC C13.2, C13.2(3)).
+
+Collection rate **[choice]**: receivables are recorded per salesperson, month and part
+number by accounting (``POST /receivables``); a receivable is left out of the month's
+rate (numerator and denominator) when a complaint delay on the same part number (and the
+same order, when both name one) overlaps that month (C13.2(3)).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Actor
+from shared.errors import RuleViolation
+from shared.runtime import Runtime
+
+from ..domain import returns as rules
+from ..domain.deductions import check_month
+from ..domain.money import ZERO, non_negative_money
+from ..models_accounting import CollectionDelay, JournalEntry, JournalLineRow, Receivable
+from .common import record
+
+
+async def journal(
+    session: AsyncSession, *, case_no: str | None, invoice_no: str | None
+) -> list[dict[str, Any]]:
+    """Journal entries with their lines, by complaint case or invoice (SPEC C13.2)."""
+    if case_no is None and invoice_no is None:
+        raise RuleViolation("give case_no or invoice_no", field="case_no")
+    query = select(JournalEntry).order_by(JournalEntry.id)
+    if case_no is not None:
+        query = query.where(JournalEntry.case_no == case_no)
+    if invoice_no is not None:
+        query = query.where(JournalEntry.invoice_no == invoice_no)
+    entries = list(await session.scalars(query))
+    lines = list(await session.scalars(
+        select(JournalLineRow).where(JournalLineRow.entry_id.in_([e.id for e in entries]))
+        .order_by(JournalLineRow.id)
+    )) if entries else []
+    return [
+        {
+            "entry_id": e.id, "source_type": e.source_type, "source_no": e.source_no,
+            "case_no": e.case_no, "invoice_no": e.invoice_no, "memo": e.memo,
+            "reverses_entry_id": e.reverses_id, "booked_by": e.booked_by,
+            "booked_role": e.booked_role, "booked_at": e.booked_at,
+            "lines": [{"account": x.account, "debit": x.debit, "credit": x.credit}
+                      for x in lines if x.entry_id == e.id],
+        }
+        for e in entries
+    ]
+
+
+async def add_receivable(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, salesperson: str, month: str,
+    part_no: str, order_no: str | None, customer: str | None, amount_due: Decimal,
+    amount_collected: Decimal,
+) -> Receivable:
+    """Record a salesperson's receivable for a month (input to SPEC C13.2(3))."""
+    check_month(month, "month")
+    due = non_negative_money(amount_due, field="amount_due", rule="C13.2(3)")
+    collected = non_negative_money(amount_collected, field="amount_collected", rule="C13.2(3)")
+    row = Receivable(salesperson=salesperson, month=month, part_no=part_no, order_no=order_no,
+                     customer=customer, amount_due=due, amount_collected=collected,
+                     recorded_by=actor.user_id, recorded_at=rt.clock.now())
+    session.add(row)
+    await session.flush()
+    await record(rt, session, actor=actor, action="receivable.recorded",
+                 subject_type="receivable", subject_id=row.id,
+                 detail={"salesperson": salesperson, "month": month, "part_no": part_no,
+                         "amount_due": due, "amount_collected": collected})
+    return row
+
+
+async def collection_rate(
+    session: AsyncSession, *, salesperson: str, month: str
+) -> dict[str, Any]:
+    """A salesperson's collection rate for a month, complaint-delayed parts left out (C13.2(3))."""
+    check_month(month, "month")
+    receivables = list(await session.scalars(
+        select(Receivable).where(Receivable.salesperson == salesperson, Receivable.month == month)
+        .order_by(Receivable.id)
+    ))
+    parts = {r.part_no for r in receivables}
+    delays = list(await session.scalars(
+        select(CollectionDelay).where(CollectionDelay.part_no.in_(parts))
+        .where(or_(CollectionDelay.resolved_on.is_(None),
+                   CollectionDelay.resolved_on >= date.fromisoformat(f"{month}-01")))
+    )) if parts else []
+    excluded: list[dict[str, Any]] = []
+    kept: list[rules.Receivable] = []
+    for r in receivables:
+        hit = next((d for d in delays if _delays(d, r, month)), None)
+        if hit is not None:
+            excluded.append({"receivable_id": r.id, "part_no": r.part_no, "case_no": hit.case_no,
+                             "amount_due": r.amount_due})
+        else:
+            kept.append(rules.Receivable(r.part_no, r.amount_due, r.amount_collected))
+    return {
+        "salesperson": salesperson, "month": month,
+        "rate": rules.collection_rate(kept, ()),
+        "amount_due": sum((k.amount_due for k in kept), ZERO),
+        "amount_collected": sum((k.amount_collected for k in kept), ZERO),
+        "excluded": excluded,
+    }
+
+
+def _delays(delay: CollectionDelay, receivable: Receivable, month: str) -> bool:
+    if delay.part_no != receivable.part_no:
+        return False
+    if delay.order_no and receivable.order_no and delay.order_no != receivable.order_no:
+        return False
+    return rules.delayed_in_month(
+        opened_on=delay.opened_on.isoformat(),
+        resolved_on=delay.resolved_on.isoformat() if delay.resolved_on else None, month=month,
+    )

@@ -1,0 +1,145 @@
+"""Payments, receipts and voids of invoices (SPEC S10, §8).
+
+Invariants enforced here:
+
+- a payment is positive, at most the balance due, and gets its own gap-free receipt
+  number; when the balance reaches zero the invoice becomes ``paid``;
+- a void never edits: it adds an ``invoice_voids`` row, reverses every journal entry of
+  the invoice not yet reversed, and refunds each payment with a negative payment that
+  names the receipt it reverses.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Actor
+from shared.errors import Conflict
+from shared.events.billing import InvoiceVoided
+from shared.runtime import Runtime
+
+from ..domain import ledger
+from ..domain.money import ZERO
+from ..domain.pricing import InvoiceStatus
+from ..domain.returns import reverse
+from ..models import Invoice, InvoiceVoid, Payment
+from ..models_accounting import JournalEntry
+from .common import book, entry_lines, local_date, next_serial, record
+
+PAYMENT_METHODS = ("cash", "transfer", "card", "cheque")
+
+
+async def paid_total(session: AsyncSession, invoice_no: str) -> Decimal:
+    """Payments less refunds on an invoice."""
+    value = await session.scalar(
+        select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.invoice_no == invoice_no)
+    )
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+async def payments_of(session: AsyncSession, invoice_no: str) -> list[Payment]:
+    """An invoice's payments and refunds in receipt order."""
+    rows = await session.scalars(
+        select(Payment).where(Payment.invoice_no == invoice_no)
+        .order_by(Payment.receipt_no)
+    )
+    return list(rows)
+
+
+async def _receipt_no(rt: Runtime, session: AsyncSession, invoice: Invoice, at: datetime) -> str:
+    year = local_date(rt, invoice.branch, at).year
+    serial = await next_serial(session, kind="receipt", scope=invoice.branch, period=str(year))
+    return f"RC-{invoice.branch}-{year:04d}-{serial:06d}"
+
+
+async def record_payment(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, invoice: Invoice, amount: Decimal,
+    method: str, collected_by: str | None, paid_at: datetime | None = None,
+) -> Payment:
+    """Record a payment and its receipt; settle the invoice when fully paid (SPEC S10)."""
+    if invoice.status == InvoiceStatus.VOID:
+        raise Conflict("the invoice is void", field="invoice_no", rule="S10")
+    if invoice.status == InvoiceStatus.PAID:
+        raise Conflict("the invoice is already paid", field="invoice_no", rule="S10")
+    paid = await paid_total(session, invoice.invoice_no)
+    value = ledger.check_payment(amount=amount, invoice_amount=invoice.amount, paid=paid)
+    at = paid_at or rt.clock.now()
+    payment = Payment(
+        receipt_no=await _receipt_no(rt, session, invoice, at), invoice_no=invoice.invoice_no,
+        amount=value, method=method, collected_by=collected_by, paid_at=at,
+        reverses_receipt=None, recorded_by=actor.user_id, recorded_role=actor.role,
+    )
+    session.add(payment)
+    if ledger.settled(invoice_amount=invoice.amount, paid=paid + value):
+        invoice.status = InvoiceStatus.PAID.value
+    await session.flush()
+    await book(rt, session, actor=actor, lines=ledger.journal_for_payment(value),
+               source_type="payment", source_no=payment.receipt_no,
+               memo=f"payment {payment.receipt_no} on {invoice.invoice_no}",
+               invoice_no=invoice.invoice_no)
+    await record(rt, session, actor=actor, action="invoice.payment_recorded",
+                 subject_type="invoice", subject_id=invoice.invoice_no,
+                 detail={"receipt_no": payment.receipt_no, "amount": value, "method": method,
+                         "collected_by": collected_by, "status": invoice.status})
+    return payment
+
+
+async def void_invoice(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, invoice: Invoice, reason: str
+) -> Invoice:
+    """Void an invoice by reversing records: refunds, reversing entries (SPEC S10, §8)."""
+    if invoice.status == InvoiceStatus.VOID:
+        raise Conflict("the invoice is already void", field="invoice_no", rule="S10")
+    now = rt.clock.now()
+    for payment in await payments_of(session, invoice.invoice_no):
+        if payment.amount > ZERO and not await _refunded(session, payment.receipt_no):
+            session.add(Payment(
+                receipt_no=await _receipt_no(rt, session, invoice, now),
+                invoice_no=invoice.invoice_no, amount=-payment.amount, method=payment.method,
+                collected_by=None, paid_at=now, reverses_receipt=payment.receipt_no,
+                recorded_by=actor.user_id, recorded_role=actor.role,
+            ))
+    await reverse_entries(rt, session, actor=actor, invoice_no=invoice.invoice_no, reason=reason)
+    session.add(InvoiceVoid(
+        invoice_no=invoice.invoice_no, amount=-invoice.amount, reason=reason,
+        voided_by=actor.user_id, voided_role=actor.role, voided_at=now,
+    ))
+    invoice.status = InvoiceStatus.VOID.value
+    await record(rt, session, actor=actor, action="invoice.voided", subject_type="invoice",
+                 subject_id=invoice.invoice_no, detail={"reason": reason})
+    await rt.outbox.add(session, InvoiceVoided(
+        invoice_no=invoice.invoice_no, voucher_no=invoice.voucher_no, branch=invoice.branch,
+        amount=str(invoice.amount), reason=reason, voided_by=actor.user_id,
+    ))
+    return invoice
+
+
+async def _refunded(session: AsyncSession, receipt_no: str) -> bool:
+    found = await session.scalar(select(Payment).where(Payment.reverses_receipt == receipt_no))
+    return found is not None
+
+
+async def reverse_entries(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, invoice_no: str, reason: str
+) -> None:
+    """Reverse every booked entry of an invoice that is not reversed yet (SPEC §8)."""
+    entries = list(await session.scalars(
+        select(JournalEntry).where(JournalEntry.invoice_no == invoice_no,
+                                   JournalEntry.reverses_id.is_(None))
+        .order_by(JournalEntry.id)
+    ))
+    reversed_ids = set(await session.scalars(
+        select(JournalEntry.reverses_id).where(JournalEntry.invoice_no == invoice_no,
+                                               JournalEntry.reverses_id.is_not(None))
+    ))
+    for entry in entries:
+        if entry.id in reversed_ids:
+            continue
+        await book(rt, session, actor=actor, lines=reverse(await entry_lines(session, entry.id)),
+                   source_type=entry.source_type, source_no=entry.source_no,
+                   memo=f"reversal of #{entry.id}: {reason}", invoice_no=invoice_no,
+                   reverses_id=entry.id)

@@ -1,0 +1,146 @@
+"""Returns and allowances decided in complaints (SPEC C13.1, C13.2).
+
+Invariants enforced here:
+
+- the accounting copy of a closed complaint (C9.8) opens exactly one document per case: an
+  allowance certificate for ``allowance``, a return slip for ``return``/``reprocess``
+  (C13.1(2)); ``not_valid`` opens nothing and the receivable is collected normally (C9.14);
+- a return slip is booked only after the warehouse's receipt, at the quantity the
+  over-acceptance check allows (C13.2(1)); beyond tolerance it is held until an
+  accountant releases it with a reviewed quantity;
+- nothing is booked without proof of the right kind (C13.2(4)/(5)); an allowance also
+  needs (vice) manager and (vice) GM approval and the customer's signature (C13.1(1));
+- while the document is open the part number's receivable is excluded from the
+  salesperson's collection rate (C13.2(3)); booking ends the delay.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Actor
+from shared.errors import Conflict, NotFound
+from shared.events.complaints import ComplaintCopyIssued
+from shared.runtime import Runtime
+
+from ..domain.errors import DomainError
+from ..domain.money import money
+from ..models_accounting import Allowance, CollectionDelay, OrderRatio, ReturnSlip
+from .common import record
+
+RETURN_HANDLINGS = frozenset({"return", "reprocess"})
+
+
+def _amount(raw: str | None) -> Decimal | None:
+    try:
+        value = money(raw) if raw is not None else None
+    except DomainError:
+        return None
+    return value if value is not None and value > 0 else None
+
+
+async def copy_issued(rt: Runtime, session: AsyncSession, event: ComplaintCopyIssued) -> None:
+    """Open the allowance certificate or return slip of a closed complaint (SPEC C13.1)."""
+    if event.recipient != "accounting" or event.handling not in RETURN_HANDLINGS | {"allowance"}:
+        return
+    actor = Actor.system("billing")
+    if event.handling == "allowance":
+        if await session.scalar(select(Allowance).where(Allowance.case_no == event.case_no)):
+            return
+        doc_no, subject = f"AC-{event.case_no}", "allowance"
+        session.add(Allowance(
+            allowance_no=doc_no, case_no=event.case_no, customer=event.customer,
+            order_no=event.order_no, part_no=event.part_no, amount=_amount(event.amount),
+            status="awaiting_approval", customer_signed_by=None, customer_signed_at=None,
+            proof=None, created_at=rt.clock.now(),
+        ))
+    else:
+        if await session.scalar(select(ReturnSlip).where(ReturnSlip.case_no == event.case_no)):
+            return
+        doc_no, subject = f"RS-{event.case_no}", "return_slip"
+        session.add(ReturnSlip(
+            slip_no=doc_no, case_no=event.case_no, handling=event.handling or "return",
+            reason=f"{event.classification} complaint {event.case_no}"
+                   + (f", responsible: {event.responsible_unit}" if event.responsible_unit
+                      else ""),
+            customer=event.customer, order_no=event.order_no, part_no=event.part_no,
+            approved_qty=event.quantity if event.quantity and event.quantity > 0 else None,
+            amount=_amount(event.amount), ratio=None, received_qty=None, received_by=None,
+            received_at=None, book_qty=None, decision=None, status="awaiting_receipt",
+            proof=None, created_at=rt.clock.now(),
+        ))
+    if event.part_no and await session.get(CollectionDelay, event.case_no) is None:
+        session.add(CollectionDelay(case_no=event.case_no, part_no=event.part_no,
+                                    order_no=event.order_no,
+                                    opened_on=event.closed_at.date(), resolved_on=None))
+    await record(rt, session, actor=actor, action=f"{subject}.opened", subject_type=subject,
+                 subject_id=doc_no, detail={"case_no": event.case_no, "amount": event.amount,
+                                            "quantity": event.quantity,
+                                            "handling": event.handling})
+
+
+async def get_slip(session: AsyncSession, slip_no: str, *, lock: bool = False) -> ReturnSlip:
+    """One return slip, or 404 naming ``slip_no``."""
+    query = select(ReturnSlip).where(ReturnSlip.slip_no == slip_no)
+    slip = await session.scalar(query.with_for_update() if lock else query)
+    if slip is None:
+        raise NotFound(f"no return slip {slip_no}", field="slip_no")
+    return slip
+
+
+async def get_allowance(
+    session: AsyncSession, allowance_no: str, *, lock: bool = False
+) -> Allowance:
+    """One allowance certificate, or 404 naming ``allowance_no``."""
+    query = select(Allowance).where(Allowance.allowance_no == allowance_no)
+    allowance = await session.scalar(query.with_for_update() if lock else query)
+    if allowance is None:
+        raise NotFound(f"no allowance certificate {allowance_no}", field="allowance_no")
+    return allowance
+
+
+async def find_documents(
+    session: AsyncSession, model: type[ReturnSlip] | type[Allowance], *,
+    case_no: str | None, status: str | None,
+) -> list[ReturnSlip] | list[Allowance]:
+    """Return slips or allowance certificates by case and status."""
+    query = select(model).order_by(model.created_at)
+    if case_no is not None:
+        query = query.where(model.case_no == case_no)
+    if status is not None:
+        query = query.where(model.status == status)
+    return list(await session.scalars(query))  # type: ignore[arg-type]
+
+
+async def set_order_ratio(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, order_no: str, ratio: Decimal
+) -> OrderRatio:
+    """Record an order's own over-acceptance ratio (超量允收比率, SPEC C13.2(1))."""
+    if not Decimal(0) <= ratio < 1:
+        raise DomainError(rule="C13.2(1)", field="ratio", message="must be in [0, 1)")
+    row = await session.get(OrderRatio, order_no)
+    if row is None:
+        row = OrderRatio(order_no=order_no)
+        session.add(row)
+    row.ratio, row.set_by, row.set_at = (
+        ratio.quantize(Decimal("0.0001")), actor.user_id, rt.clock.now())
+    await record(rt, session, actor=actor, action="order_ratio.set", subject_type="order",
+                 subject_id=order_no, detail={"ratio": ratio})
+    return row
+
+
+async def end_delay(rt: Runtime, session: AsyncSession, case_no: str) -> None:
+    """The complaint no longer delays collection once its adjustment is booked (C13.2(3))."""
+    delay = await session.get(CollectionDelay, case_no)
+    if delay is not None and delay.resolved_on is None:
+        delay.resolved_on = rt.clock.now().date()
+
+
+def require_status(doc: ReturnSlip | Allowance, *allowed: str, rule: str) -> None:
+    """409 naming the rule unless the document is in one of ``allowed``."""
+    if doc.status not in allowed:
+        raise Conflict(f"is {doc.status}; needs {' or '.join(allowed)}", field="status",
+                       rule=rule)
