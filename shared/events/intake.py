@@ -95,3 +95,19 @@ class PosSaleRegistered(Event):
     warranty_ends_on: date
     extended_warranty_years: int | None = None
     extended_warranty_price: str | None = None
+
+
+class PosInstructionExecuted(Event):
+    """A store's cashier carried out a refund or allowance instruction (SPEC §7).
+
+    The POS confirmed it with ``return_executed`` / ``allowance_executed``; billing books it.
+    """
+
+    event_type = "intake.pos_instruction.executed.v1"
+
+    store_id: str
+    transaction_id: str
+    instruction_id: str
+    kind: str  # "return_executed" | "allowance_executed"
+    amount: str
+    executed_at: datetime
