@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         metadata=Base.metadata,
         plumbing=plumbing,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[api.router],
+        routers=api.routers,
         consumers=handlers.register,
         settings=settings,
         clock=clock,

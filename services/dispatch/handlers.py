@@ -1,18 +1,43 @@
-"""Dispatch's event subscribers: parse, then call the service."""
+"""Dispatch's event subscribers and deadline watchers: parse, then call the service."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.consumer import consume
-from shared.events.intake import CallRegistered
+from shared.events.billing import ContractExpiring
+from shared.events.intake import CallCancelled, CallPrioritised, CallRegistered
 from shared.runtime import Runtime
 
-from . import service
+from .service import board, workshop
 
 
 def register(rt: Runtime) -> None:
+    """Subscribe dispatch's consumers and start the S14 overdue-repair watcher."""
+
     async def on_call_registered(session: AsyncSession, event: CallRegistered) -> None:
-        await service.voucher_issued(rt, session, event)
+        await board.voucher_issued(rt, session, event)
+
+    async def on_prioritised(session: AsyncSession, event: CallPrioritised) -> None:
+        await board.call_prioritised(rt, session, event)
+
+    async def on_cancelled(session: AsyncSession, event: CallCancelled) -> None:
+        await board.call_cancelled(rt, session, event)
+
+    async def on_contract_expiring(session: AsyncSession, event: ContractExpiring) -> None:
+        await board.contract_expiring(rt, session, event)
 
     consume(rt, CallRegistered, consumer="call-registered", handler=on_call_registered)
+    consume(rt, CallPrioritised, consumer="call-prioritised", handler=on_prioritised)
+    consume(rt, CallCancelled, consumer="call-cancelled", handler=on_cancelled)
+    consume(rt, ContractExpiring, consumer="contract-expiring", handler=on_contract_expiring)
+
+    async def next_due(session: AsyncSession) -> datetime | None:
+        return await workshop.next_overdue(session)
+
+    async def fire(session: AsyncSession, now: datetime) -> None:
+        await workshop.escalate_overdue(rt, session, now)
+
+    rt.watch(workshop.WATCHER, next_due=next_due, fire=fire)

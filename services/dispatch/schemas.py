@@ -2,20 +2,248 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PartIn(_In):
+    part_no: Code
+    quantity: int = Field(ge=1, le=10_000)
+    unit_price: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
 
 
 class BoardLine(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     voucher_no: str
+    kind: str
     category: str
     priority: bool
+    priority_reason: str | None
     arrival_due_at: datetime
     status: str
     technician_id: str | None
     sla_class: str
     customer_name: str
     district: str
+    model: str
+
+
+class AssignIn(_In):
+    technician_id: Code
+
+
+class ArriveIn(_In):
+    at: AwareDatetime | None = None
+
+
+class CompleteIn(_In):
+    labour_minutes: Annotated[int, Field(ge=1, le=24 * 60)]
+    parts: list[PartIn] = []
+    signed_by: Name
+    at: AwareDatetime | None = None
+
+
+class CarryInIn(_In):
+    promised_on: date
+    signed_by: Name
+
+
+class WorkIn(_In):
+    minutes: Minutes
+    parts: list[PartIn] = []
+    at: AwareDatetime | None = None
+
+
+class InspectIn(_In):
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class ReturnIn(_In):
+    signed_by: Name
+    pickup_receipt_no: Code
+
+
+class WorkLogIn(_In):
+    day: date = Field(alias="date")
+    category: Annotated[str, StringConstraints(pattern=r"^[ABCD]$")]
+    minutes: Annotated[int, Field(ge=1, le=24 * 60)]
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class SignReportIn(_In):
+    branch: Code
+    day: date = Field(alias="date")
+
+
+class VoucherOut(BaseModel):
+    """The voucher's own fields."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    voucher_no: str
+    kind: str
+    call_id: int | None
+    contract_no: str | None
+    branch: str
+    category: str
+    sla_class: str
+    customer_name: str
+    district: str
+    model: str
+    symptom: str
+    received_at: datetime
+    arrival_due_at: datetime
+    priority: bool
+    priority_reason: str | None
+    status: str
+    technician_id: str | None
+    assigned_at: datetime | None
+    arrived_at: datetime | None
+    arrival_recorded_at: datetime | None
+    sla_met: bool | None
+    service_mode: str | None
+    labour_minutes: int | None
+    signed_by: str | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+
+
+class ArrivalOut(BaseModel):
+    voucher_no: str
+    arrived_at: datetime
+    recorded_at: datetime
+    sla_met: bool
+    arrival_due_at: datetime
+
+
+class CarryInOut(BaseModel):
+    voucher_no: str
+    pickup_receipt_no: str
+    repair_card_no: str
+    promised_on: date
+
+
+class RepairCardOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    repair_card_no: str
+    pickup_receipt_no: str
+    voucher_no: str
+    technician_id: str
+    promised_on: date
+    overdue_at: datetime
+    status: str
+    opened_at: datetime
+    inspected_at: datetime | None
+    inspected_by: str | None
+    returned_at: datetime | None
+    receipt_voided_at: datetime | None
+    escalated_at: datetime | None
+    labour_minutes: int = 0
+
+
+class SignatureOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    document: str
+    document_no: str
+    purpose: str
+    signer: str
+    signer_role: str
+    signed_at: datetime
+    recorded_by: str
+
+
+class AssignmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    technician_id: str
+    assigned_by: str
+    assigned_at: datetime
+    reassigned: bool
+
+
+class PartOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    part_no: str
+    quantity: int
+    unit_price: Decimal
+    repair_card_no: str | None
+
+
+class WorkshopEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    repair_card_no: str
+    in_at: datetime
+    in_on: date
+    promised_on: date
+    out_at: datetime | None
+    out_on: date | None
+
+
+class VoucherHistory(VoucherOut):
+    """A voucher's whole paper trail in one answer (SPEC §8)."""
+
+    assignments: list[AssignmentOut]
+    signatures: list[SignatureOut]
+    parts: list[PartOut]
+    repair_card: RepairCardOut | None
+    workshop_entry: WorkshopEntryOut | None
+    timeline: list[dict[str, Any]]
+
+
+class EscalationOut(BaseModel):
+    voucher_no: str
+    repair_card_no: str
+    technician_id: str
+    promised_on: date
+    overdue_at: datetime
+    escalated_at: datetime | None
+    returned_at: datetime | None
+
+
+class WorkLogOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    technician_id: str
+    day: date = Field(serialization_alias="date")
+    category: str
+    minutes: int
+    source: str
+    voucher_no: str | None
+    note: str | None
+
+
+class TechnicianReport(BaseModel):
+    technician_id: str
+    date: date
+    minutes_by_category: dict[str, int]
+    total_minutes: int
+    entries: list[WorkLogOut]
+
+
+class SupervisorReport(BaseModel):
+    branch: str
+    date: date
+    minutes_by_category: dict[str, int]
+    by_technician: dict[str, dict[str, int]]
+    total_minutes: int
+    signed: bool
+    signed_by: str | None
+    signed_at: datetime | None

@@ -10,7 +10,7 @@ from shared.clock import Clock
 from shared.runtime import build_app
 from shared.settings import Settings
 
-from . import api
+from . import api, handlers
 from .models import Base, plumbing
 
 
@@ -21,7 +21,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         metadata=Base.metadata,
         plumbing=plumbing,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[api.router],
+        routers=api.routers,
+        consumers=handlers.register,
         settings=settings,
         clock=clock,
         description="Repair-call intake: customer file, call register, service vouchers.",

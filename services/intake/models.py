@@ -1,10 +1,10 @@
-"""Intake's tables: the customer file and the repair-call register."""
+"""Intake's tables: the customer file, the repair-call register and its reconciliations."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import UTCDateTime
@@ -16,6 +16,8 @@ class Base(DeclarativeBase):
 
 
 class Customer(Base):
+    """A customer file; a merged duplicate stays, pointing at its survivor (SPEC §1)."""
+
     __tablename__ = "customers"
     __table_args__ = (UniqueConstraint("branch", "phone"),)
 
@@ -27,9 +29,14 @@ class Customer(Base):
     district: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(64))
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    merged_at: Mapped[datetime | None]
+    merged_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Product(Base):
+    """A registered product: model, serial, purchase, seller, maker's warranty end."""
+
     __tablename__ = "products"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -56,18 +63,28 @@ class ProductCover(Base):
     ref: Mapped[str] = mapped_column(String(64))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime | None]
 
 
 class Call(Base):
-    """One line of the repair-call register, with its service voucher (SPEC S8)."""
+    """One line of the repair-call register, with its service voucher (SPEC S8).
+
+    The customer's name, phone, address and the product model are copied as the clerk
+    wrote them (S8), so the register stays true after a customer file is merged.
+    """
 
     __tablename__ = "calls"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     branch: Mapped[str] = mapped_column(String(16), index=True)
     voucher_no: Mapped[str | None] = mapped_column(String(32), unique=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    customer_name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(300))
+    district: Mapped[str] = mapped_column(String(80))
+    model: Mapped[str] = mapped_column(String(80))
     symptom: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(1))
@@ -78,6 +95,33 @@ class Call(Base):
     status: Mapped[str] = mapped_column(String(16))
     registered_at: Mapped[datetime]
     registered_by: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    prioritised_at: Mapped[datetime | None]
+    priority_reason: Mapped[str | None] = mapped_column(String(200))
+    technician_id: Mapped[str | None] = mapped_column(String(16))
+    assigned_reported_at: Mapped[datetime | None]
+    dispatched_at: Mapped[datetime | None]
+    in_service_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    filed_at: Mapped[datetime | None]
+    filed_by: Mapped[str | None] = mapped_column(String(64))
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(String(64))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class Reconciliation(Base):
+    """One morning's reconciliation of a branch's register (SPEC S18)."""
+
+    __tablename__ = "reconciliations"
+    __table_args__ = (UniqueConstraint("branch", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    run_at: Mapped[datetime]
+    run_by: Mapped[str] = mapped_column(String(64))
+    flagged: Mapped[int] = mapped_column(Integer, default=0)
 
 
 plumbing = Plumbing(Base.metadata)

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: c70b2f716ac7
+Revision ID: c8aca6d9c8d5
 Revises: 
-Create Date: 2026-11-27 04:51:39.887485
+Create Date: 2026-11-27 05:01:33.917131
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = 'c70b2f716ac7'
+revision: str = 'c8aca6d9c8d5'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -45,6 +45,10 @@ def upgrade() -> None:
     sa.Column('district', sa.String(length=80), nullable=False),
     sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('merged_into', sa.Integer(), nullable=True),
+    sa.Column('merged_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('merged_by', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['merged_into'], ['customers.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('branch', 'phone')
     )
@@ -78,6 +82,16 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_unpublished', ['published_at', 'seq'], unique=False)
 
+    op.create_table('reconciliations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('branch', sa.String(length=16), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('run_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('run_by', sa.String(length=64), nullable=False),
+    sa.Column('flagged', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('branch', 'day')
+    )
     op.create_table('products',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -101,6 +115,11 @@ def upgrade() -> None:
     sa.Column('voucher_no', sa.String(length=32), nullable=True),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('customer_name', sa.String(length=120), nullable=False),
+    sa.Column('phone', sa.String(length=40), nullable=False),
+    sa.Column('address', sa.String(length=300), nullable=False),
+    sa.Column('district', sa.String(length=80), nullable=False),
+    sa.Column('model', sa.String(length=80), nullable=False),
     sa.Column('symptom', sa.Text(), nullable=False),
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('category', sa.String(length=1), nullable=False),
@@ -111,6 +130,19 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('registered_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('registered_by', sa.String(length=64), nullable=False),
+    sa.Column('priority', sa.Boolean(), nullable=False),
+    sa.Column('prioritised_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('priority_reason', sa.String(length=200), nullable=True),
+    sa.Column('technician_id', sa.String(length=16), nullable=True),
+    sa.Column('assigned_reported_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('dispatched_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('in_service_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('filed_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('filed_by', sa.String(length=64), nullable=True),
+    sa.Column('cancelled_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_by', sa.String(length=64), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=500), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -118,6 +150,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calls_branch'), ['branch'], unique=False)
+        batch_op.create_index(batch_op.f('ix_calls_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_calls_register_date'), ['register_date'], unique=False)
 
     op.create_table('product_covers',
@@ -127,6 +160,7 @@ def upgrade() -> None:
     sa.Column('ref', sa.String(length=64), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('recorded_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('kind', 'ref')
@@ -146,6 +180,7 @@ def downgrade() -> None:
     op.drop_table('product_covers')
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_calls_register_date'))
+        batch_op.drop_index(batch_op.f('ix_calls_customer_id'))
         batch_op.drop_index(batch_op.f('ix_calls_branch'))
 
     op.drop_table('calls')
@@ -153,6 +188,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_products_customer_id'))
 
     op.drop_table('products')
+    op.drop_table('reconciliations')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_unpublished')
 

@@ -1,4 +1,4 @@
-"""Intake's pure rules (SPEC S6, S19)."""
+"""Intake's pure rules: service category and arrival deadline (SPEC S6, S19)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Intake rules from SPEC §1, free of I/O.
+"""Service category and arrival deadline of a call (SPEC S6, S19), free of I/O.
 
 - S6: a call's service category is decided from the customer file at the moment of the
   call: C (free) inside the maker's warranty, B under a maintenance contract or an

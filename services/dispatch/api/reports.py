@@ -1,0 +1,85 @@
+"""Routes of the daily reports and their sign-off (SPEC S6, S15–S17)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from shared.auth import Actor, roles
+from shared.runtime import RuntimeDep
+
+from ..schemas import (
+    SignReportIn,
+    SupervisorReport,
+    TechnicianReport,
+    WorkLogIn,
+    WorkLogOut,
+)
+from ..service import reports as service
+
+router = APIRouter(tags=["reports"])
+
+Technician = Annotated[Actor, Depends(roles("technician"))]
+Manager = Annotated[Actor, Depends(roles("branch_manager"))]
+ReportReader = Annotated[
+    Actor, Depends(roles("technician", "supervisor", "branch_manager", "service_dept", "admin"))
+]
+Day = Annotated[date, Query(alias="date")]
+
+
+@router.post("/technicians/{technician_id}/work-log", response_model=WorkLogOut, status_code=201)
+async def add_work_log(
+    technician_id: str, body: WorkLogIn, rt: RuntimeDep, actor: Technician
+) -> WorkLogOut:
+    """Log internal admin (D) time: inspection, parts, tools, training (S6, S15)."""
+    async with rt.db.transaction() as session:
+        entry = await service.add_work_log(
+            rt, session, actor=actor, technician_id=technician_id, day=body.day,
+            category=body.category, minutes=body.minutes, note_text=body.note)
+        return WorkLogOut.model_validate(entry)
+
+
+@router.get("/reports/technician-daily", response_model=TechnicianReport)
+async def technician_daily(
+    technician_id: str, day: Day, rt: RuntimeDep, actor: ReportReader
+) -> TechnicianReport:
+    """A technician's day: each piece of work with its category and minutes (S15)."""
+    async with rt.db.reading() as session:
+        entries, totals = await service.technician_daily(
+            rt, session, actor=actor, technician_id=technician_id, day=day)
+    return TechnicianReport(
+        technician_id=technician_id, date=day, minutes_by_category=totals,
+        total_minutes=sum(totals.values()),
+        entries=[WorkLogOut.model_validate(e) for e in entries],
+    )
+
+
+@router.get("/reports/supervisor-daily", response_model=SupervisorReport)
+async def supervisor_daily(
+    branch: str, day: Day, rt: RuntimeDep, actor: ReportReader
+) -> SupervisorReport:
+    """The branch's day by category over its technicians, and whether it is signed (S16)."""
+    async with rt.db.reading() as session:
+        found = await service.supervisor_daily(rt, session, actor=actor, branch=branch, day=day)
+    return _report(found)
+
+
+@router.post("/reports/supervisor-daily/sign", response_model=SupervisorReport)
+async def sign_supervisor_daily(
+    body: SignReportIn, rt: RuntimeDep, actor: Manager
+) -> SupervisorReport:
+    """The branch manager signs the day's report; it cannot change afterwards (S17)."""
+    async with rt.db.transaction() as session:
+        found = await service.sign_supervisor_report(
+            rt, session, actor=actor, branch=body.branch, day=body.day)
+    return _report(found)
+
+
+def _report(found: service.SupervisorDay) -> SupervisorReport:
+    return SupervisorReport(
+        branch=found.branch, date=found.day, minutes_by_category=found.minutes_by_category,
+        by_technician=found.by_technician, total_minutes=sum(found.minutes_by_category.values()),
+        signed=found.signed_at is not None, signed_by=found.signed_by, signed_at=found.signed_at,
+    )

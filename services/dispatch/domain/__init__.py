@@ -1,0 +1,14 @@
+"""Dispatch's pure rules from SPEC §2 (no I/O): the board, visits, the workshop and
+the daily reports."""
+
+from .board import WAITING, VoucherStatus, board_order
+from .errors import DomainError, RuleBroken, WrongState
+
+__all__ = [
+    "WAITING",
+    "DomainError",
+    "RuleBroken",
+    "VoucherStatus",
+    "WrongState",
+    "board_order",
+]

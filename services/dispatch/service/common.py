@@ -1,0 +1,145 @@
+"""What dispatch's use cases share: error mapping, loading and guarding vouchers,
+signatures, parts and the S17-guarded work log.
+
+Invariant (S17): every piece of work is logged through :func:`log_work`, which locks the
+branch's report row for that day first; signing takes the same lock, so a signed report
+never misses work and never gains any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared import audit
+from shared.auth import Actor, require_branch
+from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
+from shared.events.dispatch import PartUsed
+from shared.runtime import Runtime
+
+from ..domain import RuleBroken, WrongState
+from ..domain.reports import check_unsigned
+from ..models import PartLine, ReportDay, Signature, Voucher, WorkLog, plumbing
+from ..schemas import PartIn
+
+
+@contextmanager
+def rules() -> Iterator[None]:
+    """Answer a pure rule's refusal as 422 (bad input) or 409 (wrong state)."""
+    try:
+        yield
+    except WrongState as exc:
+        raise Conflict(exc.message, field=exc.field, rule=exc.rule) from exc
+    except RuleBroken as exc:
+        raise RuleViolation(exc.message, field=exc.field, rule=exc.rule) from exc
+
+
+async def load_voucher(session: AsyncSession, voucher_no: str, *, lock: bool = False) -> Voucher:
+    """The voucher, or 404."""
+    voucher = await session.get(Voucher, voucher_no, with_for_update=lock)
+    if voucher is None:
+        raise NotFound(f"no voucher {voucher_no}", field="voucher_no")
+    return voucher
+
+
+def require_assigned(actor: Actor, voucher: Voucher) -> None:
+    """Only the technician the voucher is assigned to acts on it (403 otherwise)."""
+    require_branch(actor, voucher.branch)
+    if actor.role != "technician" or actor.user_id != voucher.technician_id:
+        holder = voucher.technician_id or "nobody yet"
+        raise Forbidden(
+            f"{actor.user_id} may not act on {voucher.voucher_no}: it is assigned to {holder}",
+            field="technician_id",
+        )
+
+
+def local_day(rt: Runtime, branch: str, at: datetime) -> date:
+    """The date of ``at`` in the branch's zone (reports and registers are by local day)."""
+    return at.astimezone(ZoneInfo(rt.branch(branch).timezone)).date()
+
+
+def money(value: Decimal) -> str:
+    """Money on the wire: an exact decimal string with two places."""
+    return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+async def note(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, action: str, voucher_no: str,
+    detail: dict[str, Any] | None = None, subject_type: str = "voucher",
+) -> None:
+    """Append to the voucher's (or another paper's) audit timeline (SPEC §8)."""
+    await audit.record(
+        session, plumbing.audit_log, actor=actor, action=action, subject_type=subject_type,
+        subject_id=voucher_no, at=rt.clock.now(), detail=detail,
+    )
+
+
+async def sign(
+    session: AsyncSession, *, voucher_no: str | None, document: str, document_no: str,
+    purpose: str, signer: str, signer_role: str, at: datetime, recorded_by: str,
+) -> None:
+    """Keep a signature as a record: who, in what capacity, when, on which paper (§8)."""
+    session.add(Signature(
+        voucher_no=voucher_no, document=document, document_no=document_no, purpose=purpose,
+        signer=signer, signer_role=signer_role, signed_at=at, recorded_by=recorded_by,
+    ))
+
+
+async def add_parts(
+    session: AsyncSession, *, voucher_no: str, repair_card_no: str | None,
+    parts: Sequence[PartIn], actor: Actor, at: datetime,
+) -> None:
+    """Record parts replaced on a voucher (S9) or its repair card (S12)."""
+    for part in parts:
+        session.add(PartLine(
+            voucher_no=voucher_no, repair_card_no=repair_card_no, part_no=part.part_no,
+            quantity=part.quantity, unit_price=part.unit_price, logged_by=actor.user_id,
+            logged_at=at,
+        ))
+
+
+def parts_used(lines: Sequence[PartLine]) -> list[PartUsed]:
+    """Parts as billing reads them (money as decimal strings)."""
+    return [PartUsed(part_no=p.part_no, quantity=p.quantity, unit_price=money(p.unit_price))
+            for p in lines]
+
+
+async def lock_report_day(session: AsyncSession, branch: str, day: date) -> ReportDay:
+    """The branch's report row for ``day``, created if new, locked for this transaction."""
+    row = await session.get(ReportDay, (branch, day), with_for_update=True)
+    if row is None:
+        try:
+            async with session.begin_nested():
+                session.add(ReportDay(branch=branch, day=day))
+        except IntegrityError:
+            pass  # created concurrently; lock theirs
+        row = await session.get(
+            ReportDay, (branch, day), with_for_update=True, populate_existing=True
+        )
+    assert row is not None
+    return row
+
+
+async def log_work(
+    session: AsyncSession, *, branch: str, technician_id: str, day: date, category: str,
+    minutes: int, source: str, voucher_no: str | None, note_text: str | None, actor: Actor,
+    at: datetime,
+) -> WorkLog:
+    """A piece of a technician's day (S15); refused once the day's report is signed (S17)."""
+    report = await lock_report_day(session, branch, day)
+    with rules():
+        check_unsigned(branch, day, report.signed_at)
+    entry = WorkLog(
+        branch=branch, technician_id=technician_id, day=day, category=category,
+        minutes=minutes, source=source, voucher_no=voucher_no, note=note_text,
+        logged_at=at, logged_by=actor.user_id,
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,137 @@
+"""Daily reports: technicians' D work logs, the technician and supervisor daily reports,
+and the branch manager's sign-off (SPEC S6, S15, S16, S17)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Actor, require_branch
+from shared.errors import Conflict, Forbidden, RuleViolation
+from shared.events.dispatch import SupervisorReportSigned
+from shared.runtime import Runtime
+
+from ..domain import reports as rules_reports
+from ..models import ReportDay, WorkLog
+from .common import local_day, lock_report_day, log_work, note, rules, sign
+
+_READERS_OF_ANYONE = frozenset({"supervisor", "branch_manager", "service_dept", "admin"})
+
+
+def technician_branch(rt: Runtime, actor: Actor, technician_id: str) -> str:
+    """The branch whose staff list has ``technician_id`` as a technician (422 if none)."""
+    codes = [actor.branch] if actor.branch else list(rt.branches)
+    for code in codes:
+        member = rt.branch(code).staff.get(technician_id)
+        if member is not None and member.role == "technician":
+            return code
+    raise RuleViolation(f"{technician_id} is not a technician here", field="technician_id")
+
+
+async def add_work_log(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, technician_id: str, day: date,
+    category: str, minutes: int, note_text: str,
+) -> WorkLog:
+    """SPEC S6/S15: a technician logs internal admin (D) time; A–C come from vouchers."""
+    if actor.role != "technician" or actor.user_id != technician_id:
+        raise Forbidden(f"{actor.user_id} may not log work for {technician_id}",
+                        field="technician_id")
+    branch = technician_branch(rt, actor, technician_id)
+    now = rt.clock.now()
+    with rules():
+        rules_reports.check_manual_category(category)
+        rules_reports.check_work_day(day, local_day(rt, branch, now))
+    entry = await log_work(
+        session, branch=branch, technician_id=technician_id, day=day, category=category,
+        minutes=minutes, source="manual", voucher_no=None, note_text=note_text or None,
+        actor=actor, at=now,
+    )
+    await session.flush()
+    return entry
+
+
+async def technician_daily(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, technician_id: str, day: date
+) -> tuple[list[WorkLog], dict[str, int]]:
+    """SPEC S15: a technician's work of the day, each piece with its category and time."""
+    if actor.role not in _READERS_OF_ANYONE and actor.user_id != technician_id:
+        raise Forbidden(f"{actor.user_id} may not read {technician_id}'s report",
+                        field="technician_id")
+    branch = technician_branch(rt, actor, technician_id)
+    require_branch(actor, branch)
+    entries = list(await session.scalars(
+        select(WorkLog).where(WorkLog.technician_id == technician_id, WorkLog.day == day)
+        .order_by(WorkLog.id)))
+    return entries, rules_reports.minutes_by_category((e.category, e.minutes) for e in entries)
+
+
+@dataclass(frozen=True)
+class SupervisorDay:
+    """The supervisor's daily report of a branch (S16), frozen once signed (S17)."""
+
+    branch: str
+    day: date
+    minutes_by_category: dict[str, int]
+    by_technician: dict[str, dict[str, int]]
+    signed_by: str | None
+    signed_at: datetime | None
+
+
+async def _sums(
+    session: AsyncSession, branch: str, day: date
+) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    rows = [(t, c, m) for t, c, m in await session.execute(
+        select(WorkLog.technician_id, WorkLog.category, WorkLog.minutes)
+        .where(WorkLog.branch == branch, WorkLog.day == day))]
+    return (rules_reports.minutes_by_category((c, m) for _, c, m in rows),
+            rules_reports.by_technician(rows))
+
+
+async def supervisor_daily(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, branch: str, day: date
+) -> SupervisorDay:
+    """SPEC S16: the day's time by category over the branch's technicians."""
+    rt.branch(branch)
+    require_branch(actor, branch)
+    report = await session.get(ReportDay, (branch, day))
+    if report is not None and report.signed_at is not None:
+        return SupervisorDay(branch, day, dict(report.minutes_by_category or {}),
+                             dict(report.by_technician or {}), report.signed_by,
+                             report.signed_at)
+    if actor.role == "service_dept":
+        raise Conflict(f"the report of {branch} for {day} is not signed yet", field="date",
+                       rule="S17")
+    totals, per_tech = await _sums(session, branch, day)
+    return SupervisorDay(branch, day, totals, per_tech, None, None)
+
+
+async def sign_supervisor_report(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, branch: str, day: date
+) -> SupervisorDay:
+    """SPEC S17: the branch manager signs the day's report; from then on it is immutable."""
+    rt.branch(branch)
+    require_branch(actor, branch)
+    now = rt.clock.now()
+    with rules():
+        rules_reports.check_work_day(day, local_day(rt, branch, now))
+    report = await lock_report_day(session, branch, day)
+    with rules():
+        rules_reports.check_unsigned(branch, day, report.signed_at)
+    totals, per_tech = await _sums(session, branch, day)
+    report.signed_at, report.signed_by = now, actor.user_id
+    report.minutes_by_category, report.by_technician = totals, per_tech
+    document_no = f"{branch}:{day.isoformat()}"
+    await sign(session, voucher_no=None, document="supervisor_report", document_no=document_no,
+               purpose="sign_off", signer=actor.user_id, signer_role="branch_manager", at=now,
+               recorded_by=actor.user_id)
+    await note(rt, session, actor=actor, action="supervisor_report.signed",
+               voucher_no=document_no, subject_type="supervisor_report",
+               detail={"minutes_by_category": totals})
+    await rt.outbox.add(session, SupervisorReportSigned(
+        branch=branch, day=day, minutes_by_category=totals, signed_by=actor.user_id,
+        occurred_at=now,
+    ))
+    return SupervisorDay(branch, day, totals, per_tech, actor.user_id, now)

@@ -1,0 +1,243 @@
+"""Carry-in repairs: pick-up receipt, repair card, work, inspection, return and the
+escalation of late repairs (SPEC S11–S14).
+
+Invariant (S14): each open card stores ``overdue_at`` (end of its promised day in the
+branch's zone); the deadline watcher escalates it the moment that passes, marking
+``escalated_at`` so that it fires once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Actor, require_branch
+from shared.errors import NotFound
+from shared.events.dispatch import CarryInStarted, RepairOverdue, VoucherCompleted
+from shared.runtime import Runtime
+
+from ..domain import visits as rules_visits
+from ..domain import workshop as rules_shop
+from ..domain.board import VoucherStatus
+from ..domain.workshop import CardStatus
+from ..models import Escalation, PartLine, RepairCard, RepairWork, WorkshopEntry
+from ..schemas import PartIn
+from .common import (
+    add_parts,
+    load_voucher,
+    local_day,
+    log_work,
+    note,
+    parts_used,
+    require_assigned,
+    rules,
+    sign,
+)
+
+WATCHER = "repair-overdue"
+
+
+async def carry_in(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, voucher_no: str, promised_on: date,
+    signed_by: str,
+) -> RepairCard:
+    """SPEC S11: take the product back, give a pick-up receipt, log it in, open a card."""
+    voucher = await load_voucher(session, voucher_no, lock=True)
+    require_assigned(actor, voucher)
+    now = rt.clock.now()
+    branch = rt.branch(voucher.branch)
+    with rules():
+        rules_visits.check_carry_in(voucher.status, voucher.kind, promised_on,
+                                    local_day(rt, branch.code, now))
+    card = RepairCard(
+        voucher_no=voucher_no, branch=branch.code, technician_id=actor.user_id,
+        promised_on=promised_on, overdue_at=rules_shop.overdue_at(promised_on, branch.timezone),
+        status=CardStatus.OPEN.value, opened_at=now,
+    )
+    session.add(card)
+    await session.flush()
+    card.repair_card_no = rules_shop.repair_card_no(branch.code, card.id)
+    card.pickup_receipt_no = rules_shop.pickup_receipt_no(branch.code, card.id)
+    session.add(WorkshopEntry(
+        branch=branch.code, repair_card_no=card.repair_card_no, voucher_no=voucher_no,
+        customer_name=voucher.customer_name, model=voucher.model, in_at=now,
+        in_on=local_day(rt, branch.code, now), promised_on=promised_on,
+    ))
+    await sign(session, voucher_no=voucher_no, document="voucher", document_no=voucher_no,
+               purpose="carry_in", signer=signed_by, signer_role="customer", at=now,
+               recorded_by=actor.user_id)
+    await sign(session, voucher_no=voucher_no, document="pickup_receipt",
+               document_no=card.pickup_receipt_no, purpose="issue", signer=actor.user_id,
+               signer_role="technician", at=now, recorded_by=actor.user_id)
+    voucher.status, voucher.service_mode = VoucherStatus.IN_WORKSHOP.value, "carry_in"
+    await note(rt, session, actor=actor, action="voucher.carried_in", voucher_no=voucher_no,
+               detail={"repair_card_no": card.repair_card_no, "promised_on": str(promised_on),
+                       "pickup_receipt_no": card.pickup_receipt_no, "signed_by": signed_by})
+    await rt.outbox.add(session, CarryInStarted(
+        voucher_no=voucher_no, call_id=voucher.call_id or 0, branch=branch.code,
+        technician_id=actor.user_id, pickup_receipt_no=card.pickup_receipt_no,
+        repair_card_no=card.repair_card_no, promised_on=promised_on,
+        correlation_id=voucher_no, occurred_at=now,
+    ))
+    rt.watchers[WATCHER].wake_after_commit(session)
+    return card
+
+
+async def _card(session: AsyncSession, repair_card_no: str) -> RepairCard:
+    card = await session.scalar(
+        select(RepairCard).where(RepairCard.repair_card_no == repair_card_no).with_for_update()
+    )
+    if card is None:
+        raise NotFound(f"no repair card {repair_card_no}", field="repair_card_no")
+    return card
+
+
+async def log_repair(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, repair_card_no: str, minutes: int,
+    parts: list[PartIn], at: datetime | None,
+) -> RepairCard:
+    """SPEC S12: actual labour time and parts replaced go on the repair card."""
+    card = await _card(session, repair_card_no)
+    voucher = await load_voucher(session, card.voucher_no, lock=True)
+    require_assigned(actor, voucher)
+    now = rt.clock.now()
+    with rules():
+        rules_shop.check_work(card.status, minutes, len(parts))
+        worked_at = rules_visits.device_time(at, now=now, not_before=card.opened_at,
+                                             field="at", what="the work time")
+    if minutes:
+        session.add(RepairWork(repair_card_no=repair_card_no, technician_id=actor.user_id,
+                               minutes=minutes, worked_at=worked_at))
+        await log_work(
+            session, branch=card.branch, technician_id=actor.user_id,
+            day=local_day(rt, card.branch, worked_at), category=voucher.category,
+            minutes=minutes, source="workshop", voucher_no=voucher.voucher_no, note_text=None,
+            actor=actor, at=now,
+        )
+    await add_parts(session, voucher_no=voucher.voucher_no, repair_card_no=repair_card_no,
+                    parts=parts, actor=actor, at=worked_at)
+    await note(rt, session, actor=actor, action="repair_card.work", voucher_no=voucher.voucher_no,
+               detail={"repair_card_no": repair_card_no, "minutes": minutes,
+                       "parts": [p.part_no for p in parts]})
+    return card
+
+
+async def inspect(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, repair_card_no: str, remark: str | None
+) -> RepairCard:
+    """SPEC S12: the supervisor inspects the repaired product and signs the card."""
+    card = await _card(session, repair_card_no)
+    require_branch(actor, card.branch)
+    work = await session.scalar(
+        select(func.count()).select_from(RepairWork)
+        .where(RepairWork.repair_card_no == repair_card_no))
+    with rules():
+        rules_shop.check_inspection(card.status, int(work or 0))
+    now = rt.clock.now()
+    card.status, card.inspected_at = CardStatus.INSPECTED.value, now
+    card.inspected_by, card.inspection_note = actor.user_id, remark
+    await sign(session, voucher_no=card.voucher_no, document="repair_card",
+               document_no=repair_card_no, purpose="inspection", signer=actor.user_id,
+               signer_role="supervisor", at=now, recorded_by=actor.user_id)
+    await note(rt, session, actor=actor, action="repair_card.inspected",
+               voucher_no=card.voucher_no, detail={"repair_card_no": repair_card_no,
+                                                   "note": remark})
+    return card
+
+
+async def return_product(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, repair_card_no: str, signed_by: str,
+    pickup_receipt_no: str,
+) -> RepairCard:
+    """SPEC S12/S13: the product goes back against its receipt; the voucher is filed."""
+    card = await _card(session, repair_card_no)
+    voucher = await load_voucher(session, card.voucher_no, lock=True)
+    if actor.role == "technician":
+        require_assigned(actor, voucher)
+    require_branch(actor, card.branch)
+    with rules():
+        rules_shop.check_return(card.status, receipt_no=card.pickup_receipt_no or "",
+                                presented=pickup_receipt_no)
+    now = rt.clock.now()
+    card.status, card.returned_at, card.receipt_voided_at = CardStatus.RETURNED.value, now, now
+    entry = await session.scalar(
+        select(WorkshopEntry).where(WorkshopEntry.repair_card_no == repair_card_no))
+    if entry is not None:
+        entry.out_at, entry.out_on = now, local_day(rt, card.branch, now)
+    escalation = await session.scalar(
+        select(Escalation).where(Escalation.repair_card_no == repair_card_no))
+    if escalation is not None:
+        escalation.resolved_at = now
+    labour = int(await session.scalar(
+        select(func.coalesce(func.sum(RepairWork.minutes), 0))
+        .where(RepairWork.repair_card_no == repair_card_no)) or 0)
+    await sign(session, voucher_no=voucher.voucher_no, document="voucher",
+               document_no=voucher.voucher_no, purpose="return", signer=signed_by,
+               signer_role="customer", at=now, recorded_by=actor.user_id)
+    voucher.status, voucher.labour_minutes = VoucherStatus.COMPLETED.value, labour
+    voucher.signed_by, voucher.completed_at = signed_by, now
+    await note(rt, session, actor=actor, action="voucher.returned", voucher_no=voucher.voucher_no,
+               detail={"repair_card_no": repair_card_no, "pickup_receipt_voided": pickup_receipt_no,
+                       "signed_by": signed_by, "labour_minutes": labour})
+    lines = list(await session.scalars(
+        select(PartLine).where(PartLine.voucher_no == voucher.voucher_no).order_by(PartLine.id)))
+    await rt.outbox.add(session, VoucherCompleted(
+        voucher_no=voucher.voucher_no, call_id=voucher.call_id or 0, branch=voucher.branch,
+        category=voucher.category, technician_id=voucher.technician_id or card.technician_id,
+        service_mode="carry_in", labour_minutes=labour, parts=parts_used(lines),
+        signed_by=signed_by, completed_at=now, correlation_id=voucher.voucher_no,
+        occurred_at=now,
+    ))
+    return card
+
+
+async def overdue_repairs(
+    rt: Runtime, session: AsyncSession, *, actor: Actor, branch: str, as_of: datetime
+) -> list[tuple[RepairCard, Escalation | None]]:
+    """SPEC S14: carry-in repairs past their promised date at ``as_of``, not yet returned."""
+    rt.branch(branch)
+    require_branch(actor, branch)
+    rows = await session.execute(
+        select(RepairCard, Escalation)
+        .outerjoin(Escalation, Escalation.repair_card_no == RepairCard.repair_card_no)
+        .where(RepairCard.branch == branch, RepairCard.overdue_at <= as_of,
+               or_(RepairCard.returned_at.is_(None), RepairCard.returned_at > as_of))
+        .order_by(RepairCard.overdue_at, RepairCard.id)
+    )
+    return [(card, esc) for card, esc in rows
+            if rules_shop.overdue_as_of(due_at=card.overdue_at, returned_at=card.returned_at,
+                                        as_of=as_of)]
+
+
+async def next_overdue(session: AsyncSession) -> datetime | None:
+    """When the earliest open, unescalated repair becomes late (S14)."""
+    return await session.scalar(
+        select(func.min(RepairCard.overdue_at))
+        .where(RepairCard.returned_at.is_(None), RepairCard.escalated_at.is_(None)))
+
+
+async def escalate_overdue(rt: Runtime, session: AsyncSession, now: datetime) -> None:
+    """SPEC S14: escalate every repair whose promised day has ended, once."""
+    cards = await session.scalars(
+        select(RepairCard)
+        .where(RepairCard.returned_at.is_(None), RepairCard.escalated_at.is_(None),
+               RepairCard.overdue_at <= now)
+        .order_by(RepairCard.id)
+        .with_for_update(skip_locked=True))
+    system = Actor.system("dispatch")
+    for card in cards:
+        card.escalated_at = now
+        session.add(Escalation(
+            repair_card_no=card.repair_card_no or "", voucher_no=card.voucher_no,
+            branch=card.branch, promised_on=card.promised_on, overdue_at=card.overdue_at,
+            escalated_at=now))
+        await note(rt, session, actor=system, action="repair_card.escalated",
+                   voucher_no=card.voucher_no,
+                   detail={"repair_card_no": card.repair_card_no,
+                           "promised_on": str(card.promised_on)})
+        await rt.outbox.add(session, RepairOverdue(
+            voucher_no=card.voucher_no, branch=card.branch,
+            repair_card_no=card.repair_card_no or "", promised_on=card.promised_on,
+            correlation_id=card.voucher_no, occurred_at=now))

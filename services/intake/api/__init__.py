@@ -1,0 +1,7 @@
+"""Intake's HTTP routes (CONTRACT "Intake"): thin, authorise then call the service."""
+
+from fastapi import APIRouter
+
+from . import calls, customers
+
+routers: list[APIRouter] = [customers.router, calls.router]

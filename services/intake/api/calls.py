@@ -1,0 +1,89 @@
+"""Routes of the repair-call register (SPEC S6, S8, S9, S18, S19, S24)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from shared.auth import Actor, roles
+from shared.runtime import RuntimeDep
+
+from ..models import Call
+from ..schemas import CallIn, CallOut, CancelIn, FlaggedCall, ReconciliationOut
+from ..service import calls as service
+from ..service import reconciliation
+
+router = APIRouter(tags=["calls"])
+
+Clerk = Annotated[Actor, Depends(roles("clerk"))]
+RegisterReader = Annotated[
+    Actor, Depends(roles("clerk", "supervisor", "service_dept", "branch_manager", "admin"))
+]
+
+
+@router.post("/calls", response_model=CallOut, status_code=201)
+async def create_call(body: CallIn, rt: RuntimeDep, actor: Clerk) -> CallOut:
+    """Register a repair call and issue its service voucher (SPEC S8, S6, S19)."""
+    async with rt.db.transaction() as session:
+        return CallOut.of(await service.register_call(rt, session, actor=actor, data=body))
+
+
+@router.get("/calls/{call_id}", response_model=CallOut)
+async def read_call(call_id: int, rt: RuntimeDep, actor: RegisterReader) -> CallOut:
+    """One call of the register."""
+    async with rt.db.reading() as session:
+        return CallOut.of(await service.get_call(session, actor=actor, call_id=call_id))
+
+
+@router.get("/calls", response_model=list[CallOut])
+async def list_calls(
+    rt: RuntimeDep,
+    actor: RegisterReader,
+    day: Annotated[date, Query(alias="date")],
+    branch: str,
+) -> list[CallOut]:
+    """The day's repair-call register of a branch (S8; the service dept reads it, S24)."""
+    async with rt.db.reading() as session:
+        calls = await service.register_of_day(rt, session, actor=actor, day=day, branch=branch)
+        return [CallOut.of(c) for c in calls]
+
+
+@router.post("/calls/{call_id}/cancel", response_model=CallOut)
+async def cancel_call(call_id: int, body: CancelIn, rt: RuntimeDep, actor: Clerk) -> CallOut:
+    """Withdraw a call nobody is working on yet, with a reason."""
+    async with rt.db.transaction() as session:
+        call = await service.cancel_call(rt, session, actor=actor, call_id=call_id,
+                                         reason=body.reason)
+        return CallOut.of(call)
+
+
+@router.post("/calls/{call_id}/file", response_model=CallOut)
+async def file_call(call_id: int, rt: RuntimeDep, actor: Clerk) -> CallOut:
+    """Cancel (注銷) the completed call in the register and file its voucher (SPEC S9)."""
+    async with rt.db.transaction() as session:
+        return CallOut.of(await service.file_call(rt, session, actor=actor, call_id=call_id))
+
+
+@router.post("/reconciliation", response_model=ReconciliationOut)
+async def reconcile(
+    rt: RuntimeDep,
+    actor: Clerk,
+    branch: str,
+    day: Annotated[date, Query(alias="date")],
+) -> ReconciliationOut:
+    """Morning reconciliation of ``date``: earlier undispatched calls become priority (S18)."""
+    async with rt.db.transaction() as session:
+        run, flagged, waiting = await reconciliation.reconcile(
+            rt, session, actor=actor, branch=branch, day=day
+        )
+        return ReconciliationOut(
+            branch=branch, date=day, run_by=run.run_by,
+            flagged=[_flag(c) for c in flagged], priority_calls=[_flag(c) for c in waiting],
+        )
+
+
+def _flag(call: Call) -> FlaggedCall:
+    return FlaggedCall(call_id=call.id, voucher_no=call.voucher_no or "",
+                       register_date=call.register_date)

@@ -1,0 +1,30 @@
+"""Intake's pure rules from SPEC §1 (no I/O): category, deadlines, call states,
+morning reconciliation and customer merges."""
+
+from .category import (
+    ARRIVAL_HOURS,
+    Cover,
+    ServiceCategory,
+    SlaClass,
+    arrival_due,
+    decide_category,
+    normalise_phone,
+    voucher_no,
+    warranty_ends_on,
+)
+from .errors import DomainError, RuleBroken, WrongState
+
+__all__ = [
+    "ARRIVAL_HOURS",
+    "Cover",
+    "DomainError",
+    "RuleBroken",
+    "ServiceCategory",
+    "SlaClass",
+    "WrongState",
+    "arrival_due",
+    "decide_category",
+    "normalise_phone",
+    "voucher_no",
+    "warranty_ends_on",
+]

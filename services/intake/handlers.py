@@ -1,0 +1,52 @@
+"""Intake's event subscribers and deadline watchers: parse, then call the service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.consumer import consume
+from shared.events.billing import CoverGranted
+from shared.events.dispatch import (
+    CarryInStarted,
+    TechnicianArrived,
+    VoucherAssigned,
+    VoucherCompleted,
+)
+from shared.runtime import Runtime
+
+from .service import customers, progress, reconciliation
+
+
+def register(rt: Runtime) -> None:
+    """Subscribe intake's consumers and start the S18 morning-reconciliation watcher."""
+
+    async def on_cover_granted(session: AsyncSession, event: CoverGranted) -> None:
+        await customers.cover_granted(rt, session, event)
+
+    async def on_assigned(session: AsyncSession, event: VoucherAssigned) -> None:
+        await progress.voucher_assigned(rt, session, event)
+
+    async def on_arrived(session: AsyncSession, event: TechnicianArrived) -> None:
+        await progress.technician_arrived(rt, session, event)
+
+    async def on_carry_in(session: AsyncSession, event: CarryInStarted) -> None:
+        await progress.carry_in_started(rt, session, event)
+
+    async def on_completed(session: AsyncSession, event: VoucherCompleted) -> None:
+        await progress.voucher_completed(rt, session, event)
+
+    consume(rt, CoverGranted, consumer="cover-granted", handler=on_cover_granted)
+    consume(rt, VoucherAssigned, consumer="voucher-assigned", handler=on_assigned)
+    consume(rt, TechnicianArrived, consumer="technician-arrived", handler=on_arrived)
+    consume(rt, CarryInStarted, consumer="carry-in-started", handler=on_carry_in)
+    consume(rt, VoucherCompleted, consumer="voucher-completed", handler=on_completed)
+
+    async def next_due(session: AsyncSession) -> datetime | None:
+        return await reconciliation.next_reconciliation(rt, session)
+
+    async def fire(session: AsyncSession, now: datetime) -> None:
+        await reconciliation.fire_reconciliations(rt, session, now)
+
+    rt.watch(reconciliation.WATCHER, next_due=next_due, fire=fire)

@@ -1,0 +1,1 @@
+"""Intake use cases (SPEC §1): customer file, call register, reconciliation, progress."""

@@ -1,0 +1,45 @@
+"""Helpers every intake use case shares: rule errors to HTTP errors, loading records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.errors import Conflict, NotFound, RuleViolation
+
+from ..domain import RuleBroken, WrongState
+from ..models import Call, Customer
+
+
+@contextmanager
+def rules() -> Iterator[None]:
+    """Answer a pure rule's refusal as 422 (bad input) or 409 (wrong state)."""
+    try:
+        yield
+    except WrongState as exc:
+        raise Conflict(exc.message, field=exc.field, rule=exc.rule) from exc
+    except RuleBroken as exc:
+        raise RuleViolation(exc.message, field=exc.field, rule=exc.rule) from exc
+
+
+async def load_call(session: AsyncSession, call_id: int, *, lock: bool = False) -> Call:
+    """The call, or 404."""
+    call = await session.get(Call, call_id, with_for_update=lock)
+    if call is None:
+        raise NotFound(f"no call {call_id}", field="id")
+    return call
+
+
+async def live_customer(session: AsyncSession, customer_id: int, *, field: str) -> Customer:
+    """A customer file that can take new products and calls (422 if unknown, 409 if merged)."""
+    customer = await session.get(Customer, customer_id)
+    if customer is None:
+        raise RuleViolation(f"no customer {customer_id}", field=field)
+    if customer.merged_into is not None:
+        raise Conflict(
+            f"customer {customer_id} was merged into {customer.merged_into}; use that file",
+            field=field, rule="§1",
+        )
+    return customer
