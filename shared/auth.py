@@ -108,6 +108,6 @@ def roles(*allowed: str) -> Callable[[Actor], Actor]:
 def require_branch(actor: Actor, branch: str) -> None:
     """Branch staff act only within their own branch."""
     if actor.branch is not None and actor.branch != branch:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"branch: {actor.user_id} belongs to {actor.branch}"
-        )
+        from .errors import Forbidden
+
+        raise Forbidden(f"{actor.user_id} belongs to branch {actor.branch}", field="branch")

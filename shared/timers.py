@@ -39,6 +39,7 @@ class DeadlineWatcher:
         self._fire = fire
         self._max_sleep = max_sleep
         self._wake = asyncio.Event()
+        self._ticking = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -51,7 +52,7 @@ class DeadlineWatcher:
 
     async def tick(self) -> None:
         """Fire what is due now (tests call this directly with a fixed clock)."""
-        async with self._db.transaction() as session:
+        async with self._ticking, self._db.transaction() as session:
             await self._fire(session, self._clock.now())
 
     def start(self) -> None:

@@ -1,16 +1,21 @@
-"""Helpers for tests: tokens, in-process apps, polling for eventual outcomes."""
+"""Helpers for tests: tokens, in-process apps, polling for eventual outcomes, and the
+test's private stream (read it, publish onto it as another service would)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import nats
 from fastapi import FastAPI
+from nats.js.errors import NotFoundError
 
 from shared.auth import issue_token
+from shared.events.base import Event, subject_for
 from shared.settings import EMBEDDED_JWT_SECRET
 
 
@@ -42,3 +47,54 @@ async def eventually(
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {within}s; last value: {last!r}")
+
+
+class Stream:
+    """The events in the test's private stream, as billing and survey would read them."""
+
+    def __init__(self, ns: Any, nc: Any) -> None:
+        self._ns = ns
+        self._js = nc.jetstream()
+
+    async def events(self, *types: str) -> list[dict[str, Any]]:
+        """Every event so far (optionally of some types), oldest first, with its ``type``."""
+        name = self._ns.tag.upper()
+        try:
+            info = await self._js.stream_info(name)
+        except NotFoundError:
+            return []
+        found: list[dict[str, Any]] = []
+        if not info.state.messages:
+            return found
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            msg = await self._js.get_msg(name, seq)
+            kind = msg.subject.removeprefix(f"{self._ns.tag}.")
+            if not types or kind in types:
+                found.append({"type": kind, **json.loads(msg.data)})
+        return found
+
+    async def wait_for(self, kind: str, count: int = 1, **match: Any) -> list[dict[str, Any]]:
+        """Poll until ``count`` events of ``kind`` whose fields equal ``match`` are in."""
+
+        async def probe() -> list[dict[str, Any]] | None:
+            hits = [e for e in await self.events(kind)
+                    if all(e.get(k) == v for k, v in match.items())]
+            return hits if len(hits) >= count else None
+
+        return await eventually(probe)
+
+
+@asynccontextmanager
+async def stream_of(ns: Any) -> AsyncIterator[Stream]:
+    nc = await nats.connect(ns.infra.nats_url)
+    try:
+        yield Stream(ns, nc)
+    finally:
+        await nc.close()
+
+
+async def inject(app: FastAPI, event: Event) -> None:
+    """Publish ``event`` on the test's stream as its real publisher would (outbox relay)."""
+    rt = app.state.runtime
+    await rt.publish_raw(subject_for(rt.settings.subject_prefix, event.event_type),
+                         event.to_bytes(), msg_id=event.event_id)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import UTCDateTime
@@ -122,6 +131,35 @@ class Reconciliation(Base):
     run_at: Mapped[datetime]
     run_by: Mapped[str] = mapped_column(String(64))
     flagged: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PosTransaction(Base):
+    """A POS message applied once: the key of idempotency and the first answer (SPEC §7)."""
+
+    __tablename__ = "pos_transactions"
+
+    store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    transaction_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime]
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class PosReject(Base):
+    """A refused POS message, kept verbatim for inspection (SPEC §7)."""
+
+    __tablename__ = "pos_rejects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    store_id: Mapped[str | None] = mapped_column(String(64))
+    transaction_id: Mapped[str | None] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    field: Mapped[str | None] = mapped_column(String(120))
+    headers: Mapped[dict[str, str]] = mapped_column(JSON)
+    body: Mapped[str] = mapped_column(Text)
 
 
 plumbing = Plumbing(Base.metadata)

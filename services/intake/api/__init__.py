@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from . import calls, customers
+from . import calls, customers, pos
 
-routers: list[APIRouter] = [customers.router, calls.router]
+routers: list[APIRouter] = [customers.router, calls.router, pos.router]

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: c8aca6d9c8d5
+Revision ID: 16b2707abdca
 Revises: 
-Create Date: 2026-11-27 05:01:33.917131
+Create Date: 2026-11-27 05:23:01.538479
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = 'c8aca6d9c8d5'
+revision: str = '16b2707abdca'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -82,6 +82,27 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_unpublished', ['published_at', 'seq'], unique=False)
 
+    op.create_table('pos_rejects',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('store_id', sa.String(length=64), nullable=True),
+    sa.Column('transaction_id', sa.String(length=64), nullable=True),
+    sa.Column('status_code', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('field', sa.String(length=120), nullable=True),
+    sa.Column('headers', sa.JSON(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('pos_transactions',
+    sa.Column('store_id', sa.String(length=64), nullable=False),
+    sa.Column('transaction_id', sa.String(length=64), nullable=False),
+    sa.Column('type', sa.String(length=32), nullable=False),
+    sa.Column('received_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=False),
+    sa.Column('response', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('store_id', 'transaction_id')
+    )
     op.create_table('reconciliations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('branch', sa.String(length=16), nullable=False),
@@ -189,6 +210,8 @@ def downgrade() -> None:
 
     op.drop_table('products')
     op.drop_table('reconciliations')
+    op.drop_table('pos_transactions')
+    op.drop_table('pos_rejects')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_unpublished')
 
