@@ -32,3 +32,5 @@ def configure(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # faststream's access log says "callback ... is being executed" for every message.
+    logging.getLogger("faststream.access").setLevel(logging.WARNING)
