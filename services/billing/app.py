@@ -19,17 +19,25 @@ from . import api, handlers
 from .domain.errors import DomainError
 from .models import Base, plumbing
 from .service.common import domain_rules
+from .service.pos_delivery import PosDelivery
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
-    """The billing app; nothing is connected until its lifespan starts."""
+def create_app(
+    settings: Settings | None = None, clock: Clock | None = None,
+    pos_delivery: PosDelivery | None = None,
+) -> FastAPI:
+    """The billing app; nothing is connected until its lifespan starts.
+
+    ``pos_delivery`` tunes how POS instructions are re-sent (default: from the
+    ``AFTERSALES_POS_*`` environment, 1 s base back-off capped at 5 minutes).
+    """
     app = build_app(
         service="billing",
         metadata=Base.metadata,
         plumbing=plumbing,
         migrations_dir=Path(__file__).with_name("migrations"),
         routers=[api.router],
-        consumers=handlers.register,
+        consumers=lambda rt: handlers.register(rt, delivery=pos_delivery),
         settings=settings,
         clock=clock,
         description="Billing and returns accounting: invoices, contracts, returns, deductions.",

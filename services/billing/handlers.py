@@ -3,9 +3,12 @@
 - ``intake.CallRegistered`` → the voucher is known (invoice enrichment);
 - ``dispatch.VoucherCompleted`` → invoice paid work (S10 on site, S13 carry-in);
 - ``intake.PosSaleRegistered`` with an extended warranty → open it (E1, §7);
-- ``complaints.ComplaintCopyIssued`` (accounting copy) → allowance or return slip (C13.1);
+- ``complaints.ComplaintCopyIssued`` (accounting copy) → allowance or return slip (C13.1),
+  or for a retail case with its store a POS instruction (R2, §7);
+- ``intake.PosInstructionExecuted`` → the instruction is confirmed and booked (§7);
 - ``complaints.PenaltyNoticePublished`` → schedule the deduction (P6, P7);
-- watcher ``contract-expiry`` → the S20 notice one month before a contract ends.
+- watcher ``contract-expiry`` → the S20 notice one month before a contract ends;
+- watcher ``pos-instructions`` → send due POS instructions, retried with back-off (§7).
 """
 
 from __future__ import annotations
@@ -17,15 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.consumer import consume
 from shared.events.complaints import ComplaintCopyIssued, PenaltyNoticePublished
 from shared.events.dispatch import VoucherCompleted
-from shared.events.intake import CallRegistered, PosSaleRegistered
+from shared.events.intake import CallRegistered, PosInstructionExecuted, PosSaleRegistered
 from shared.runtime import Runtime
 
 from . import service
-from .service import contracts, deductions, invoices, returns, warranties
+from .service import contracts, deductions, invoices, pos, pos_delivery, returns, warranties
 
 
-def register(rt: Runtime) -> None:
-    """Subscribe billing's consumers and its deadline watcher."""
+def register(rt: Runtime, *, delivery: pos_delivery.PosDelivery | None = None) -> None:
+    """Subscribe billing's consumers and its deadline watchers."""
+    delivery = delivery or pos_delivery.PosDelivery()
 
     async def on_call_registered(session: AsyncSession, event: CallRegistered) -> None:
         await service.voucher_known(rt, session, event)
@@ -39,6 +43,9 @@ def register(rt: Runtime) -> None:
     async def on_copy_issued(session: AsyncSession, event: ComplaintCopyIssued) -> None:
         await returns.copy_issued(rt, session, event)
 
+    async def on_pos_executed(session: AsyncSession, event: PosInstructionExecuted) -> None:
+        await pos.execution_reported(rt, session, event)
+
     async def on_penalty(session: AsyncSession, event: PenaltyNoticePublished) -> None:
         await deductions.penalty_published(rt, session, event)
 
@@ -47,8 +54,16 @@ def register(rt: Runtime) -> None:
     consume(rt, PosSaleRegistered, consumer="pos-sale", handler=on_pos_sale)
     consume(rt, ComplaintCopyIssued, consumer="complaint-copy", handler=on_copy_issued)
     consume(rt, PenaltyNoticePublished, consumer="penalty-notice", handler=on_penalty)
+    consume(rt, PosInstructionExecuted, consumer="pos-executed", handler=on_pos_executed)
 
     async def fire_expiry_notices(session: AsyncSession, now: datetime) -> None:
         await contracts.send_due_notices(rt, session, now)
 
     rt.watch(contracts.WATCHER, next_due=contracts.next_notice_due, fire=fire_expiry_notices)
+
+    async def fire_pos_deliveries(_session: AsyncSession, now: datetime) -> None:
+        # The watcher's own unit of work stays unused (no connection is taken), so no
+        # transaction is held open across the HTTP calls: deliver_due opens its own.
+        await pos_delivery.deliver_due(rt, delivery, now)
+
+    rt.watch(pos.WATCHER, next_due=pos_delivery.next_due, fire=fire_pos_deliveries)

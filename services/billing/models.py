@@ -196,5 +196,5 @@ class ExtendedWarranty(Base):
 
 plumbing = Plumbing(Base.metadata)
 
-# The accounting tables live beside these; importing them registers them on Base.metadata.
-from . import models_accounting  # noqa: E402, F401
+# The accounting and POS tables live beside these; importing them registers them on Base.metadata.
+from . import models_accounting, models_pos  # noqa: E402, F401

@@ -109,6 +109,7 @@ def case_state(case: Complaint) -> CaseState:
             "defective_quantity": case.defective_quantity,
             "supplier_coordinated": case.supplier_coordinated,
             "classification": case.classification,
+            "store_id": case.store_id,
         },
         step_started_at=case.step_started_at,
         step_due_at=case.step_due_at,

@@ -49,7 +49,11 @@ class InvoiceRaised(Event):
 
 
 class ReturnBooked(Event):
-    """Accounting booked an allowance or a return from a complaint (SPEC C13)."""
+    """Accounting booked an allowance or a return from a complaint (SPEC C13).
+
+    A retail case executed through a store's POS (SPEC §7, R2) is booked on the POS's
+    confirmation: ``document_no`` is then the instruction id and ``store_id`` is set.
+    """
 
     event_type = "billing.return.booked.v1"
 
@@ -60,6 +64,7 @@ class ReturnBooked(Event):
     document_no: str | None = None  # allowance certificate or return slip number
     journal_entry_id: int | None = None
     part_no: str | None = None
+    store_id: str | None = None  # SPEC §7: executed by this store's POS (document_no PI-…)
 
 
 class InvoiceVoided(Event):

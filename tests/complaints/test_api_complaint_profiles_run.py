@@ -51,10 +51,20 @@ async def test_r2_retail_counter_chain_branch_approval_only_beyond_counter_autho
                   responsible_unit="counter 3")
         body = await _do(client, small, "lead_review", LEAD, handling="allowance",
                          amount="300.00", borrowed_gifts="a kettle from vendor B")
-        assert body["current_step"] == "cashier_execution"  # within the counter's authority
-        closed = await _do(client, small, "cashier_execution", CASHIER)
+        # Within the counter's authority, and the store's POS settles it (§7): closed, the
+        # accounting copy carries the refund to billing, which instructs the till.
+        assert body["status"] == "closed"
+        assert body["decisions"]["lead_review"]["borrowed_gifts"] == "a kettle from vendor B"
+
+        counter_only = await _retail(client, store_id=None)  # no POS: the cashier acts here
+        await _do(client, counter_only, "registration", COUNTER)
+        await _do(client, counter_only, "staff_investigation", COUNTER, cause="c",
+                  responsible_unit="u")
+        body = await _do(client, counter_only, "lead_review", LEAD, handling="allowance",
+                         amount="100.00")
+        assert body["current_step"] == "cashier_execution"
+        closed = await _do(client, counter_only, "cashier_execution", CASHIER)
         assert closed["status"] == "closed"
-        assert closed["decisions"]["lead_review"]["borrowed_gifts"] == "a kettle from vendor B"
 
         big = await _retail(client)
         await _do(client, big, "registration", COUNTER)
@@ -68,7 +78,8 @@ async def test_r2_retail_counter_chain_branch_approval_only_beyond_counter_autho
         await _do(client, big, "branch_approval", token("branch_manager", "M01"), approved=True)
 
         async def three():
-            return [c for c in copies if c["case_no"] == small] if len(copies) >= 3 else None
+            mine = [c for c in copies if c["case_no"] == small]
+            return mine if len(mine) >= 3 else None
 
         mine = await eventually(three, within=10)
         assert sorted(c["recipient"] for c in mine) == ["accounting", "counter", "counter_lead"]

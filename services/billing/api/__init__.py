@@ -8,11 +8,11 @@ from shared.runtime import RuntimeDep
 
 from .. import service
 from ..schemas import VoucherOut
-from . import contracts, deductions, invoices, ledger, returns, warranties
+from . import contracts, deductions, invoices, ledger, pos, returns, warranties
 from .roles import Accounting
 
 router = APIRouter()
-for _module in (invoices, contracts, warranties, returns, ledger, deductions):
+for _module in (invoices, contracts, warranties, returns, pos, ledger, deductions):
     router.include_router(_module.router)
 
 

@@ -3,7 +3,9 @@
 Every booking writes one balanced journal entry (Dr sales returns and allowances, Cr
 accounts receivable), ends the collection delay and publishes ``ReturnBooked`` in the
 same transaction. A booked entry is corrected only by its reversing entry; the document
-then stands ``reversed`` and may be booked again with corrected figures (SPEC §8).
+then stands ``reversed`` and may be booked again with corrected figures (SPEC §8). A
+booking made on a POS confirmation (SPEC §7) is reversed the same way; its instruction
+then stands ``reversed`` (the till has paid out, so it is not re-sent nor re-booked).
 """
 
 from __future__ import annotations
@@ -27,8 +29,11 @@ from ..models_accounting import (
     OrderRatio,
     ReturnSlip,
 )
+from ..models_pos import PosInstruction
 from .common import book, entry_lines, record
-from .returns import end_delay, get_allowance, get_slip, require_status
+from .delays import end_delay
+from .pos import get_instruction
+from .returns import get_allowance, get_slip, require_status
 
 RATIO_PLACES = Decimal("0.0001")
 
@@ -188,7 +193,7 @@ async def reverse_booking(
     entry = await session.get(JournalEntry, entry_id, with_for_update=True)
     if entry is None:
         raise NotFound(f"no journal entry {entry_id}", field="entry_id")
-    if entry.source_type not in ("return_slip", "allowance"):
+    if entry.source_type not in ("return_slip", "allowance", "pos_instruction"):
         raise Conflict("invoice entries are reversed by voiding the invoice",
                        field="entry_id", rule="S10")
     if entry.reverses_id is not None or await session.scalar(
@@ -200,9 +205,14 @@ async def reverse_booking(
                           source_type=entry.source_type, source_no=entry.source_no,
                           case_no=entry.case_no, memo=f"reversal of #{entry_id}: {reason}",
                           reverses_id=entry_id)
-    doc = (await get_slip(session, entry.source_no, lock=True)
-           if entry.source_type == "return_slip"
-           else await get_allowance(session, entry.source_no, lock=True))
+    doc: ReturnSlip | Allowance | PosInstruction
+    if entry.source_type == "pos_instruction":
+        # The till already paid out: the instruction stays reversed, not re-sent (SPEC §7).
+        doc = await get_instruction(session, entry.source_no, lock=True)
+    elif entry.source_type == "return_slip":
+        doc = await get_slip(session, entry.source_no, lock=True)
+    else:
+        doc = await get_allowance(session, entry.source_no, lock=True)
     doc.status = "reversed"
     await rt.outbox.add(session, BookingReversed(
         entry_id=reversal.id, reverses_entry_id=entry_id, case_no=entry.case_no,

@@ -5,6 +5,9 @@ Invariants enforced here:
 - the accounting copy of a closed complaint (C9.8) opens exactly one document per case: an
   allowance certificate for ``allowance``, a return slip for ``return``/``reprocess``
   (C13.1(2)); ``not_valid`` opens nothing and the receivable is collected normally (C9.14);
+- a retail copy naming its store, with a ``return`` or ``allowance`` of a positive amount,
+  goes to the store's POS as an instruction instead (SPEC R2, §7, :mod:`.pos`): the counter
+  decided within its authority, the cashier executes, the POS confirmation is the proof;
 - a return slip is booked only after the warehouse's receipt, at the quantity the
   over-acceptance check allows (C13.2(1)); beyond tolerance it is held until an
   accountant releases it with a reviewed quantity;
@@ -28,8 +31,10 @@ from shared.runtime import Runtime
 
 from ..domain.errors import DomainError
 from ..domain.money import money
-from ..models_accounting import Allowance, CollectionDelay, OrderRatio, ReturnSlip
+from ..models_accounting import Allowance, OrderRatio, ReturnSlip
 from .common import record
+from .delays import open_delay
+from .pos import instruct_store
 
 RETURN_HANDLINGS = frozenset({"return", "reprocess"})
 
@@ -43,8 +48,14 @@ def _amount(raw: str | None) -> Decimal | None:
 
 
 async def copy_issued(rt: Runtime, session: AsyncSession, event: ComplaintCopyIssued) -> None:
-    """Open the allowance certificate or return slip of a closed complaint (SPEC C13.1)."""
-    if event.recipient != "accounting" or event.handling not in RETURN_HANDLINGS | {"allowance"}:
+    """Open the allowance certificate or return slip of a closed complaint (SPEC C13.1),
+    or, for a retail case with its store, the POS instruction (SPEC R2, §7)."""
+    if event.recipient != "accounting":
+        return
+    if await instruct_store(rt, session, event):
+        await _delay(session, event)
+        return
+    if event.handling not in RETURN_HANDLINGS | {"allowance"}:
         return
     actor = Actor.system("billing")
     if event.handling == "allowance":
@@ -72,10 +83,7 @@ async def copy_issued(rt: Runtime, session: AsyncSession, event: ComplaintCopyIs
             received_at=None, book_qty=None, decision=None, status="awaiting_receipt",
             proof=None, created_at=rt.clock.now(),
         ))
-    if event.part_no and await session.get(CollectionDelay, event.case_no) is None:
-        session.add(CollectionDelay(case_no=event.case_no, part_no=event.part_no,
-                                    order_no=event.order_no,
-                                    opened_on=event.closed_at.date(), resolved_on=None))
+    await _delay(session, event)
     await record(rt, session, actor=actor, action=f"{subject}.opened", subject_type=subject,
                  subject_id=doc_no, detail={"case_no": event.case_no, "amount": event.amount,
                                             "quantity": event.quantity,
@@ -132,11 +140,9 @@ async def set_order_ratio(
     return row
 
 
-async def end_delay(rt: Runtime, session: AsyncSession, case_no: str) -> None:
-    """The complaint no longer delays collection once its adjustment is booked (C13.2(3))."""
-    delay = await session.get(CollectionDelay, case_no)
-    if delay is not None and delay.resolved_on is None:
-        delay.resolved_on = rt.clock.now().date()
+async def _delay(session: AsyncSession, event: ComplaintCopyIssued) -> None:
+    await open_delay(session, case_no=event.case_no, part_no=event.part_no,
+                     order_no=event.order_no, opened_on=event.closed_at.date())
 
 
 def require_status(doc: ReturnSlip | Allowance, *allowed: str, rule: str) -> None:

@@ -23,7 +23,9 @@ def _amount_needs_approval(case: CaseState, matrix: ApprovalMatrix) -> bool:
 
 
 def _settlement_required(case: CaseState, matrix: ApprovalMatrix) -> bool:
-    return case.fact("handling") not in (None, "not_valid")
+    # A case from a store with a POS is settled at the till: billing sends the refund or
+    # allowance to the POS as an instruction and books the cashier's confirmation (§7).
+    return case.fact("handling") not in (None, "not_valid") and not case.fact("store_id")
 
 
 def _serious(case: CaseState, matrix: ApprovalMatrix) -> bool:

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 425a2326837c
+Revision ID: 4e212729ac93
 Revises: 
-Create Date: 2026-11-27 05:09:52.899772
+Create Date: 2026-11-27 05:23:53.968842
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = '425a2326837c'
+revision: str = '4e212729ac93'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -233,6 +233,59 @@ def upgrade() -> None:
     with op.batch_alter_table('penalties', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_penalties_person_id'), ['person_id'], unique=False)
 
+    op.create_table('pos_instructions',
+    sa.Column('instruction_id', sa.String(length=40), nullable=False),
+    sa.Column('case_no', sa.String(length=20), nullable=False),
+    sa.Column('store_id', sa.String(length=64), nullable=False),
+    sa.Column('branch', sa.String(length=16), nullable=True),
+    sa.Column('type', sa.String(length=16), nullable=False),
+    sa.Column('amount', shared.db.Money(precision=14, scale=2), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=True),
+    sa.Column('customer', sa.String(length=200), nullable=False),
+    sa.Column('order_no', sa.String(length=40), nullable=True),
+    sa.Column('part_no', sa.String(length=40), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_attempt_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('delivered_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('executed_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('transaction_id', sa.String(length=80), nullable=True),
+    sa.Column('executed_amount', shared.db.Money(precision=14, scale=2), nullable=True),
+    sa.Column('journal_entry_id', sa.Integer(), nullable=True),
+    sa.Column('hold_reason', sa.String(length=200), nullable=True),
+    sa.Column('reviewed_by', sa.String(length=64), nullable=True),
+    sa.Column('reviewed_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('review_note', sa.String(length=200), nullable=True),
+    sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('instruction_id'),
+    sa.UniqueConstraint('case_no')
+    )
+    with op.batch_alter_table('pos_instructions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pos_instructions_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pos_instructions_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pos_instructions_store_id'), ['store_id'], unique=False)
+
+    op.create_table('pos_orphan_confirmations',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('event_id', sa.String(length=64), nullable=False),
+    sa.Column('store_id', sa.String(length=64), nullable=False),
+    sa.Column('transaction_id', sa.String(length=80), nullable=False),
+    sa.Column('instruction_id', sa.String(length=80), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('amount', sa.String(length=40), nullable=False),
+    sa.Column('executed_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('received_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('event_id')
+    )
+    with op.batch_alter_table('pos_orphan_confirmations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pos_orphan_confirmations_instruction_id'), ['instruction_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pos_orphan_confirmations_store_id'), ['store_id'], unique=False)
+
     op.create_table('price_lists',
     sa.Column('branch', sa.String(length=16), nullable=False),
     sa.Column('visit_fee', shared.db.Money(precision=14, scale=2), nullable=False),
@@ -396,6 +449,17 @@ def downgrade() -> None:
 
     op.drop_table('receivables')
     op.drop_table('price_lists')
+    with op.batch_alter_table('pos_orphan_confirmations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pos_orphan_confirmations_store_id'))
+        batch_op.drop_index(batch_op.f('ix_pos_orphan_confirmations_instruction_id'))
+
+    op.drop_table('pos_orphan_confirmations')
+    with op.batch_alter_table('pos_instructions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pos_instructions_store_id'))
+        batch_op.drop_index(batch_op.f('ix_pos_instructions_status'))
+        batch_op.drop_index(batch_op.f('ix_pos_instructions_next_attempt_at'))
+
+    op.drop_table('pos_instructions')
     with op.batch_alter_table('penalties', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_penalties_person_id'))
 
