@@ -57,3 +57,64 @@ async def test_pos_extended_warranty_sale_makes_a_later_call_category_b(ns) -> N
             "customer_id": customer_id, "product_id": product_id, "symptom": "no power"})
         assert call.status_code == 201, call.text
         assert call.json()["category"] == "B"  # SPEC S6, E1
+
+
+async def test_refund_decided_in_a_complaint_reaches_the_till_and_is_booked(ns, tmp_path) -> None:
+    from services.complaints.app import create_app as complaints_app
+    from shared.launcher import free_port
+
+    from ..pos_simulator import PosSimulator, serve_receiver
+
+    port = free_port()
+    stores = tmp_path / "stores.json"
+    stores.write_text(json.dumps({"ST01": {
+        "name": "store", "branch": "SC01", "secret": STORE.secret,
+        "instructions_url": f"http://127.0.0.1:{port}/instructions"}}))
+    async with AsyncExitStack() as stack:
+        apps = {}
+        for name, factory in (("intake", intake_app), ("billing", billing_app),
+                              ("complaints", complaints_app)):
+            apps[name] = await stack.enter_async_context(
+                running(factory(ns.settings(name, stores_file=stores))))
+        complaints, billing = apps["complaints"], apps["billing"]
+        till = PosSimulator(store_id="ST01", secret=STORE.secret, intake_url="http://intake")
+        till.client = apps["intake"]  # the till talks to the in-process intake
+        till.client.headers.update(POS)
+        server, _task = await serve_receiver(till, port)
+        stack.callback(lambda: setattr(server, "should_exit", True))
+
+        counter, lead = token("counter", "K01"), token("counter_lead", "L01")
+        filed = await complaints.post("/complaints", headers=counter, json={
+            "profile": "retail", "market": "domestic", "classification": "quality",
+            "customer": "Wang", "demand": "dead pixels: refund", "branch": "SC01",
+            "store_id": "ST01", "quantity": 1, "defective_quantity": 1})
+        assert filed.status_code == 201, filed.text
+        case_no = filed.json()["case_no"]
+        for step, who, body in (
+            ("registration", counter, {"sales_slip_no": "POS-77"}),
+            ("staff_investigation", counter, {"cause": "panel", "responsible_unit": "vendor"}),
+            ("lead_review", lead, {"handling": "return", "amount": "450.00",
+                                   "return_quantity": 1}),
+        ):
+            r = await complaints.post(f"/complaints/{case_no}/steps/{step}", json=body,
+                                      headers=who)
+            assert r.status_code == 200, r.text
+        assert r.json()["status"] == "closed"
+
+        async def executed_at_till():
+            return till.instructions or None
+
+        [instruction] = await eventually(executed_at_till, within=30)
+        assert (instruction["type"], instruction["amount"], instruction["case_no"]) == (
+            "refund", "450.00", case_no)
+
+        async def booked():
+            r = await billing.get("/pos/instructions", params={"case_no": case_no},
+                                  headers=token("accountant", "A01"))
+            rows = r.json()
+            return rows if rows and rows[0]["status"] == "confirmed" else None
+
+        await eventually(booked, within=30)
+        journal = (await billing.get("/journal", params={"case_no": case_no},
+                                     headers=token("accountant", "A01"))).json()
+        assert journal, "the refund was not booked"
