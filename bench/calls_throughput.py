@@ -84,6 +84,36 @@ async def raw_jetstream(url: str, *, n: int, rate: float) -> dict[str, float]:
     return {"rate": closed_rate, "p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99)}
 
 
+async def bare_fastapi(*, n: int) -> float:
+    """Closed-loop rate of a bare FastAPI endpoint under uvicorn, 16 clients."""
+    import subprocess
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_app.py")),
+                             str(port)])
+    try:
+        async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=32)) as h:
+            for _ in range(200):
+                try:
+                    await h.get(f"http://127.0.0.1:{port}/docs")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+            body = {"customer_id": 1, "product_id": 1, "symptom": "bench"}
+
+            async def client(k: int) -> None:
+                for _ in range(k):
+                    (await h.post(f"http://127.0.0.1:{port}/calls", json=body)
+                     ).raise_for_status()
+
+            t0 = time.perf_counter()
+            await asyncio.gather(*(client(n // 16) for _ in range(16)))
+            return (n // 16 * 16) / (time.perf_counter() - t0)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 async def system(env: dict[str, str], *, n: int, rate: float, tmp: Path) -> dict[str, float]:
     intake = ServiceProcess("intake", env=env, port=free_port(), log_dir=tmp / "logs")
     dispatch = ServiceProcess("dispatch", env=env, port=free_port(), log_dir=tmp / "logs")
@@ -198,6 +228,7 @@ async def main() -> None:
         env["AFTERSALES_DATABASE_URL"] = os.environ["DATABASE_URL"]
     try:
         raw = await raw_jetstream(url, n=args.calls, rate=args.rate)
+        bare = await bare_fastapi(n=args.calls)
         sysr = await system(env, n=args.calls, rate=args.rate, tmp=tmp)
     finally:
         if server:
@@ -207,10 +238,12 @@ async def main() -> None:
     print(f"{'':34}{'rate/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     print(f"{'raw JetStream publish→consume':34}{raw['rate']:>10.0f}"
           f"{raw['p50'] * 1e3:>10.1f}{raw['p99'] * 1e3:>10.1f}")
+    print(f"{'bare FastAPI POST (uvicorn)':34}{bare:>10.0f}")
     print(f"{'POST /calls → voucher on board':34}{sysr['rate']:>10.0f}"
           f"{sysr['p50'] * 1e3:>10.1f}{sysr['p99'] * 1e3:>10.1f}")
     print(f"{'POST /calls response alone':34}{'':>10}"
           f"{sysr['post_p50'] * 1e3:>10.1f}{sysr['post_p99'] * 1e3:>10.1f}")
+    print(f"ratio intake/bare FastAPI: rate {sysr['rate'] / bare:.3f}")
     print(f"ratio system/raw: rate {sysr['rate'] / raw['rate']:.3f}, "
           f"p50 latency x{sysr['p50'] / raw['p50']:.1f}, "
           f"p99 latency x{sysr['p99'] / raw['p99']:.1f}")
