@@ -1,7 +1,8 @@
 """Errors a use case raises, and how the HTTP layer answers them.
 
 Every 4xx body is JSON with ``detail`` (a sentence naming the field or rule) plus
-``rule`` and ``field`` keys where they are known.
+``rule`` and ``field`` keys where they are known. The classes live in ``shared.rules``
+so that pure domain code can raise them too.
 """
 
 from __future__ import annotations
@@ -12,49 +13,29 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from .rules import Refusal, RuleBroken, WrongState
+
 log = logging.getLogger("aftersales.errors")
 
-
-class ServiceError(Exception):
-    """A request the rules refuse."""
-
-    status_code = 422
-
-    def __init__(self, message: str, *, field: str | None = None, rule: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.rule = rule
-
-    def body(self) -> dict[str, str | None]:
-        prefix = f"{self.field}: " if self.field else ""
-        suffix = f" (SPEC {self.rule})" if self.rule else ""
-        return {"detail": f"{prefix}{self.message}{suffix}", "field": self.field, "rule": self.rule}
+# The names the service layer uses; the pure rules raise the same classes.
+ServiceError = Refusal
+RuleViolation = RuleBroken
+Conflict = WrongState
 
 
-class RuleViolation(ServiceError):
-    """The input breaks a business rule (422)."""
-
-
-class NotFound(ServiceError):
+class NotFound(Refusal):
     status_code = 404
 
 
-class Conflict(ServiceError):
-    """The record is not in a state that allows this (409)."""
-
-    status_code = 409
-
-
-class Forbidden(ServiceError):
+class Forbidden(Refusal):
     status_code = 403
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """Map service errors to JSON 4xx answers."""
 
-    @app.exception_handler(ServiceError)
-    async def _service_error(_req: Request, exc: ServiceError) -> JSONResponse:
+    @app.exception_handler(Refusal)
+    async def _refusal(_req: Request, exc: Refusal) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)

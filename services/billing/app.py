@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from shared.clock import Clock
 from shared.runtime import build_app
 from shared.settings import Settings
 
 from . import api, handlers
-from .domain.errors import DomainError
 from .models import Base, plumbing
-from .service.common import domain_rules
 from .service.pos_delivery import PosDelivery
 
 
@@ -42,10 +39,5 @@ def create_app(
         clock=clock,
         description="Billing and returns accounting: invoices, contracts, returns, deductions.",
     )
-
-    @app.exception_handler(DomainError)
-    async def _domain_error(_req: Request, exc: DomainError) -> JSONResponse:
-        violation = domain_rules(exc)
-        return JSONResponse(violation.body(), status_code=violation.status_code)
 
     return app

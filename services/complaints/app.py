@@ -11,7 +11,6 @@ from shared.runtime import build_app
 from shared.settings import Settings
 
 from . import api, api_admin, handlers
-from .errors import install
 from .models import Base, plumbing
 
 
@@ -28,5 +27,4 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         clock=clock,
         description="Complaint arbitration: the department routing chain and penalties.",
     )
-    install(app)
     return app

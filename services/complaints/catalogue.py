@@ -21,7 +21,7 @@ from .domain.statistics import (
     statistics_final,
 )
 from .domain.workflow import WorkflowDef
-from .errors import domain_errors, from_validation
+from .errors import from_validation
 from .models import Complaint, Profile, plumbing
 from .store import all_workflows, company_zone
 
@@ -75,8 +75,7 @@ async def monthly_statistics(rt: Runtime, session: AsyncSession, *, month: str) 
     Available from the 1st of the next month; `final` from the 10th.
     """
     tz = company_zone(rt)
-    with domain_errors():
-        start, end = month_bounds(month, tz)
+    start, end = month_bounds(month, tz)
     now = rt.clock.now()
     if now < end:
         raise Conflict(f"{month} is not over yet", field="month", rule="C9.10")
@@ -92,9 +91,8 @@ async def monthly_statistics(rt: Runtime, session: AsyncSession, *, month: str) 
         )
         for c in rows
     ]
-    with domain_errors():
-        table = complaint_statistics(cases, month=month)
-        final = statistics_final(month, now.astimezone(tz).date())
+    table = complaint_statistics(cases, month=month)
+    final = statistics_final(month, now.astimezone(tz).date())
     return {
         "month": table.month, "final": final, "total": table.total,
         "by_classification": table.by_classification,

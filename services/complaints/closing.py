@@ -19,7 +19,6 @@ from shared.runtime import Runtime
 from .domain.deadlines import LateStep, TimelineEntry, audit_due, lateness_followup
 from .domain.filing import closing_copies
 from .domain.workflow import WorkflowDef
-from .errors import domain_errors
 from .models import Complaint, FollowUp, StepRecord, plumbing
 from .store import case_state
 
@@ -37,8 +36,7 @@ async def close_case(
     fact = state.fact("improvement_tracking")
     case.improvement_tracking = fact if isinstance(fact, bool) else None
     late = await _lateness_audit(session, case, at=at, now=now)
-    with domain_errors():
-        copies = closing_copies(defn, state)
+    copies = closing_copies(defn, state)
     for copy in copies:
         await rt.outbox.add(
             session,
@@ -79,8 +77,7 @@ async def _lateness_audit(
             dues[record.step] = due
         roles[record.step] = record.role
     timeline = [TimelineEntry(step=r.step, at=r.at, by=r.by) for r in records]
-    with domain_errors():
-        late = lateness_followup(timeline, dues, case.case_due_at, at)
+    late = lateness_followup(timeline, dues, case.case_due_at, at)
     for slip in late:
         session.add(
             FollowUp(

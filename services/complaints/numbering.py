@@ -19,7 +19,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .domain.case_numbers import case_no_for, month_key
-from .errors import domain_errors
 from .models import CaseCounter
 
 _COUNTERS = CaseCounter.__table__
@@ -29,8 +28,7 @@ async def allocate_case_no(
     session: AsyncSession, *, at: datetime, tz: tzinfo, sqlite: bool
 ) -> str:
     """The next case number of the month `at` falls in, in the company's zone (SPEC C8)."""
-    with domain_errors():
-        key = month_key(at, tz=tz)
+    key = month_key(at, tz=tz)
     insert = sqlite_insert if sqlite else pg_insert
     await session.execute(
         insert(_COUNTERS)
@@ -44,5 +42,4 @@ async def allocate_case_no(
         .returning(_COUNTERS.c.last_serial)
     )
     assert serial is not None
-    with domain_errors():
-        return case_no_for(at, serial, tz=tz)
+    return case_no_for(at, serial, tz=tz)

@@ -35,7 +35,6 @@ from .domain.penalty_decisions import (
     administrative_line,
     economic_lines,
 )
-from .errors import domain_errors
 from .models import Complaint, PenaltyDecision, PenaltyNotice, plumbing
 from .schemas_penalties import AdministrativePenaltyIn, EconomicPenaltyIn, LossIn
 from .store import company_zone, find_case, jsonable
@@ -58,11 +57,10 @@ async def record_loss(
     case = await _closed_case(session, case_no, rule="P1")
     if case.handling not in ("return", "reprocess"):
         raise Conflict("no goods came back on this case", field="case_no", rule="P1")
-    with domain_errors():
-        case.loss_amount = returned_goods_loss(
-            a_grade_price=data.a_grade_price, resale_price=data.resale_price,
-            actual_loss=data.actual_loss, returned_on=data.returned_on, sold_on=data.sold_on,
-        )
+    case.loss_amount = returned_goods_loss(
+        a_grade_price=data.a_grade_price, resale_price=data.resale_price,
+        actual_loss=data.actual_loss, returned_on=data.returned_on, sold_on=data.sold_on,
+    )
     case.loss_basis = jsonable(data.model_dump())
     await audit.record(
         session, plumbing.audit_log, actor=actor, action="loss.recorded",
@@ -117,8 +115,7 @@ async def decide_economic(
               members=tuple(Member(m.person_id, m.base_points) for m in p.members))
         for p in data.parties
     ]
-    with domain_errors():
-        lines = economic_lines(loss, parties)
+    lines = economic_lines(loss, parties)
     if data.loss is not None:
         case.loss_amount = data.loss
     return await _store(rt, session, case, actor, lines)
@@ -130,12 +127,11 @@ async def decide_administrative(
 ) -> PenaltyDecision:
     """An administrative penalty for one of the 15 grounds (SPEC P3, P4, P5)."""
     case = await _closed_case(session, case_no, rule="P3")
-    with domain_errors():
-        line = administrative_line(
-            person_id=data.person_id, department=data.department, unit=data.unit,
-            level=data.level, ground=data.ground, base_points=data.base_points,
-            monthly_bonus=data.monthly_bonus, decided=data.amount,
-        )
+    line = administrative_line(
+        person_id=data.person_id, department=data.department, unit=data.unit,
+        level=data.level, ground=data.ground, base_points=data.base_points,
+        monthly_bonus=data.monthly_bonus, decided=data.amount,
+    )
     return (await _store(rt, session, case, actor, [line]))[0]
 
 
@@ -162,8 +158,7 @@ async def publish_month(
 ) -> tuple[list[PenaltyNotice], int]:
     """Publish a month's decisions, one notice per person, idempotently (SPEC P8)."""
     now = rt.clock.now()
-    with domain_errors():
-        check_publishable(month, now, company_zone(rt))
+    check_publishable(month, now, company_zone(rt))
     query = select(PenaltyDecision).where(
         PenaltyDecision.month == month, PenaltyDecision.notice_no.is_(None)
     ).order_by(PenaltyDecision.id)
@@ -176,8 +171,7 @@ async def publish_month(
     if {p.person_id for p in pending} & {n.person_id for n in existing}:
         raise Conflict("a person already has a notice for this month", field="month", rule="P8")
     lines = [DecidedPenalty(p.person_id, p.unit, p.amount, p.case_no, p.kind) for p in pending]
-    with domain_errors():
-        found = notices(month, lines, first_serial=len(existing) + 1)
+    found = notices(month, lines, first_serial=len(existing) + 1)
     created = []
     for notice in found:
         row = PenaltyNotice(

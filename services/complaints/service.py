@@ -32,7 +32,6 @@ from .domain.routing import (
     step_owner,
 )
 from .domain.workflow import WorkflowDef
-from .errors import domain_errors
 from .models import Complaint, StepRecord, plumbing
 from .numbering import allocate_case_no
 from .reminders import wake_deadlines
@@ -61,8 +60,7 @@ async def file_complaint(
         rt.branch(data.branch)
         require_branch(actor, data.branch)
     received = data.received_at or now
-    with domain_errors():
-        check_filing(defn, _filing(data, received), now=now, tz=tz)
+    check_filing(defn, _filing(data, received), now=now, tz=tz)
     case = _new_case(defn, data, case_no=case_no, received=received, actor=actor, now=now)
     case.appeal_of = appeal_of
     await _open(rt, session, case, defn, actor=actor)
@@ -126,11 +124,10 @@ def _new_case(
 async def _open(
     rt: Runtime, session: AsyncSession, case: Complaint, defn: WorkflowDef, *, actor: Actor
 ) -> None:
-    with domain_errors():
-        step = first_step(defn, case_state(case))
-        case.current_step = step
-        case.step_started_at = case.received_at
-        case.step_due_at = step_due(defn, step, case.received_at, case.market)
+    step = first_step(defn, case_state(case))
+    case.current_step = step
+    case.step_started_at = case.received_at
+    case.step_due_at = step_due(defn, step, case.received_at, case.market)
     session.add(case)
     await session.flush()
     await audit.record(
@@ -158,17 +155,15 @@ async def complete_step(
     case = await find_case(session, case_no, lock=True)
     defn = definition(case)
     state = case_state(case)
-    with domain_errors():
-        defn.step(step)
-        ensure_current_step(state, step, rule=defn.rule)
-        owner = step_owner(defn, step, state)
+    defn.step(step)
+    ensure_current_step(state, step, rule=defn.rule)
+    owner = step_owner(defn, step, state)
     if actor.role != owner:
         raise Forbidden(f"step {step} belongs to {owner}, not {actor.role}", field="step",
                         rule=defn.rule)
     if case.branch is not None:
         require_branch(actor, case.branch)
-    with domain_errors():
-        decision = decide_step(defn, state, step, body)
+    decision = decide_step(defn, state, step, body)
     now = rt.clock.now()
     at = _completion_time(decision.pop("at", None), case, now=now, rule=defn.rule)
     note = decision.pop("note", None)
@@ -178,11 +173,10 @@ async def complete_step(
         started_at=case.step_started_at, due_at=case.step_due_at,
     ))
     _record_decision(case, step, decision)
-    with domain_errors():
-        if case.case_due_at is None:
-            case.registered_at = at  # C10: the case clock starts when it is accepted
-            case.case_due_at = case_due(defn, at, case.market)
-        following = next_step(defn, step, case_state(case))
+    if case.case_due_at is None:
+        case.registered_at = at  # C10: the case clock starts when it is accepted
+        case.case_due_at = case_due(defn, at, case.market)
+    following = next_step(defn, step, case_state(case))
     await audit.record(
         session, plumbing.audit_log, actor=actor, action=f"step.{step}.completed",
         subject_type=SUBJECT, subject_id=case.case_no, at=now,
@@ -220,8 +214,7 @@ def _record_decision(case: Complaint, step: str, decision: dict[str, Any]) -> No
 
 
 def _advance(case: Complaint, defn: WorkflowDef, step: str, at: datetime) -> None:
-    with domain_errors():
-        due = step_due(defn, step, at, case.market, case_due_at=case.case_due_at)
+    due = step_due(defn, step, at, case.market, case_due_at=case.case_due_at)
     case.current_step = step
     case.step_started_at = at
     case.step_due_at = due

@@ -22,7 +22,6 @@ from shared.runtime import Runtime
 from .domain.case_state import CaseState
 from .domain.profiles import PROFILE_DATA, builtin_profile
 from .domain.workflow import WorkflowDef
-from .errors import domain_errors
 from .models import Complaint, Profile
 
 
@@ -49,8 +48,7 @@ def jsonable(value: Any) -> Any:
 async def workflow_for(session: AsyncSession, name: str) -> WorkflowDef:
     """A built-in profile, or a company's own loaded with PUT /profiles (SPEC §3)."""
     if name in PROFILE_DATA:
-        with domain_errors():
-            return builtin_profile(name)
+        return builtin_profile(name)
     row = await session.get(Profile, name)
     if row is None:
         known = [*PROFILE_DATA, *(await session.scalars(select(Profile.name)))]

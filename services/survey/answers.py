@@ -8,15 +8,14 @@ its audit entry and, when the card carries a complaint or suggestion, the
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit
 from shared.auth import Actor, require_branch
-from shared.errors import Conflict, NotFound, RuleViolation
+from shared.errors import NotFound
 from shared.events.survey import SurveyComplaintRaised
 from shared.runtime import Runtime
 
@@ -34,17 +33,6 @@ class LinkRefused(Exception):
         super().__init__(message)
         self.status_code = status_code
         self.message = message
-
-
-@contextmanager
-def rules() -> Iterator[None]:
-    """Map the survey rules' errors to HTTP-facing ones (422, or 409 for a wrong state)."""
-    try:
-        yield
-    except domain.SurveyStateError as exc:
-        raise Conflict(exc.message, field=exc.field, rule=exc.rule) from exc
-    except domain.SurveyRuleError as exc:
-        raise RuleViolation(exc.message, field=exc.field, rule=exc.rule) from exc
 
 
 async def _locked_card(session: AsyncSession, card_id: int) -> SurveyCard | None:
@@ -94,14 +82,13 @@ async def answer_on_paper(
     if card is None:
         raise NotFound(f"no survey card {card_id}", field="id")
     require_branch(actor, card.branch)
-    with rules():
-        domain.ensure_answerable(card.status, via="paper")
-        complaint = None
-        if data.complaint is not None:
-            c = data.complaint
-            complaint = domain.check_complaint(c.severity, c.text, c.kind)
-        answer = domain.check_answer(data.model_dump(include=set(domain.DIMENSIONS)),
-                                     comment=data.comment, complaint=complaint)
+    domain.ensure_answerable(card.status, via="paper")
+    complaint = None
+    if data.complaint is not None:
+        c = data.complaint
+        complaint = domain.check_complaint(c.severity, c.text, c.kind)
+    answer = domain.check_answer(data.model_dump(include=set(domain.DIMENSIONS)),
+                                 comment=data.comment, complaint=complaint)
     await _record(rt, session, card, answer, via="paper", actor=actor)
     return card
 

@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from shared.rules import RuleBroken, WrongState
+
 # Card statuses (Q24): pending → sent → answered; a cancelled call's card is cancelled.
 PENDING = "pending"
 SENT = "sent"
@@ -30,18 +32,12 @@ SEND_AT = time(9, 0)  # [choice] the branch's morning, local time (Q24)
 LINK_TTL = timedelta(days=14)  # [choice] how long a one-time link stays valid (Q25)
 
 
-class SurveyRuleError(ValueError):
-    """Input that breaks a survey rule; ``field`` names the offending input."""
-
-    def __init__(self, message: str, *, field: str, rule: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.rule = rule
+class SurveyRuleError(RuleBroken):
+    """Input that breaks a survey rule (422); ``field`` names the offending input."""
 
 
-class SurveyStateError(SurveyRuleError):
-    """The card is not in a state that allows this."""
+class SurveyStateError(WrongState, SurveyRuleError):
+    """The card is not in a state that allows this (409)."""
 
 
 def send_due_at(call_date: date, timezone: str, morning: time = SEND_AT) -> datetime:

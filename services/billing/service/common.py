@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit
 from shared.auth import Actor
-from shared.errors import RuleViolation
 from shared.runtime import Runtime
 
 from ..domain.errors import DomainError
@@ -75,11 +74,6 @@ async def record(
         session, rt.plumbing.audit_log, actor=actor, action=action, subject_type=subject_type,
         subject_id=subject_id, at=rt.clock.now(), detail=jsonable(detail or {}),
     )
-
-
-def domain_rules(exc: DomainError) -> RuleViolation:
-    """A domain refusal as the HTTP layer's 422 naming field and rule (SPEC §8)."""
-    return RuleViolation(exc.message, field=exc.field, rule=exc.rule)
 
 
 async def book(

@@ -8,8 +8,7 @@ never misses work and never gains any.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,25 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit
 from shared.auth import Actor, require_branch
-from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
+from shared.errors import Forbidden, NotFound
 from shared.events.dispatch import PartUsed
 from shared.runtime import Runtime
 
-from ..domain import RuleBroken, WrongState
 from ..domain.reports import check_unsigned
 from ..models import PartLine, ReportDay, Signature, Voucher, WorkLog, plumbing
 from ..schemas import PartIn
-
-
-@contextmanager
-def rules() -> Iterator[None]:
-    """Answer a pure rule's refusal as 422 (bad input) or 409 (wrong state)."""
-    try:
-        yield
-    except WrongState as exc:
-        raise Conflict(exc.message, field=exc.field, rule=exc.rule) from exc
-    except RuleBroken as exc:
-        raise RuleViolation(exc.message, field=exc.field, rule=exc.rule) from exc
 
 
 async def load_voucher(session: AsyncSession, voucher_no: str, *, lock: bool = False) -> Voucher:
@@ -134,8 +121,7 @@ async def log_work(
 ) -> WorkLog:
     """A piece of a technician's day (S15); refused once the day's report is signed (S17)."""
     report = await lock_report_day(session, branch, day)
-    with rules():
-        check_unsigned(branch, day, report.signed_at)
+    check_unsigned(branch, day, report.signed_at)
     entry = WorkLog(
         branch=branch, technician_id=technician_id, day=day, category=category,
         minutes=minutes, source=source, voucher_no=voucher_no, note=note_text,

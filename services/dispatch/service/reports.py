@@ -16,7 +16,7 @@ from shared.runtime import Runtime
 
 from ..domain import reports as rules_reports
 from ..models import ReportDay, WorkLog
-from .common import local_day, lock_report_day, log_work, note, rules, sign
+from .common import local_day, lock_report_day, log_work, note, sign
 
 _READERS_OF_ANYONE = frozenset({"supervisor", "branch_manager", "service_dept", "admin"})
 
@@ -41,9 +41,8 @@ async def add_work_log(
                         field="technician_id")
     branch = technician_branch(rt, actor, technician_id)
     now = rt.clock.now()
-    with rules():
-        rules_reports.check_manual_category(category)
-        rules_reports.check_work_day(day, local_day(rt, branch, now))
+    rules_reports.check_manual_category(category)
+    rules_reports.check_work_day(day, local_day(rt, branch, now))
     entry = await log_work(
         session, branch=branch, technician_id=technician_id, day=day, category=category,
         minutes=minutes, source="manual", voucher_no=None, note_text=note_text or None,
@@ -115,11 +114,9 @@ async def sign_supervisor_report(
     rt.branch(branch)
     require_branch(actor, branch)
     now = rt.clock.now()
-    with rules():
-        rules_reports.check_work_day(day, local_day(rt, branch, now))
+    rules_reports.check_work_day(day, local_day(rt, branch, now))
     report = await lock_report_day(session, branch, day)
-    with rules():
-        rules_reports.check_unsigned(branch, day, report.signed_at)
+    rules_reports.check_unsigned(branch, day, report.signed_at)
     totals, per_tech = await _sums(session, branch, day)
     report.signed_at, report.signed_by = now, actor.user_id
     report.minutes_by_category, report.by_technician = totals, per_tech

@@ -32,7 +32,6 @@ from .common import (
     note,
     parts_used,
     require_assigned,
-    rules,
     sign,
 )
 
@@ -44,13 +43,12 @@ async def assign(
     voucher = await load_voucher(session, voucher_no, lock=True)
     require_branch(actor, voucher.branch)
     staff = rt.branch(voucher.branch).staff.get(technician_id)
-    with rules():
-        rules_visits.check_technician(
-            staff.role if staff else None, branch=voucher.branch, technician_id=technician_id
-        )
-        reassigned = rules_visits.check_assignable(
-            voucher.status, voucher.technician_id, technician_id
-        )
+    rules_visits.check_technician(
+        staff.role if staff else None, branch=voucher.branch, technician_id=technician_id
+    )
+    reassigned = rules_visits.check_assignable(
+        voucher.status, voucher.technician_id, technician_id
+    )
     now = rt.clock.now()
     previous = voucher.technician_id
     voucher.technician_id, voucher.assigned_at = technician_id, now
@@ -75,11 +73,10 @@ async def arrive(
     voucher = await load_voucher(session, voucher_no, lock=True)
     require_assigned(actor, voucher)
     now = rt.clock.now()
-    with rules():
-        rules_visits.check_arrival(voucher.status)
-        arrived_at = rules_visits.device_time(
-            at, now=now, not_before=voucher.received_at, field="at", what="the arrival time",
-        )
+    rules_visits.check_arrival(voucher.status)
+    arrived_at = rules_visits.device_time(
+        at, now=now, not_before=voucher.received_at, field="at", what="the arrival time",
+    )
     voucher.arrived_at, voucher.arrival_recorded_at = arrived_at, now
     voucher.sla_met = rules_visits.sla_met(arrived_at, voucher.arrival_due_at)
     voucher.status = VoucherStatus.ON_SITE.value
@@ -102,12 +99,11 @@ async def complete(
     voucher = await load_voucher(session, voucher_no, lock=True)
     require_assigned(actor, voucher)
     now = rt.clock.now()
-    with rules():
-        rules_visits.check_completion(voucher.status)
-        done_at = rules_visits.device_time(
-            data.at, now=now, not_before=voucher.arrived_at or voucher.received_at,
-            field="at", what="the completion time",
-        )
+    rules_visits.check_completion(voucher.status)
+    done_at = rules_visits.device_time(
+        data.at, now=now, not_before=voucher.arrived_at or voucher.received_at,
+        field="at", what="the completion time",
+    )
     renewal = voucher.kind == VoucherKind.RENEWAL
     await log_work(
         session, branch=voucher.branch, technician_id=actor.user_id,

@@ -32,7 +32,6 @@ from .common import (
     note,
     parts_used,
     require_assigned,
-    rules,
     sign,
 )
 
@@ -48,9 +47,8 @@ async def carry_in(
     require_assigned(actor, voucher)
     now = rt.clock.now()
     branch = rt.branch(voucher.branch)
-    with rules():
-        rules_visits.check_carry_in(voucher.status, voucher.kind, promised_on,
-                                    local_day(rt, branch.code, now))
+    rules_visits.check_carry_in(voucher.status, voucher.kind, promised_on,
+                                local_day(rt, branch.code, now))
     card = RepairCard(
         voucher_no=voucher_no, branch=branch.code, technician_id=actor.user_id,
         promised_on=promised_on, overdue_at=rules_shop.overdue_at(promised_on, branch.timezone),
@@ -103,10 +101,9 @@ async def log_repair(
     voucher = await load_voucher(session, card.voucher_no, lock=True)
     require_assigned(actor, voucher)
     now = rt.clock.now()
-    with rules():
-        rules_shop.check_work(card.status, minutes, len(parts))
-        worked_at = rules_visits.device_time(at, now=now, not_before=card.opened_at,
-                                             field="at", what="the work time")
+    rules_shop.check_work(card.status, minutes, len(parts))
+    worked_at = rules_visits.device_time(at, now=now, not_before=card.opened_at,
+                                         field="at", what="the work time")
     if minutes:
         session.add(RepairWork(repair_card_no=repair_card_no, technician_id=actor.user_id,
                                minutes=minutes, worked_at=worked_at))
@@ -133,8 +130,7 @@ async def inspect(
     work = await session.scalar(
         select(func.count()).select_from(RepairWork)
         .where(RepairWork.repair_card_no == repair_card_no))
-    with rules():
-        rules_shop.check_inspection(card.status, int(work or 0))
+    rules_shop.check_inspection(card.status, int(work or 0))
     now = rt.clock.now()
     card.status, card.inspected_at = CardStatus.INSPECTED.value, now
     card.inspected_by, card.inspection_note = actor.user_id, remark
@@ -157,9 +153,8 @@ async def return_product(
     if actor.role == "technician":
         require_assigned(actor, voucher)
     require_branch(actor, card.branch)
-    with rules():
-        rules_shop.check_return(card.status, receipt_no=card.pickup_receipt_no or "",
-                                presented=pickup_receipt_no)
+    rules_shop.check_return(card.status, receipt_no=card.pickup_receipt_no or "",
+                            presented=pickup_receipt_no)
     now = rt.clock.now()
     card.status, card.returned_at, card.receipt_voided_at = CardStatus.RETURNED.value, now, now
     entry = await session.scalar(

@@ -1,25 +1,7 @@
-"""Refusals raised by intake's pure rules; the service layer maps them to 409/422.
+"""Refusals raised by intake's pure rules: the shared ones (``shared.rules``), which the
+HTTP layer answers 422 (``RuleBroken``) or 409 (``WrongState``), naming rule and field."""
 
-Each names the SPEC rule it enforces and, where there is one, the offending field
-(SPEC §8: bad input gets a clear error naming the field).
-"""
+from shared.rules import Refusal as DomainError
+from shared.rules import RuleBroken, WrongState
 
-from __future__ import annotations
-
-
-class DomainError(Exception):
-    """A rule refused the request."""
-
-    def __init__(self, message: str, *, rule: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.rule = rule
-        self.field = field
-
-
-class RuleBroken(DomainError):
-    """The input breaks a rule (answered 422)."""
-
-
-class WrongState(DomainError):
-    """The record is not in a state that allows this (answered 409)."""
+__all__ = ["DomainError", "RuleBroken", "WrongState"]

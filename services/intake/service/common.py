@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import Conflict, NotFound, RuleViolation
 
-from ..domain import RuleBroken, WrongState
 from ..models import Call, Customer
-
-
-@contextmanager
-def rules() -> Iterator[None]:
-    """Answer a pure rule's refusal as 422 (bad input) or 409 (wrong state)."""
-    try:
-        yield
-    except WrongState as exc:
-        raise Conflict(exc.message, field=exc.field, rule=exc.rule) from exc
-    except RuleBroken as exc:
-        raise RuleViolation(exc.message, field=exc.field, rule=exc.rule) from exc
 
 
 async def load_call(session: AsyncSession, call_id: int, *, lock: bool = False) -> Call:

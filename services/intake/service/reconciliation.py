@@ -22,7 +22,6 @@ from shared.runtime import Runtime
 from ..domain import reconciliation as rules_s18
 from ..domain.call_state import CallStatus
 from ..models import Call, Reconciliation, plumbing
-from .common import rules
 
 WATCHER = "morning-reconciliation"
 
@@ -37,8 +36,7 @@ async def reconcile(
     calendar = rt.branch(branch).calendar
     require_branch(actor, branch)
     now = rt.clock.now()
-    with rules():
-        rules_s18.check_day(day, now.astimezone(calendar.tz).date())
+    rules_s18.check_day(day, now.astimezone(calendar.tz).date())
     run = await _lock_run(session, branch=branch, day=day, actor=actor, now=now)
     waiting = list(await session.scalars(
         select(Call)
