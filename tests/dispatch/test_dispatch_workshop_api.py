@@ -70,6 +70,7 @@ async def test_s12_repair_card_work_inspection_and_roles(ns) -> None:
                                 headers=T01)
         assert r.status_code == 200, r.text
         r = await dispatch.post(f"{path}/work", json={"minutes": 25}, headers=T01)
+        assert r.json()["labour_minutes"] == 55  # S12: the card shows the labour logged so far
         assert (await dispatch.post(f"{path}/inspect", headers=T01)).status_code == 403
         r = await dispatch.post(f"{path}/inspect", json={"note": "runs 2h, OK"},
                                 headers=SUPERVISOR)

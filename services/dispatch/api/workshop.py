@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, roles
 from shared.runtime import RuntimeDep
@@ -14,6 +15,7 @@ from shared.runtime import RuntimeDep
 from ..models import RepairCard
 from ..schemas import EscalationOut, InspectIn, RepairCardOut, ReturnIn, WorkIn
 from ..service import workshop as service
+from ..service.board import labour_on_card
 
 router = APIRouter(tags=["workshop"])
 
@@ -23,8 +25,9 @@ Returner = Annotated[Actor, Depends(roles("technician", "supervisor", "clerk"))]
 EscalationReader = Annotated[Actor, Depends(roles("supervisor", "branch_manager", "admin"))]
 
 
-def _out(card: RepairCard) -> RepairCardOut:
-    return RepairCardOut.model_validate(card)
+async def _out(session: AsyncSession, card: RepairCard) -> RepairCardOut:
+    labour = await labour_on_card(session, card.repair_card_no)
+    return RepairCardOut.model_validate(card).model_copy(update={"labour_minutes": labour})
 
 
 @router.post("/repair-cards/{repair_card_no}/work", response_model=RepairCardOut)
@@ -33,7 +36,7 @@ async def log_work(
 ) -> RepairCardOut:
     """Put actual labour time and replaced parts on the repair card (S12)."""
     async with rt.db.transaction() as session:
-        return _out(await service.log_repair(
+        return await _out(session, await service.log_repair(
             rt, session, actor=actor, repair_card_no=repair_card_no, minutes=body.minutes,
             parts=body.parts, at=body.at))
 
@@ -44,8 +47,9 @@ async def inspect(
 ) -> RepairCardOut:
     """The supervisor inspects the repaired product and signs the card (S12)."""
     async with rt.db.transaction() as session:
-        return _out(await service.inspect(rt, session, actor=actor, repair_card_no=repair_card_no,
-                                          remark=body.note if body else None))
+        card = await service.inspect(rt, session, actor=actor, repair_card_no=repair_card_no,
+                                     remark=body.note if body else None)
+        return await _out(session, card)
 
 
 @router.post("/repair-cards/{repair_card_no}/return", response_model=RepairCardOut)
@@ -54,7 +58,7 @@ async def return_product(
 ) -> RepairCardOut:
     """Return the product against its pick-up receipt; the voucher is filed (S12, S13)."""
     async with rt.db.transaction() as session:
-        return _out(await service.return_product(
+        return await _out(session, await service.return_product(
             rt, session, actor=actor, repair_card_no=repair_card_no, signed_by=body.signed_by,
             pickup_receipt_no=body.pickup_receipt_no))
 

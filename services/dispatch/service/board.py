@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit
@@ -133,6 +133,14 @@ class History:
     timeline: list[dict[str, Any]]
 
 
+async def labour_on_card(session: AsyncSession, repair_card_no: str) -> int:
+    """Minutes of actual labour logged on a repair card (S12)."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(RepairWork.minutes), 0))
+        .where(RepairWork.repair_card_no == repair_card_no))
+    return int(total or 0)
+
+
 async def history(session: AsyncSession, *, actor: Actor, voucher_no: str) -> History:
     """The voucher: status, assignments, arrival, signatures, repair card and audit timeline."""
     voucher = await load_voucher(session, voucher_no)
@@ -142,11 +150,7 @@ async def history(session: AsyncSession, *, actor: Actor, voucher_no: str) -> Hi
         return list(await session.scalars(select(model).where(*where).order_by(order)))
 
     card = await session.scalar(select(RepairCard).where(RepairCard.voucher_no == voucher_no))
-    labour = 0
-    if card is not None and card.repair_card_no:
-        work = await rows(RepairWork, RepairWork.repair_card_no == card.repair_card_no,
-                          order=RepairWork.id)
-        labour = sum(w.minutes for w in work)
+    labour = await labour_on_card(session, card.repair_card_no) if card is not None else 0
     return History(
         voucher=voucher,
         assignments=await rows(Assignment, Assignment.voucher_no == voucher_no,
