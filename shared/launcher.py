@@ -161,7 +161,9 @@ def run_system(*, load_demo: bool = True) -> int:
         nonlocal stopping
         stopping = True
 
+    # Handled explicitly: a launcher started in the background inherits SIGINT ignored.
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     try:
         for s in services:
             s.start()
