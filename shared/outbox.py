@@ -22,13 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .clock import Clock
 from .db import Database, after_commit
 from .events.base import Event
+from .loops import WakeableLoop
 
 log = logging.getLogger("aftersales.outbox")
 
 Publish = Callable[[str, bytes, str], Awaitable[None]]
 
 
-class Outbox:
+class Outbox(WakeableLoop):
     """Writes events beside the state change, and relays them to NATS after commit."""
 
     def __init__(
@@ -49,9 +50,7 @@ class Outbox:
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
         self.paused = paused
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
+        super().__init__("outbox-relay")
 
     async def add(self, session: AsyncSession, event: Event) -> None:
         """Record ``event`` in the caller's transaction."""
@@ -65,28 +64,11 @@ class Outbox:
         )
         after_commit(session, self.wake)
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
-
-    async def _run(self) -> None:
+    async def run_loop(self) -> None:
         failures = 0
         while not self._stopping:
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+            await self.wait(self._poll_seconds)
+            self.take_wake()
             if self.paused or self._stopping:
                 continue
             try:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .clock import Clock
 from .db import Database, after_commit
+from .loops import WakeableLoop
 
 log = logging.getLogger("aftersales.timers")
 
@@ -25,7 +26,7 @@ NextDue = Callable[[AsyncSession], Awaitable[datetime | None]]
 Fire = Callable[[AsyncSession, datetime], Awaitable[None]]
 
 
-class DeadlineWatcher:
+class DeadlineWatcher(WakeableLoop):
     """Fires ``fire(session, now)`` whenever ``next_due`` has passed."""
 
     def __init__(
@@ -38,13 +39,8 @@ class DeadlineWatcher:
         self._next_due = next_due
         self._fire = fire
         self._max_sleep = max_sleep
-        self._wake = asyncio.Event()
         self._ticking = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
-
-    def wake(self) -> None:
-        self._wake.set()
+        super().__init__(f"watcher-{name}")
 
     def wake_after_commit(self, session: AsyncSession) -> None:
         """Re-plan once the caller's transaction (which added a deadline) commits."""
@@ -55,21 +51,9 @@ class DeadlineWatcher:
         async with self._ticking, self._db.transaction() as session:
             await self._fire(session, self._clock.now())
 
-    def start(self) -> None:
-        self._stopping = False
-        self._task = asyncio.create_task(self._run(), name=f"watcher-{self.name}")
-
-    async def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
-
-    async def _run(self) -> None:
+    async def run_loop(self) -> None:
         while not self._stopping:
-            # Cleared before the tick, so a wake (or stop) that comes during it is kept.
-            self._wake.clear()
+            self.take_wake()  # before the tick, so a wake or stop during it is kept
             try:
                 await self.tick()
                 async with self._db.reading() as session:
@@ -81,8 +65,4 @@ class DeadlineWatcher:
             except Exception:
                 log.exception("watcher %s failed; retrying", self.name)
                 delay = 1.0
-            if not self._stopping:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=delay + 0.01)
-                except TimeoutError:
-                    pass
+            await self.wait(delay + 0.01)
