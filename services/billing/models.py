@@ -172,10 +172,12 @@ class ExpiryNotice(Base):
 
 
 class ExtendedWarranty(Base):
-    """An extended warranty sold at the counter or the POS (SPEC E1–E4, §7)."""
+    """An extended warranty sold at the counter or the POS (SPEC E1–E4, §7).
+
+    One per product (a POS transaction may sell several appliances, each with its own).
+    """
 
     __tablename__ = "extended_warranties"
-    __table_args__ = (UniqueConstraint("store_id", "transaction_id", name="uq_ew_pos_sale"),)
 
     warranty_no: Mapped[str] = mapped_column(String(40), primary_key=True)
     branch: Mapped[str] = mapped_column(String(16), index=True)

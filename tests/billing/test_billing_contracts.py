@@ -120,10 +120,16 @@ async def test_e1_pos_sale_with_extended_warranty_opens_it_once(billing) -> None
                 extended_warranty_years=3, extended_warranty_price="777.00")
     await billing.publish(PosSaleRegistered(**sale))
     await billing.publish(PosSaleRegistered(**sale))  # re-published with a new event id
+    # A second appliance of the same POS transaction gets its own extended warranty.
+    await billing.publish(PosSaleRegistered(**{**sale, "product_id": 112, "serial": "SN-66"}))
     await billing.publish(PosSaleRegistered(**{**sale, "transaction_id": "TX-78",
                                                "product_id": 111,
                                                "extended_warranty_years": None}))
-    cover = await eventually(lambda: billing.last(CoverGranted))
+    async def two_grants() -> list[CoverGranted] | None:
+        grants = await billing.all(CoverGranted)
+        return grants if len(grants) >= 2 else None
+
+    cover = next(g for g in await eventually(two_grants) if g.product_id == 110)
     assert (cover.kind, cover.product_id, cover.starts_on, cover.ends_on) == (
         "extended_warranty", 110, date(2027, 3, 14), date(2030, 3, 13))
     r = await billing.client.get(f"/extended-warranties/{cover.ref}", headers=ACCOUNTANT)
@@ -131,4 +137,4 @@ async def test_e1_pos_sale_with_extended_warranty_opens_it_once(billing) -> None
         "pos", "ST01", "777.00")
     await eventually(lambda: billing.drained("pos-sale"))
     grants = await billing.all(CoverGranted)
-    assert [g.product_id for g in grants] == [110]
+    assert sorted(g.product_id for g in grants) == [110, 112]

@@ -90,12 +90,9 @@ async def pos_sale(rt: Runtime, session: AsyncSession, event: PosSaleRegistered)
     """A POS sale with an extended warranty opens it; the store collected the price (§7)."""
     if not event.extended_warranty_years:
         return
-    seen = await session.scalar(select(ExtendedWarranty).where(
-        ExtendedWarranty.store_id == event.store_id,
-        ExtendedWarranty.transaction_id == event.transaction_id))
     covered = await session.scalar(select(ExtendedWarranty).where(
         ExtendedWarranty.product_id == event.product_id))
-    if seen is not None or covered is not None:
+    if covered is not None:  # one per product, whatever the transaction carried
         return
     await open_warranty(
         rt, session, actor=Actor(user_id=f"pos:{event.store_id}", role="pos"),

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 4e212729ac93
+Revision ID: 8b19bb42daac
 Revises: 
-Create Date: 2026-11-27 05:23:53.968842
+Create Date: 2026-11-27 05:49:55.755024
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = '4e212729ac93'
+revision: str = '8b19bb42daac'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -140,8 +140,7 @@ def upgrade() -> None:
     sa.Column('sold_by', sa.String(length=64), nullable=False),
     sa.Column('sold_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('warranty_no'),
-    sa.UniqueConstraint('product_id'),
-    sa.UniqueConstraint('store_id', 'transaction_id', name='uq_ew_pos_sale')
+    sa.UniqueConstraint('product_id')
     )
     with op.batch_alter_table('extended_warranties', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_extended_warranties_branch'), ['branch'], unique=False)
