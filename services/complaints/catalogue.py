@@ -72,13 +72,13 @@ async def put_profile(
 async def monthly_statistics(rt: Runtime, session: AsyncSession, *, month: str) -> dict[str, Any]:
     """Closed cases of the month by classification and responsible unit (SPEC C9.10).
 
-    Available from the 1st of the next month; `final` from the 10th.
+    The table is prepared from the 1st of the next month and `final` from the 10th; asked
+    for earlier (the month still running), it answers the cases closed so far with
+    `provisional: true` [choice] rather than refusing, so a manager can watch the month.
     """
     tz = company_zone(rt)
     start, end = month_bounds(month, tz)
     now = rt.clock.now()
-    if now < end:
-        raise Conflict(f"{month} is not over yet", field="month", rule="C9.10")
     rows = await session.scalars(
         select(Complaint).where(Complaint.closed_at >= start, Complaint.closed_at < end)
         .order_by(Complaint.id)
@@ -94,7 +94,7 @@ async def monthly_statistics(rt: Runtime, session: AsyncSession, *, month: str) 
     table = complaint_statistics(cases, month=month)
     final = statistics_final(month, now.astimezone(tz).date())
     return {
-        "month": table.month, "final": final, "total": table.total,
+        "month": table.month, "final": final, "provisional": now < end, "total": table.total,
         "by_classification": table.by_classification,
         "by_unit": [
             {"unit": u.unit, "count": u.count, "share": u.share, "loss": u.loss}
