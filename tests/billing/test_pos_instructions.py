@@ -23,7 +23,7 @@ from fastapi import Request, Response
 
 from services.billing.app import create_app
 from services.billing.domain.pos import retry_delay
-from services.billing.service.pos_delivery import PosDelivery
+from services.billing.service.pos_delivery import PosDelivery, next_due
 from shared.clock import SystemClock
 from shared.events.billing import ReturnBooked
 from shared.events.complaints import ComplaintCopyIssued
@@ -40,7 +40,8 @@ ACCOUNTANT = token("accountant", "A01")
 STORE = "ST07"  # has an instructions_url (the test's receiver)
 OFFLINE = "ST09"  # has none
 SECRET = "whsec_dGVzdC1zdG9yZS1zZWNyZXQtU1QwNy0wMDAwMDAwMDA="
-BACKOFF = PosDelivery(retry_base_seconds=0.2, retry_cap_seconds=1.0, timeout_seconds=2.0)
+BACKOFF = PosDelivery(retry_base_seconds=0.2, retry_cap_seconds=1.0, timeout_seconds=2.0,
+                      resend_unconfirmed_seconds=3.0)
 
 
 @dataclass
@@ -158,8 +159,11 @@ async def test_pos_refund_instruction_delivered_signed_to_store(retail: Retail) 
             "instruction_id": "PI-R260401", "store_id": STORE, "type": "refund",
             "case_no": "R260401", "amount": "300.00", "quantity": 1, "currency": "CNY"}
         row = await retail.instruction_when("PI-R260401", status="delivered")
-        assert (row["attempts"], row["last_error"], row["next_attempt_at"]) == (1, None, None)
+        assert (row["attempts"], row["last_error"]) == (1, None)
         assert row["delivered_at"] is not None and row["confirmed_at"] is None
+        # Until the cashier confirms, a reminder re-send is planned (CONTRACT "POS").
+        assert _at(row["next_attempt_at"]) - _at(row["last_attempt_at"]) == timedelta(
+            seconds=BACKOFF.resend_unconfirmed_seconds)
     # R2: the store's POS executes it; no return slip waits for the warehouse.
     assert await retail.get("/return-slips?case_no=R260401") == []
     listed = await retail.get(f"/pos/instructions?store_id={STORE}&status=delivered")
@@ -195,6 +199,25 @@ async def test_pos_refund_instruction_retried_until_delivered(retail: Retail) ->
         assert store.seen == ["PI-R260403", "PI-R260403"]  # one refused, one taken
         assert [i["instruction_id"] for i in store.instructions] == ["PI-R260403"]
     assert row["attempts"] >= 4 and row["last_error"] is None
+
+
+async def test_pos_unconfirmed_instruction_resent_until_the_store_confirms(
+        retail: Retail) -> None:
+    async with store_receiver(retail.port) as store:
+        await retail.billing.publish(retail_copy("R260409"))
+        await retail.instruction_when("PI-R260409", status="delivered")
+
+        async def reminded() -> bool:
+            return len(store.seen) >= 2
+
+        await eventually(reminded, within=20)
+        assert set(store.seen) == {"PI-R260409"}  # the same webhook id: the store de-duplicates
+        assert [i["instruction_id"] for i in store.instructions] == ["PI-R260409"]
+        await retail.billing.publish(executed("PI-R260409"))
+        row = await retail.instruction_when("PI-R260409", status="confirmed")
+    assert row["confirmed_at"] is not None
+    async with retail.billing.rt.db.reading() as session:
+        assert await next_due(session) is None  # nothing left to send or remind
 
 
 async def test_pos_confirmation_books_refund_once(retail: Retail) -> None:

@@ -9,7 +9,9 @@ The ``pos-instructions`` deadline watcher fires when a pending instruction's
   outcome is recorded in its own transaction;
 - every attempt carries the same body and the webhook id ``instruction_id``, signed with
   the store's secret (Standard Webhooks), so the store can de-duplicate re-sends;
-- 2xx → ``delivered`` (awaiting the cashier; no more re-sends); a network error, timeout
+- 2xx → ``delivered`` (awaiting the cashier); until the store confirms, the instruction is
+  re-sent every ``resend_unconfirmed_seconds`` [choice: hourly] as a reminder (CONTRACT:
+  "retried with back-off until the store confirms"); a network error, timeout
   or any other status → ``attempts`` + 1, ``last_error`` and the next attempt after
   ``retry_delay`` (1 s, 2 s, 4 s, … ≤ 5 minutes by default, ``AFTERSALES_POS_*``);
 - a store missing from the stores file or without ``instructions_url`` leaves the
@@ -47,6 +49,7 @@ from .common import record
 log = logging.getLogger("aftersales.billing.pos")
 
 LEASE_MARGIN_SECONDS = 30.0
+_UNCONFIRMED = (Status.PENDING.value, Status.DELIVERED.value)
 
 
 class PosDelivery(BaseSettings):
@@ -59,12 +62,14 @@ class PosDelivery(BaseSettings):
     retry_cap_seconds: float = rules.DEFAULT_RETRY_CAP_SECONDS
     timeout_seconds: float = 10.0
     batch_size: int = 50
+    resend_unconfirmed_seconds: float = 3600.0
 
     @model_validator(mode="after")
     def _sane(self) -> PosDelivery:
         if not 0 < self.retry_base_seconds <= self.retry_cap_seconds:
             raise ValueError("need 0 < retry_base_seconds <= retry_cap_seconds")
-        if self.timeout_seconds <= 0 or self.batch_size < 1:
+        if self.timeout_seconds <= 0 or self.batch_size < 1 or (
+                self.resend_unconfirmed_seconds <= 0):
             raise ValueError("timeout_seconds and batch_size must be positive")
         return self
 
@@ -91,9 +96,9 @@ def payload(rt: Runtime, row: PosInstruction, store: Store) -> dict[str, Any]:
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
-    """The earliest pending delivery (the watcher's ``next_due``)."""
+    """The earliest send or reminder due (the watcher's ``next_due``)."""
     return await session.scalar(select(func.min(PosInstruction.next_attempt_at)).where(
-        PosInstruction.status == Status.PENDING.value))
+        PosInstruction.status.in_(_UNCONFIRMED)))
 
 
 async def deliver_due(rt: Runtime, config: PosDelivery, now: datetime) -> int:
@@ -111,7 +116,7 @@ async def deliver_due(rt: Runtime, config: PosDelivery, now: datetime) -> int:
 async def _claim(rt: Runtime, config: PosDelivery, now: datetime) -> list[_Send]:
     query = (
         select(PosInstruction)
-        .where(PosInstruction.status == Status.PENDING.value,
+        .where(PosInstruction.status.in_(_UNCONFIRMED),
                PosInstruction.next_attempt_at <= now)
         .order_by(PosInstruction.next_attempt_at, PosInstruction.instruction_id)
         .limit(config.batch_size)
@@ -163,14 +168,15 @@ async def _record_outcome(
         if error is None:
             row.delivered_at = row.delivered_at or now
             row.last_error = None
-            if row.status == Status.PENDING.value:
-                row.status, row.next_attempt_at = Status.DELIVERED.value, None
+            if row.status in _UNCONFIRMED:  # remind until the cashier's confirmation
+                row.status = Status.DELIVERED.value
+                row.next_attempt_at = now + timedelta(seconds=config.resend_unconfirmed_seconds)
             await record(rt, session, actor=Actor.system("billing"),
                          action="pos_instruction.delivered", subject_type="pos_instruction",
                          subject_id=row.instruction_id,
                          detail={"store_id": row.store_id, "attempts": row.attempts})
             return
-        if row.status != Status.PENDING.value:
+        if row.status not in _UNCONFIRMED:
             return  # a confirmation overtook the send: nothing left to deliver
         row.last_error = error
         delay = rules.retry_delay(row.attempts, base=config.retry_base_seconds,
