@@ -128,23 +128,30 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+@asynccontextmanager
+async def _server_admin(url: str) -> AsyncIterator[Any]:
+    """An autocommit connection to the server's ``postgres`` database (CREATE/DROP)."""
+    admin = create_async_engine(
+        make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT", pool_size=1
+    )
+    try:
+        async with admin.connect() as conn:
+            yield conn
+    finally:
+        await admin.dispose()
+
+
 async def ensure_database(url: str) -> None:
     """Create the service's PostgreSQL database if it does not exist yet."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return
-    admin = create_async_engine(
-        parsed.set(database="postgres"), isolation_level="AUTOCOMMIT", pool_size=1
-    )
-    try:
-        async with admin.connect() as conn:
-            exists = await conn.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
-            )
-            if not exists:
-                await conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    finally:
-        await admin.dispose()
+    async with _server_admin(url) as conn:
+        exists = await conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+        )
+        if not exists:
+            await conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
 
 
 async def drop_database(url: str) -> None:
@@ -152,11 +159,5 @@ async def drop_database(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return
-    admin = create_async_engine(
-        parsed.set(database="postgres"), isolation_level="AUTOCOMMIT", pool_size=1
-    )
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    async with _server_admin(url) as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
