@@ -3,7 +3,9 @@
 Each consumer is a durable JetStream consumer (it survives restarts and resumes where
 it stopped). A message is acknowledged only after its effect committed. A failing
 handler is redelivered with back-off up to ``max_deliver`` times; after that, or at once
-for a message that cannot even be parsed, it goes to the dead letters: the
+for a message that cannot even be parsed, it goes to the dead letters. An outage of the
+service's own database is not the message's fault: it is redelivered with back-off for
+as long as the outage lasts and never dead-lettered for it. Dead letters go to the
 ``{prefix}.deadletter.{service}.{consumer}`` subject, the ``dead_letters`` table behind
 ``GET /admin/dead-letters``, and an ERROR log line.
 """
@@ -18,6 +20,7 @@ from faststream.middlewares import AckPolicy
 from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsMessage, PullSub
 from pydantic import ValidationError
 from sqlalchemy import insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import inbox
@@ -45,7 +48,7 @@ def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Han
         durable=durable,
         config=ConsumerConfig(
             durable_name=durable,
-            max_deliver=max_deliver,
+            max_deliver=-1,  # the service decides when to give up: see transient()
             ack_wait=30,
             max_ack_pending=1000,
             deliver_policy=DeliverPolicy.ALL,
@@ -71,7 +74,11 @@ def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Han
                 if first_time:
                     await handler(session, event)
         except Exception as exc:
-            if deliveries >= max_deliver:
+            if transient(exc):
+                log.warning("%s waits for its database (delivery %d): %r",
+                            durable, deliveries, exc)
+                await message.nack(delay=min(0.5 * 2 ** min(deliveries - 1, 6), 30.0))
+            elif deliveries >= max_deliver:
                 log.exception("giving up on %s after %d deliveries", event.event_id, deliveries)
                 await _dead_letter(
                     runtime, durable, subject, event.event_id, deliveries, repr(exc), body
@@ -82,6 +89,14 @@ def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Han
                 await message.nack(delay=min(0.5 * 2 ** (deliveries - 1), 30.0))
             return
         await message.ack()
+
+
+def transient(exc: BaseException) -> bool:
+    """True for a failure of the infrastructure (database unreachable, connection lost),
+    not of the message: such a message is retried, never dead-lettered."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError)
 
 
 async def _dead_letter(

@@ -107,3 +107,32 @@ async def test_failing_handler_is_redelivered_then_dead_lettered(ns) -> None:
             assert sum((info.state.subjects or {}).values()) == 1
         finally:
             await nc.close()
+
+
+async def test_database_outage_is_waited_out_not_dead_lettered(ns, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from services.dispatch.service import board
+
+    real = board.voucher_issued
+    failures = {"left": 4}
+
+    async def flaky(rt, session, event) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("INSERT ...", {}, ConnectionRefusedError("db down"))
+        await real(rt, session, event)
+
+    monkeypatch.setattr(board, "voucher_issued", flaky)
+    # Four database failures against max_deliver=3: an outage is not the message's fault.
+    async with running(dispatch_app(ns.settings("dispatch", max_deliver=3))) as dispatch:
+        await _publish(ns, _call("SC01-V900010").to_bytes())
+
+        async def on_board():
+            r = await dispatch.get("/board", params={"branch": "SC01"}, headers=SUPERVISOR)
+            return r.json()
+
+        lines = await eventually(on_board, within=60)
+        assert [v["voucher_no"] for v in lines] == ["SC01-V900010"]
+        assert failures["left"] == 0
+        assert (await dispatch.get("/admin/dead-letters", headers=ADMIN)).json() == []
