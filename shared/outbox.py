@@ -105,6 +105,8 @@ class Outbox(WakeableLoop):
                     .values(published_at=self._clock.now())
                 )
                 sent += len(rows)
+            if len(rows) < self._batch_size:  # that was all of it: no need to look again
+                return sent
 
     async def pending(self) -> int:
         """How many events wait to be published."""
