@@ -7,6 +7,7 @@
   or for a retail case with its store a POS instruction (R2, §7);
 - ``intake.PosInstructionExecuted`` → the instruction is confirmed and booked (§7);
 - ``complaints.PenaltyNoticePublished`` → schedule the deduction (P6, P7);
+- ``intake.CustomerMerged`` → the duplicate's records follow the survivor (§1);
 - watcher ``contract-expiry`` → the S20 notice one month before a contract ends;
 - watcher ``pos-instructions`` → send due POS instructions, retried with back-off (§7).
 """
@@ -20,11 +21,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.consumer import consume
 from shared.events.complaints import ComplaintCopyIssued, PenaltyNoticePublished
 from shared.events.dispatch import VoucherCompleted
-from shared.events.intake import CallRegistered, PosInstructionExecuted, PosSaleRegistered
+from shared.events.intake import (
+    CallRegistered,
+    CustomerMerged,
+    PosInstructionExecuted,
+    PosSaleRegistered,
+)
 from shared.runtime import Runtime
 
 from . import service
-from .service import contracts, deductions, invoices, pos, pos_delivery, returns, warranties
+from .service import (
+    contracts,
+    customers,
+    deductions,
+    invoices,
+    pos,
+    pos_delivery,
+    returns,
+    warranties,
+)
 
 
 def register(rt: Runtime, *, delivery: pos_delivery.PosDelivery | None = None) -> None:
@@ -46,6 +61,9 @@ def register(rt: Runtime, *, delivery: pos_delivery.PosDelivery | None = None) -
     async def on_pos_executed(session: AsyncSession, event: PosInstructionExecuted) -> None:
         await pos.execution_reported(rt, session, event)
 
+    async def on_customer_merged(session: AsyncSession, event: CustomerMerged) -> None:
+        await customers.customer_merged(rt, session, event)
+
     async def on_penalty(session: AsyncSession, event: PenaltyNoticePublished) -> None:
         await deductions.penalty_published(rt, session, event)
 
@@ -55,6 +73,7 @@ def register(rt: Runtime, *, delivery: pos_delivery.PosDelivery | None = None) -
     consume(rt, ComplaintCopyIssued, consumer="complaint-copy", handler=on_copy_issued)
     consume(rt, PenaltyNoticePublished, consumer="penalty-notice", handler=on_penalty)
     consume(rt, PosInstructionExecuted, consumer="pos-executed", handler=on_pos_executed)
+    consume(rt, CustomerMerged, consumer="customer-merged", handler=on_customer_merged)
 
     async def fire_expiry_notices(session: AsyncSession, now: datetime) -> None:
         await contracts.send_due_notices(rt, session, now)

@@ -138,3 +138,23 @@ async def test_e1_pos_sale_with_extended_warranty_opens_it_once(billing) -> None
     await eventually(lambda: billing.drained("pos-sale"))
     grants = await billing.all(CoverGranted)
     assert sorted(g.product_id for g in grants) == [110, 112]
+
+
+async def test_merged_customer_files_bring_their_contracts_along(billing) -> None:
+    """SPEC §1: once intake merges two customer files, billing finds the duplicate's
+    contract under the surviving customer."""
+    from shared.events.intake import CustomerMerged
+
+    body = {"branch": "SC01", "customer_id": 31, "product_id": 310,
+            "starts_on": "2026-04-01", "ends_on": "2027-03-31", "fee": "360.00"}
+    r = await billing.client.post("/contracts", json=body, headers=ACCOUNTANT)
+    assert r.status_code == 201, r.text
+    contract_no = r.json()["contract_no"]
+    await billing.publish(CustomerMerged(branch="SC01", survivor_id=30, duplicate_id=31,
+                                         product_ids=[310], call_ids=[], merged_by="C01"))
+
+    async def moved():
+        r = await billing.client.get(f"/contracts/{contract_no}", headers=ACCOUNTANT)
+        return r.json() if r.json()["customer_id"] == 30 else None
+
+    assert (await eventually(moved))["product_id"] == 310
