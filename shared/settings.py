@@ -8,6 +8,7 @@ the five services never share tables even on one PostgreSQL.
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 from pydantic import AliasChoices, Field
@@ -52,6 +53,9 @@ class Settings(BaseSettings):
     branches_file: Path | None = None
     stores_file: Path | None = None
     log_level: str = "INFO"
+    # Survey [choices] (SPEC Q24, Q25): when a day's cards go out, how long a link lives.
+    survey_send_at: time = time(9, 0)
+    survey_link_ttl_days: int = 14
 
     @property
     def http_port(self) -> int:

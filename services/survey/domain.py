@@ -28,8 +28,7 @@ DIMENSIONS = ("attitude", "skill", "arrival", "follow_through")
 LEVELS = {4: "very satisfied", 3: "satisfied", 2: "dissatisfied", 1: "very dissatisfied"}
 SEVERITIES = ("serious", "general")
 KINDS = ("complaint", "suggestion")
-SEND_AT = time(9, 0)  # [choice] the branch's morning, local time (Q24)
-LINK_TTL = timedelta(days=14)  # [choice] how long a one-time link stays valid (Q25)
+SEND_AT = time(9, 0)  # [choice] the branch's morning, local time (Q24); AFTERSALES_SURVEY_SEND_AT
 
 
 class SurveyRuleError(RuleBroken):

@@ -10,7 +10,7 @@ card nor lose an update.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -69,7 +69,7 @@ async def card_for_call(rt: Runtime, session: AsyncSession, event: CallRegistere
                        branch=event.branch)
     card.call_date = domain.call_day(event.received_at, tz)
     card.customer_name = event.customer_name
-    card.send_due_at = domain.send_due_at(card.call_date, tz)
+    card.send_due_at = domain.send_due_at(card.call_date, tz, rt.settings.survey_send_at)
     await session.flush()
     await _audit(rt, session, card, "card.prepared", call_date=card.call_date.isoformat())
     rt.watchers[SEND_WATCHER].wake_after_commit(session)
@@ -143,7 +143,7 @@ async def send_due_cards(rt: Runtime, session: AsyncSession, now: datetime) -> i
         card.status = domain.SENT
         card.sent_at = now
         card.link_nonce = links.new_nonce()
-        card.link_expires_at = now + domain.LINK_TTL
+        card.link_expires_at = now + timedelta(days=rt.settings.survey_link_ttl_days)
         await _audit(rt, session, card, "card.sent", link_expires_at=card.link_expires_at
                      .isoformat())
     if len(cards) == 500:

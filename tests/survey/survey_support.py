@@ -71,10 +71,10 @@ class Survey:
 
 
 @asynccontextmanager
-async def survey_app(ns: Any, *, now: datetime) -> AsyncIterator[Survey]:
+async def survey_app(ns: Any, *, now: datetime, **settings: Any) -> AsyncIterator[Survey]:
     """The survey service on ``ns`` with a fixed clock, plus a JetStream client."""
     clock = FixedClock(now)
-    app = create_app(ns.settings("survey"), clock=clock)
+    app = create_app(ns.settings("survey", **settings), clock=clock)
     async with running(app) as client:
         nc = await nats.connect(ns.infra.nats_url)
         try:

@@ -115,6 +115,27 @@ async def test_q25_link_page_is_served_and_submitted_over_http(ns) -> None:
         assert (await s.card(second["id"]))["status"] == "sent"
 
 
+async def test_q25_link_life_and_send_time_are_configurable(ns) -> None:
+    from datetime import time
+
+    async with survey_app(ns, now=datetime.fromisoformat("2026-03-13T08:00:00+08:00"),
+                          survey_link_ttl_days=2, survey_send_at=time(8, 30)) as s:
+        await s.publish(registered(1, "2026-03-13T11:00:00+08:00"))
+
+        async def ready() -> list[dict] | None:
+            return await s.cards("2026-03-13") or None
+
+        [card] = await eventually(ready)
+        await s.send_cards_at(datetime.fromisoformat("2026-03-14T08:29:00+08:00"))
+        assert (await s.card(card["id"]))["status"] == "pending"  # not yet 08:30
+        await s.send_cards_at(datetime.fromisoformat("2026-03-14T08:30:00+08:00"))
+        detail = await s.card(card["id"])
+        assert detail["status"] == "sent"
+        sent_at = datetime.fromisoformat(detail["sent_at"].replace("Z", "+00:00"))
+        expires = datetime.fromisoformat(detail["link_expires_at"].replace("Z", "+00:00"))
+        assert expires - sent_at == timedelta(days=2)
+
+
 async def test_q25_link_complaint_becomes_an_event(ns) -> None:
     from shared.events.survey import SurveyComplaintRaised
 
