@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Numeric, event, make_url, text
 from sqlalchemy.ext.asyncio import (
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.types import TypeDecorator
 
 _AFTER_COMMIT = "after_commit_hooks"
+M = TypeVar("M")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -67,6 +68,20 @@ class Money(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
         return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+async def get_or_404(
+    session: AsyncSession, model: type[M], key: Any, *, what: str, field: str,
+    lock: bool = False,
+) -> M:
+    """The ``model`` row with primary key ``key`` (locked FOR UPDATE when asked), or a 404
+    that names ``field``."""
+    from .errors import NotFound
+
+    row = await session.get(model, key, with_for_update=lock)
+    if row is None:
+        raise NotFound(f"no {what} {key}", field=field)
+    return row
 
 
 def after_commit(session: AsyncSession, hook: Callable[[], None]) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
-from shared.errors import NotFound
+from shared.db import get_or_404
 from shared.events.billing import ContractExpiring, CoverGranted
 from shared.runtime import Runtime
 
@@ -84,10 +84,7 @@ async def open_contract(
 
 async def get_contract(session: AsyncSession, contract_no: str) -> Contract:
     """One contract, or 404 naming ``contract_no``."""
-    contract = await session.get(Contract, contract_no)
-    if contract is None:
-        raise NotFound(f"no contract {contract_no}", field="contract_no")
-    return contract
+    return await get_or_404(session, Contract, contract_no, what="contract", field="contract_no")
 
 
 async def next_notice_due(session: AsyncSession) -> datetime | None:

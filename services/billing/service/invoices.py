@@ -22,7 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
-from shared.errors import Conflict, NotFound
+from shared.db import get_or_404
+from shared.errors import Conflict
 from shared.events.billing import InvoiceRaised
 from shared.events.dispatch import VoucherCompleted
 from shared.runtime import Runtime
@@ -172,11 +173,10 @@ async def _open_invoice(session: AsyncSession, voucher_no: str) -> Invoice | Non
 
 async def get_invoice(session: AsyncSession, invoice_no: str, *, lock: bool = False) -> Invoice:
     """One invoice, or 404 naming ``invoice_no``."""
-    query = select(Invoice).where(Invoice.invoice_no == invoice_no)
-    invoice = await session.scalar(query.with_for_update() if lock else query)
-    if invoice is None:
-        raise NotFound(f"no invoice {invoice_no}", field="invoice_no")
-    return invoice
+    return await get_or_404(
+        session, Invoice, invoice_no,
+        what="invoice", field="invoice_no", lock=lock,
+    )
 
 
 async def find_invoices(

@@ -28,7 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
-from shared.errors import Conflict, NotFound
+from shared.db import get_or_404
+from shared.errors import Conflict
 from shared.events.billing import ReturnBooked
 from shared.events.complaints import ComplaintCopyIssued
 from shared.events.intake import PosInstructionExecuted
@@ -167,11 +168,10 @@ async def get_instruction(
     session: AsyncSession, instruction_id: str, *, lock: bool = False
 ) -> PosInstruction:
     """One instruction, or 404 naming ``instruction_id``."""
-    query = select(PosInstruction).where(PosInstruction.instruction_id == instruction_id)
-    row = await session.scalar(query.with_for_update() if lock else query)
-    if row is None:
-        raise NotFound(f"no POS instruction {instruction_id}", field="instruction_id")
-    return row
+    return await get_or_404(
+        session, PosInstruction, instruction_id,
+        what="POS instruction", field="instruction_id", lock=lock,
+    )
 
 
 async def find_instructions(

@@ -25,7 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
-from shared.errors import Conflict, NotFound
+from shared.db import get_or_404
+from shared.errors import Conflict
 from shared.events.complaints import ComplaintCopyIssued
 from shared.runtime import Runtime
 
@@ -92,22 +93,20 @@ async def copy_issued(rt: Runtime, session: AsyncSession, event: ComplaintCopyIs
 
 async def get_slip(session: AsyncSession, slip_no: str, *, lock: bool = False) -> ReturnSlip:
     """One return slip, or 404 naming ``slip_no``."""
-    query = select(ReturnSlip).where(ReturnSlip.slip_no == slip_no)
-    slip = await session.scalar(query.with_for_update() if lock else query)
-    if slip is None:
-        raise NotFound(f"no return slip {slip_no}", field="slip_no")
-    return slip
+    return await get_or_404(
+        session, ReturnSlip, slip_no,
+        what="return slip", field="slip_no", lock=lock,
+    )
 
 
 async def get_allowance(
     session: AsyncSession, allowance_no: str, *, lock: bool = False
 ) -> Allowance:
     """One allowance certificate, or 404 naming ``allowance_no``."""
-    query = select(Allowance).where(Allowance.allowance_no == allowance_no)
-    allowance = await session.scalar(query.with_for_update() if lock else query)
-    if allowance is None:
-        raise NotFound(f"no allowance certificate {allowance_no}", field="allowance_no")
-    return allowance
+    return await get_or_404(
+        session, Allowance, allowance_no,
+        what="allowance certificate", field="allowance_no", lock=lock,
+    )
 
 
 async def find_documents(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.errors import NotFound
+from shared.db import get_or_404
 from shared.events.intake import CallRegistered
 from shared.runtime import Runtime
 
@@ -26,7 +26,4 @@ async def voucher_known(rt: Runtime, session: AsyncSession, event: CallRegistere
 
 async def get_voucher(session: AsyncSession, voucher_no: str) -> BillingVoucher:
     """One voucher as billing knows it, or 404 naming ``voucher_no``."""
-    voucher = await session.get(BillingVoucher, voucher_no)
-    if voucher is None:
-        raise NotFound(f"no voucher {voucher_no}", field="voucher_no")
-    return voucher
+    return await get_or_404(session, BillingVoucher, voucher_no, what="voucher", field="voucher_no")

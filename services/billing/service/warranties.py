@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
-from shared.errors import Conflict, NotFound
+from shared.db import get_or_404
+from shared.errors import Conflict
 from shared.events.billing import CoverGranted
 from shared.events.intake import PosSaleRegistered
 from shared.runtime import Runtime
@@ -106,10 +107,10 @@ async def pos_sale(rt: Runtime, session: AsyncSession, event: PosSaleRegistered)
 
 async def get_warranty(session: AsyncSession, warranty_no: str) -> ExtendedWarranty:
     """One extended warranty, or 404 naming ``warranty_no``."""
-    warranty = await session.get(ExtendedWarranty, warranty_no)
-    if warranty is None:
-        raise NotFound(f"no extended warranty {warranty_no}", field="warranty_no")
-    return warranty
+    return await get_or_404(
+        session, ExtendedWarranty, warranty_no,
+        what="extended warranty", field="warranty_no",
+    )
 
 
 def cover_terms() -> dict[str, object]:

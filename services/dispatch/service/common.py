@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit
 from shared.auth import Actor, require_branch
-from shared.errors import Forbidden, NotFound
+from shared.db import get_or_404
+from shared.errors import Forbidden
 from shared.events.dispatch import PartUsed
 from shared.runtime import Runtime
 
@@ -30,10 +31,10 @@ from ..schemas import PartIn
 
 async def load_voucher(session: AsyncSession, voucher_no: str, *, lock: bool = False) -> Voucher:
     """The voucher, or 404."""
-    voucher = await session.get(Voucher, voucher_no, with_for_update=lock)
-    if voucher is None:
-        raise NotFound(f"no voucher {voucher_no}", field="voucher_no")
-    return voucher
+    return await get_or_404(
+        session, Voucher, voucher_no,
+        what="voucher", field="voucher_no", lock=lock,
+    )
 
 
 def require_assigned(actor: Actor, voucher: Voucher) -> None:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.errors import Conflict, NotFound, RuleViolation
+from shared.db import get_or_404
+from shared.errors import Conflict, RuleViolation
 
 from ..models import Call, Customer
 
 
 async def load_call(session: AsyncSession, call_id: int, *, lock: bool = False) -> Call:
     """The call, or 404."""
-    call = await session.get(Call, call_id, with_for_update=lock)
-    if call is None:
-        raise NotFound(f"no call {call_id}", field="id")
-    return call
+    return await get_or_404(session, Call, call_id, what="call", field="id", lock=lock)
 
 
 async def live_customer(session: AsyncSession, customer_id: int, *, field: str) -> Customer:
