@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -30,8 +31,7 @@ from nats.js.api import ConsumerConfig, StorageType, StreamConfig
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shared.auth import issue_token
-from shared.launcher import NatsServer, ServiceProcess, free_port
-from shared.settings import EMBEDDED_JWT_SECRET
+from tools.launcher import NatsServer, ServiceProcess, free_port
 
 
 def pct(values: list[float], q: float) -> float:
@@ -114,6 +114,10 @@ async def bare_fastapi(*, n: int) -> float:
         proc.wait()
 
 
+# The services run outside embedded mode here, so they get a real secret of the run's own.
+BENCH_SECRET = secrets.token_urlsafe(32)
+
+
 async def system(env: dict[str, str], *, n: int, rate: float, tmp: Path) -> dict[str, float]:
     intake = ServiceProcess("intake", env=env, port=free_port(), log_dir=tmp / "logs")
     dispatch = ServiceProcess("dispatch", env=env, port=free_port(), log_dir=tmp / "logs")
@@ -121,9 +125,9 @@ async def system(env: dict[str, str], *, n: int, rate: float, tmp: Path) -> dict
         p.start()
     for p in (intake, dispatch):
         await asyncio.to_thread(p.wait_healthy, 90)
-    clerk = {"Authorization": "Bearer " + issue_token(EMBEDDED_JWT_SECRET, role="clerk",
+    clerk = {"Authorization": "Bearer " + issue_token(BENCH_SECRET, role="clerk",
                                                       user="C01", branch="SC01")}
-    sup = {"Authorization": "Bearer " + issue_token(EMBEDDED_JWT_SECRET, role="supervisor",
+    sup = {"Authorization": "Bearer " + issue_token(BENCH_SECRET, role="supervisor",
                                                     user="S01", branch="SC01")}
     try:
         async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=32)) as h:
@@ -223,7 +227,7 @@ async def main() -> None:
     tag = "b" + uuid.uuid4().hex[:8]
     env = {"AFTERSALES_NATS_URL": url, "AFTERSALES_SUBJECT_PREFIX": tag,
            "AFTERSALES_STREAM_NAME": tag.upper(), "AFTERSALES_DB_PREFIX": tag,
-           "AFTERSALES_DATA_DIR": str(tmp)}
+           "AFTERSALES_DATA_DIR": str(tmp), "AFTERSALES_JWT_SECRET": BENCH_SECRET}
     if os.environ.get("DATABASE_URL"):
         env["AFTERSALES_DATABASE_URL"] = os.environ["DATABASE_URL"]
     try:

@@ -1,4 +1,10 @@
-"""Who did what, when, on which record, and on what signature or approval (SPEC §8)."""
+"""Who did what, when, on which record, and on what signature or approval (SPEC §8).
+
+Use cases write through :class:`AuditLog`, which every service's context carries beside
+its outbox: ``await ctx.audit.record(session, actor=..., action=..., subject_type=...,
+subject_id=..., detail=...)``. The entry joins the caller's transaction, so a refused
+request leaves no audit line, and ``detail`` is made JSON-safe once, here.
+"""
 
 from __future__ import annotations
 
@@ -9,31 +15,47 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .auth import Actor
+from .clock import Clock
+from .jsonable import jsonable
 
 
-async def record(
-    session: AsyncSession,
-    table: Table,
-    *,
-    actor: Actor,
-    action: str,
-    subject_type: str,
-    subject_id: str | int,
-    at: datetime,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """Append an audit entry in the caller's transaction."""
-    await session.execute(
-        insert(table).values(
-            at=at,
-            actor_id=actor.user_id,
-            actor_role=actor.role,
-            action=action,
-            subject_type=subject_type,
-            subject_id=str(subject_id),
-            detail=detail,
+class AuditLog:
+    """Appends audit entries to one service's ``audit_log`` table."""
+
+    def __init__(self, table: Table, clock: Clock) -> None:
+        self.table = table
+        self._clock = clock
+
+    async def record(
+        self,
+        session: AsyncSession,
+        *,
+        actor: Actor,
+        action: str,
+        subject_type: str,
+        subject_id: str | int,
+        detail: dict[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Append an entry in the caller's transaction, stamped now unless ``at`` says."""
+        await session.execute(
+            insert(self.table).values(
+                at=at or self._clock.now(),
+                actor_id=actor.user_id,
+                actor_role=actor.role,
+                action=action,
+                subject_type=subject_type,
+                subject_id=str(subject_id),
+                detail=jsonable(detail) if detail is not None else None,
+            )
         )
-    )
+
+    async def history(
+        self, session: AsyncSession, *, subject_type: str, subject_id: str | int
+    ) -> list[dict[str, Any]]:
+        """The audit entries of one record, oldest first."""
+        return await history(session, self.table, subject_type=subject_type,
+                             subject_id=subject_id)
 
 
 async def history(
@@ -55,3 +77,22 @@ async def history(
         }
         for r in rows
     ]
+
+
+async def record(
+    session: AsyncSession, table: Table, *, actor: Actor, action: str, subject_type: str,
+    subject_id: str | int, at: datetime, detail: dict[str, Any] | None = None,
+) -> None:
+    """TRANSITIONAL: the old direct call; use ``ctx.audit.record`` (removed once unused)."""
+    await AuditLog(table, _Fixed(at)).record(
+        session, actor=actor, action=action, subject_type=subject_type,
+        subject_id=subject_id, detail=detail, at=at,
+    )
+
+
+class _Fixed:
+    def __init__(self, at: datetime) -> None:
+        self._at = at
+
+    def now(self) -> datetime:
+        return self._at

@@ -1,8 +1,14 @@
 """Bearer-token authentication and role checks (CONTRACT "auth", SPEC §8).
 
 Tokens are HS256 JWTs carrying the user id (``sub``), one role and, for branch staff,
-the branch code. Services check the role on every endpoint; the client's say-so about
-its own authority is never trusted beyond the signed token.
+the branch code. ``sub``, ``exp`` and ``iss`` are required: a token without them is 401,
+so none lives forever and none acts as nobody. Only head-office roles
+(``HEAD_OFFICE_ROLES``) may hold a token without a branch; such a token acts in every
+branch. A token with a branch acts only in that branch (see :func:`require_branch` and
+:func:`current_actor`, which checks the ``branch`` path and query parameters of every
+route).
+Services check the role on every endpoint; the client's say-so about its own authority
+is never trusted beyond the signed token.
 """
 
 from __future__ import annotations
@@ -23,7 +29,15 @@ ROLES = frozenset(
         "warehouse", "counter", "counter_lead", "cashier", "pos", "admin",
     }
 )
+# Roles of head office: they work across branches, so their tokens may carry no branch.
+HEAD_OFFICE_ROLES = frozenset(
+    {
+        "service_dept", "gm_office", "qa", "manufacturing", "rnd", "sales", "sales_manager",
+        "vice_gm", "gm", "admin",
+    }
+)
 ISSUER = "aftersales"
+REQUIRED_CLAIMS = ("sub", "exp", "iss")
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,10 @@ class Actor:
         """The service itself, acting on an event."""
         return cls(user_id=f"system:{service}", role="system")
 
+    def may_act_in(self, branch: str | None) -> bool:
+        """Whether the actor works in ``branch`` (a branchless token: every branch)."""
+        return self.branch is None or branch is None or self.branch == branch
+
 
 def issue_token(
     secret: str, *, role: str, user: str | None = None, branch: str | None = None,
@@ -47,6 +65,8 @@ def issue_token(
     """A signed bearer token for ``role``."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {sorted(ROLES)}")
+    if not branch and role not in HEAD_OFFICE_ROLES:
+        raise ValueError(f"a {role} token must name the branch (--branch)")
     now = datetime.now(UTC)
     claims = {"sub": user or role, "role": role, "iss": ISSUER, "iat": now, "exp": now + ttl}
     if branch:
@@ -56,11 +76,22 @@ def issue_token(
 
 def decode_token(secret: str, token: str) -> Actor:
     """The actor a token stands for; raises ``jwt.InvalidTokenError`` if it is not valid."""
-    claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER)
+    claims = jwt.decode(
+        token, secret, algorithms=["HS256"], issuer=ISSUER,
+        options={"require": list(REQUIRED_CLAIMS)},
+    )
     role = claims.get("role")
     if role not in ROLES:
         raise jwt.InvalidTokenError("unknown role")
-    return Actor(user_id=str(claims["sub"]), role=role, branch=claims.get("branch"))
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub.strip() or len(sub) > 64:
+        raise jwt.InvalidTokenError("the subject must be a staff id")
+    branch = claims.get("branch")
+    if branch is not None and (not isinstance(branch, str) or not branch):
+        raise jwt.InvalidTokenError("the branch claim must be a branch code")
+    if branch is None and role not in HEAD_OFFICE_ROLES:
+        raise jwt.InvalidTokenError(f"a {role} token must carry its branch")
+    return Actor(user_id=sub, role=role, branch=branch)
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -76,13 +107,29 @@ def current_actor(
             status.HTTP_401_UNAUTHORIZED, "missing bearer token",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    runtime = request.app.state.runtime
     try:
-        return decode_token(request.app.state.runtime.settings.jwt_secret, credentials.credentials)
+        actor = decode_token(runtime.settings.jwt_secret, credentials.credentials)
     except jwt.InvalidTokenError as exc:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, f"invalid token: {exc}",
             headers={"WWW-Authenticate": "Bearer"},
         ) from exc
+    if actor.branch is not None and actor.branch not in runtime.branches:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, f"invalid token: unknown branch {actor.branch!r}",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    # Branch scope, once for every route: a branch named in the path or the query must be
+    # the caller's own (records named by number are checked where they are loaded).
+    for source in (request.path_params, request.query_params):
+        wanted = source.get("branch")
+        if wanted is not None and not actor.may_act_in(wanted):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"branch: {actor.user_id} belongs to branch {actor.branch}, not {wanted}",
+            )
+    return actor
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
@@ -105,9 +152,19 @@ def roles(*allowed: str) -> Callable[[Actor], Actor]:
     return check
 
 
-def require_branch(actor: Actor, branch: str) -> None:
-    """Branch staff act only within their own branch."""
-    if actor.branch is not None and actor.branch != branch:
-        from .errors import Forbidden
+def require_branch(actor: Actor, branch: str | None, *, field: str = "branch") -> None:
+    """Branch staff act only within their own branch (403 otherwise)."""
+    if not actor.may_act_in(branch):
+        from .rules import Forbidden
 
-        raise Forbidden(f"{actor.user_id} belongs to branch {actor.branch}", field="branch")
+        raise Forbidden(f"{actor.user_id} belongs to branch {actor.branch}", field=field)
+
+
+def scoped_branch(actor: Actor, requested: str | None) -> str | None:
+    """The branch a listing covers: the one asked for if the actor may see it, else the
+    actor's own; ``None`` (all branches) only for a branchless head-office token."""
+    if requested is None:
+        return actor.branch
+    require_branch(actor, requested)
+    return requested
+

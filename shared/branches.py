@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .calendar import WorkingCalendar
 
@@ -39,6 +41,15 @@ class Branch:
     suburban_districts: frozenset[str]
     onsite_collection_threshold: Decimal
     staff: dict[str, StaffMember] = field(default_factory=dict)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The branch's time zone: its registers, reports and months are read in it."""
+        return ZoneInfo(self.timezone)
+
+    def local_date(self, at: datetime) -> date:
+        """The branch-local calendar date of the instant ``at`` (SPEC §8)."""
+        return at.astimezone(self.zone).date()
 
     def sla_class(self, district: str) -> str:
         """``suburban`` if the district is on the branch's suburban list, else ``urban``."""

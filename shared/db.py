@@ -4,6 +4,17 @@ A unit of work is ``async with db.transaction() as session``: everything written
 it, the state change, its outbox rows, its inbox claim and its audit record, commits
 together or not at all. Hooks registered with :func:`after_commit` run only once the
 commit succeeded (the outbox uses one to wake its relay).
+
+One winner under concurrency, on both engines (the check-then-write rule):
+- PostgreSQL: a use case that checks a record's state before changing it loads that
+  record ``FOR UPDATE`` (``get_or_404(..., lock=True)``); concurrent transitions of the
+  same record queue on the row lock and the later ones see the new state (409).
+- SQLite: ``FOR UPDATE`` does nothing, so every write transaction starts with
+  ``BEGIN IMMEDIATE``: it takes the database's write lock before its first read, and
+  writers run one after the other (``busy_timeout`` makes the others wait, not fail).
+  Reads (``db.reading()``) begin deferred and run beside them (WAL).
+Both serialise exactly the transactions that could race, so the same rule holds
+whichever engine a service centre runs.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 _AFTER_COMMIT = "after_commit_hooks"
@@ -63,7 +75,12 @@ class Money(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | None, dialect: Any) -> Any:
         if value is None:
             return None
-        value = Decimal(value).quantize(Decimal("0.01"))
+        value = Decimal(value)
+        exponent = value.as_tuple().exponent
+        if not isinstance(exponent, int) or exponent < -2:
+            # Inputs are checked by shared.money; reaching here is a bug, never rounded away.
+            raise ValueError(f"money with more than 2 decimals refused: {value}")
+        value = value.quantize(Decimal("0.01"))
         return str(value) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
@@ -76,12 +93,18 @@ async def get_or_404(
 ) -> M:
     """The ``model`` row with primary key ``key`` (locked FOR UPDATE when asked), or a 404
     that names ``field``."""
-    from .errors import NotFound
+    from .rules import NotFound
 
     row = await session.get(model, key, with_for_update=lock)
     if row is None:
         raise NotFound(f"no {what} {key}", field=field)
     return row
+
+
+def is_sqlite(session: AsyncSession) -> bool:
+    """Whether the session's database is SQLite (for the few dialect-specific statements)."""
+    bind = session.get_bind()
+    return bind.dialect.name == "sqlite"
 
 
 def after_commit(session: AsyncSession, hook: Callable[[], None]) -> None:
@@ -98,18 +121,31 @@ class Database:
         self.url = url
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {}
-        if self.is_sqlite:
+        in_memory = self.is_sqlite and make_url(url).database in (None, "", ":memory:")
+        if in_memory:
+            # One shared connection, or every session would see its own empty database.
+            kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+        elif self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        self.read_engine: AsyncEngine = self.engine
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            _sqlite_begin(self.engine, "BEGIN IMMEDIATE")
+            if not in_memory:
+                self.read_engine = create_async_engine(url, **kwargs)
+                _sqlite_begin(self.read_engine, "BEGIN")
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work; commits on success, rolls back on any error."""
+        """One unit of work; commits on success, rolls back on any error.
+
+        On SQLite it holds the write lock from its first statement (see the module
+        docstring), so its checks and its writes see no other writer in between.
+        """
         async with self.sessions() as session:
             async with session.begin():
                 yield session
@@ -118,8 +154,8 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
-        """A read-only session."""
-        async with self.sessions() as session:
+        """A read-only session (on SQLite it never takes the write lock)."""
+        async with self.read_sessions() as session:
             yield session
 
     async def ping(self) -> bool:
@@ -132,6 +168,22 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
+
+
+def _sqlite_begin(engine: AsyncEngine, begin: str) -> None:
+    """Let SQLAlchemy, not the driver, open SQLite transactions, with ``begin``."""
+
+    def on_connect(dbapi_conn: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_conn, record)
+        dbapi_conn.isolation_level = None  # the driver emits no BEGIN of its own
+
+    def on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    event.listen(engine.sync_engine, "connect", on_connect)
+    event.listen(engine.sync_engine, "begin", on_begin)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -1,38 +1,62 @@
-"""Errors a use case raises, and how the HTTP layer answers them.
+"""How the HTTP layer answers refusals, bad input and oversized bodies, and how the
+OpenAPI document describes those answers.
 
-Every 4xx body is JSON with ``detail`` (a sentence naming the field or rule) plus
-``rule`` and ``field`` keys where they are known. The classes live in ``shared.rules``
-so that pure domain code can raise them too.
+Every 4xx body is JSON :class:`ErrorBody`: ``detail`` (a sentence naming the field or
+rule) plus ``field`` and ``rule`` where they are known. The refusal classes live in
+``shared.rules`` so that pure domain code raises them too. No input is answered 500:
+what the edge validation lets through and a database still refuses (a value out of the
+column's range, a duplicate key) is answered 422/409 here, and logged, because it means
+a check is missing.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError, IntegrityError
 
-from .rules import Refusal, RuleBroken, WrongState
+from .rules import Refusal
 
 log = logging.getLogger("aftersales.errors")
 
-# The names the service layer uses; the pure rules raise the same classes.
-ServiceError = Refusal
-RuleViolation = RuleBroken
-Conflict = WrongState
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class NotFound(Refusal):
-    status_code = 404
+class ErrorBody(BaseModel):
+    """Every 4xx answer (CONTRACT "errors")."""
+
+    detail: str
+    field: str | None = None
+    rule: str | None = None
+    errors: list[dict[str, Any]] | None = None
 
 
-class Forbidden(Refusal):
-    status_code = 403
+class BodyTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse(
+        {"detail": f"body: the request body exceeds {limit} bytes", "field": "body",
+         "rule": None}, status_code=413,
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map service errors to JSON 4xx answers."""
+    """Map refusals to JSON 4xx answers, and document them in the app's OpenAPI."""
 
     @app.exception_handler(Refusal)
     async def _refusal(_req: Request, exc: Refusal) -> JSONResponse:
@@ -44,11 +68,111 @@ def install_error_handlers(app: FastAPI) -> None:
         first = errors[0] if errors else {}
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
         field = ".".join(loc) or None
-        message = first.get("msg", "invalid input")
+        message = str(first.get("msg", "invalid input")).removeprefix("Value error, ")
         return JSONResponse(
             {"detail": f"{field}: {message}" if field else message, "field": field,
              "rule": None, "errors": [
-                 {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+                 {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg")),
+                  "type": str(e.get("type"))}
                  for e in errors]},
             status_code=422,
         )
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_big(_req: Request, exc: BodyTooLarge) -> JSONResponse:
+        return _too_large(exc.limit)
+
+    @app.exception_handler(DataError)
+    async def _data(req: Request, exc: DataError) -> JSONResponse:
+        log.warning("database refused a value on %s %s: %s", req.method, req.url.path,
+                    exc.orig)
+        return JSONResponse({"detail": "a value is out of range or malformed", "field": None,
+                             "rule": None}, status_code=422)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(req: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("database refused a write on %s %s: %s", req.method, req.url.path,
+                    exc.orig)
+        return JSONResponse({"detail": "this conflicts with an existing record",
+                             "field": None, "rule": None}, status_code=409)
+
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+
+
+# What every route can answer besides its success; 404 only where a path names a record.
+_COMMON = {
+    "401": "no valid bearer token",
+    "403": "the caller's role or branch may not do this",
+    "409": "the record is not in a state that allows this",
+    "413": "the request body is too large",
+    "422": "the input breaks a rule; `field` and `rule` name it",
+}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document, with the error answers the services really send."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    doc = get_openapi(title=app.title, version=app.version, description=app.description,
+                      routes=app.routes)
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    schemas["ErrorBody"] = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for path, item in doc.get("paths", {}).items():
+        for method, op in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = op.setdefault("responses", {})
+            codes = dict(_COMMON)
+            if "{" in path:
+                codes["404"] = "no such record"
+            if path in {"/healthz", "/openapi.json"}:
+                codes = {"422": codes["422"]}
+            for code, text in codes.items():
+                responses[code] = {"description": text, "content": ref}
+    app.openapi_schema = doc
+    return doc
+
+
+def limit_bodies(app: FastAPI, *, default: int, per_path: dict[str, int]) -> None:
+    """Refuse request bodies over the limit with 413, before they are read whole."""
+    app.add_middleware(BodyLimit, default=default, per_path=per_path)
+
+
+class BodyLimit:
+    """ASGI middleware: a declared length over the limit is refused at once; a streamed
+    body is counted as it arrives and refused the moment it passes the limit."""
+
+    def __init__(self, app: ASGIApp, *, default: int, per_path: dict[str, int]) -> None:
+        self.app = app
+        self.default = default
+        self.per_path = per_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.per_path.get(scope.get("path", ""), self.default)
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = limit + 1
+                if declared > limit:
+                    await _too_large(limit)(scope, receive, send)
+                    return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, counted, send)

@@ -1,8 +1,16 @@
-"""Refusals a pure rule raises, shared by every service's domain (no I/O, no web).
+"""The one family of refusals every layer raises: pure rules, use cases and plumbing.
 
 Each names the SPEC rule it enforces and, where there is one, the offending field
-(SPEC §8). The HTTP layer answers ``RuleBroken`` with 422 and ``WrongState`` with 409
-(``shared.errors.install_error_handlers``), so no service translates them by hand.
+(SPEC §8). The HTTP layer answers each with its ``status_code`` and the body of
+:meth:`Refusal.body` (``shared.errors.install_error_handlers``), so no service translates
+them by hand. There is one constructor signature: ``Kind(message, field=..., rule=...)``.
+
+| class | status | meaning |
+|---|---|---|
+| ``RuleBroken`` | 422 | the input breaks a rule |
+| ``WrongState`` | 409 | the record is not in a state that allows this |
+| ``NotFound`` | 404 | the record named does not exist (or is not the caller's to see) |
+| ``Forbidden`` | 403 | the caller may not do this to this record |
 """
 
 from __future__ import annotations
@@ -34,3 +42,15 @@ class WrongState(Refusal):
     """The record is not in a state that allows this (409)."""
 
     status_code = 409
+
+
+class NotFound(Refusal):
+    """The record does not exist, or lies outside the caller's branch (404)."""
+
+    status_code = 404
+
+
+class Forbidden(Refusal):
+    """The caller's role or identity may not do this to this record (403)."""
+
+    status_code = 403

@@ -8,6 +8,7 @@ starts the consumers and the relay, and stops them in reverse order.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,20 +20,28 @@ from faststream.nats import NatsBroker
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 from sqlalchemy import MetaData, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from .audit import AuditLog
 from .auth import Actor, roles
 from .branches import Branch, load_branches
 from .clock import Clock, SystemClock
+from .context import Context
 from .db import Database, ensure_database
-from .errors import NotFound, RuleViolation, install_error_handlers
+from .errors import install_error_handlers, limit_bodies
 from .events.base import subject_for
 from .migrations import upgrade
 from .outbox import Outbox
 from .plumbing import Plumbing
+from .rules import NotFound, RuleBroken
 from .settings import Settings
 from .timers import DeadlineWatcher, Fire, NextDue
 
 log = logging.getLogger("aftersales.runtime")
+
+
+class InsecureConfiguration(RuntimeError):
+    """The service must not start as configured (e.g. the public development secret)."""
 
 
 class Runtime:
@@ -59,14 +68,23 @@ class Runtime:
         )
         self.branches: dict[str, Branch] = load_branches(settings.branches_file)
         self.watchers: dict[str, DeadlineWatcher] = {}
+        self.audit = AuditLog(plumbing.audit_log, clock)
+        # What use cases get: never the broker, the engine or the app (shared.context).
+        self.context = Context(
+            clock=clock, outbox=self.outbox, audit=self.audit, branches=self.branches,
+            settings=settings, wake=self._wake_after_commit,
+        )
         self.started = False
+
+    def _wake_after_commit(self, session: AsyncSession, watcher: str) -> None:
+        self.watchers[watcher].wake_after_commit(session)
 
     def branch(self, code: str, *, field: str = "branch") -> Branch:
         """The branch with ``code``, or 422 naming the field."""
         try:
             return self.branches[code]
         except KeyError:
-            raise RuleViolation(f"unknown branch {code!r}", field=field) from None
+            raise RuleBroken(f"unknown branch {code!r}", field=field) from None
 
     def watch(self, name: str, *, next_due: NextDue, fire: Fire) -> DeadlineWatcher:
         """Register a deadline watcher that runs while the service runs."""
@@ -77,6 +95,9 @@ class Runtime:
         return watcher
 
     async def start(self) -> None:
+        problem = self.settings.secret_problem()
+        if problem:
+            raise InsecureConfiguration(problem)
         await ensure_database(self.db.url)
         async with self.db.engine.begin() as conn:
             await conn.run_sync(upgrade, self.migrations_dir)
@@ -195,6 +216,7 @@ def build_app(
     settings: Settings | None = None,
     clock: Clock | None = None,
     description: str = "",
+    body_limits: dict[str, int] | None = None,
 ) -> FastAPI:
     """The service's FastAPI app with its runtime in ``app.state.runtime``."""
     settings = settings or Settings(service=service)
@@ -217,10 +239,11 @@ def build_app(
 
     app = FastAPI(title=f"aftersales {service}", description=description, lifespan=lifespan)
     app.state.runtime = runtime
-    install_error_handlers(app)
     app.include_router(_plumbing_router())
     for router in routers:
         app.include_router(router)
+    install_error_handlers(app)
+    limit_bodies(app, default=settings.max_body_bytes, per_path=body_limits or {})
     return app
 
 
@@ -232,6 +255,12 @@ def serve(service: str, factory: Callable[[], FastAPI]) -> None:
 
     settings = Settings(service=service)
     configure(service, settings.log_level)
+    problem = settings.secret_problem()
+    if problem:
+        # Refuse before binding the port, and say why (CONTRACT "auth").
+        log.critical("%s refuses to start: %s", service, problem)
+        print(f"{service}: refusing to start: {problem}", file=sys.stderr)
+        raise SystemExit(2)
     uvicorn.run(
         factory(), host=settings.host, port=settings.http_port, log_config=None,
         access_log=False, timeout_graceful_shutdown=5,

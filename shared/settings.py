@@ -19,6 +19,7 @@ DEFAULT_PORTS = {
     "intake": 8101, "dispatch": 8102, "complaints": 8103, "billing": 8104, "survey": 8105,
 }
 EMBEDDED_JWT_SECRET = "aftersales-embedded-secret-change-me-in-production"
+MIN_SECRET_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -50,12 +51,38 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     relay_paused: bool = False
     jwt_secret: str = EMBEDDED_JWT_SECRET
+    # Set by the launcher (``make run``) when it runs its own nats-server on SQLite: the
+    # only mode in which the public development secret is accepted.
+    embedded: bool = False
+    # Request bodies larger than this are refused with 413 before they are read whole.
+    max_body_bytes: int = 1_000_000
+    pos_max_body_bytes: int = 2_000_000
     branches_file: Path | None = None
     stores_file: Path | None = None
     log_level: str = "INFO"
     # Survey [choices] (SPEC Q24, Q25): when a day's cards go out, how long a link lives.
     survey_send_at: time = time(9, 0)
     survey_link_ttl_days: int = 14
+
+    @property
+    def is_embedded(self) -> bool:
+        """Embedded mode: SQLite and the launcher's own nats-server (CONTRACT "auth")."""
+        sqlite = not self.database_url or make_url(self.database_url).get_backend_name() == (
+            "sqlite")
+        return self.embedded and sqlite
+
+    def secret_problem(self) -> str | None:
+        """Why this configuration must not start, or None (no public secret in production)."""
+        if self.is_embedded:
+            return None
+        if self.jwt_secret == EMBEDDED_JWT_SECRET:
+            return ("AFTERSALES_JWT_SECRET is not set: the development secret is public and "
+                    "is accepted only in embedded mode (make run); set a secret of at least "
+                    f"{MIN_SECRET_BYTES} bytes shared by all five services")
+        if len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
+            return (f"AFTERSALES_JWT_SECRET is too short: at least {MIN_SECRET_BYTES} bytes "
+                    "are required outside embedded mode")
+        return None
 
     @property
     def http_port(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,12 +17,15 @@ from nats.js.errors import NotFoundError
 
 from shared.auth import issue_token
 from shared.events.base import Event, subject_for
-from shared.settings import EMBEDDED_JWT_SECRET
+
+# The suite runs the services outside embedded mode (its own databases and streams), so
+# they need a real secret: one per test session, never the public development one.
+TEST_JWT_SECRET = "test-" + secrets.token_urlsafe(32)
 
 
 def token(role: str, user: str | None = None, branch: str | None = "SC01") -> dict[str, str]:
     """Authorization header for a role."""
-    signed = issue_token(EMBEDDED_JWT_SECRET, role=role, user=user, branch=branch)
+    signed = issue_token(TEST_JWT_SECRET, role=role, user=user, branch=branch)
     return {"Authorization": f"Bearer {signed}"}
 
 

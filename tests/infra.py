@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shared.launcher import NatsServer
 from shared.settings import Settings
+from tools.launcher import NatsServer
+
+from .helpers import TEST_JWT_SECRET
 
 
 @dataclass
@@ -100,6 +102,7 @@ class Namespace:
             "data_dir": self.tmp,
             "outbox_poll_seconds": 0.2,
             "max_deliver": 4,
+            "jwt_secret": TEST_JWT_SECRET,
         }
         values.update(overrides)
         return Settings(**values)
@@ -113,6 +116,7 @@ class Namespace:
             "AFTERSALES_STREAM_NAME": self.tag.upper(),
             "AFTERSALES_DATA_DIR": str(self.tmp),
             "AFTERSALES_OUTBOX_POLL_SECONDS": "0.2",
+            "AFTERSALES_JWT_SECRET": TEST_JWT_SECRET,
         }
         if self.infra.database_url:
             env["AFTERSALES_DATABASE_URL"] = self.infra.database_url
@@ -122,7 +126,7 @@ class Namespace:
         import nats
 
         from shared.db import drop_database
-        from shared.launcher import SERVICES
+        from tools.launcher import SERVICES
 
         try:
             nc = await nats.connect(self.infra.nats_url)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit
 from shared.auth import Actor
-from shared.errors import Conflict, RuleViolation
+from shared.rules import RuleBroken, WrongState
 from shared.runtime import Runtime
 
 from .domain.profiles import PROFILE_DATA, load_profile
@@ -42,11 +42,11 @@ async def put_profile(
 ) -> tuple[WorkflowDef, bool]:
     """Load a company's own workflow definition, validated; True when new (SPEC §3)."""
     if name in PROFILE_DATA:
-        raise Conflict(f"{name} is built in; load your own under another name", field="name",
+        raise WrongState(f"{name} is built in; load your own under another name", field="name",
                        rule="C9.4")
     given = data.get("profile", name)
     if given != name:
-        raise RuleViolation(f"{given!r} does not match the path's {name!r}", field="profile",
+        raise RuleBroken(f"{given!r} does not match the path's {name!r}", field="profile",
                             rule="C9.4")
     try:
         defn = load_profile({**data, "profile": name})

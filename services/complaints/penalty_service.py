@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit
 from shared.auth import Actor
-from shared.errors import Conflict, RuleViolation
 from shared.events.complaints import PenaltyNoticePublished
+from shared.rules import RuleBroken, WrongState
 from shared.runtime import Runtime
 
 from .domain.notices import (
@@ -45,7 +45,7 @@ WATCHER = "penalty-notices"
 async def _closed_case(session: AsyncSession, case_no: str, *, rule: str) -> Complaint:
     case = await find_case(session, case_no, lock=True)
     if case.status != "closed":
-        raise Conflict("penalties are decided once the case is closed", field="case_no",
+        raise WrongState("penalties are decided once the case is closed", field="case_no",
                        rule=rule)
     return case
 
@@ -56,7 +56,7 @@ async def record_loss(
     """The loss on the returned goods after their resale window (SPEC P1)."""
     case = await _closed_case(session, case_no, rule="P1")
     if case.handling not in ("return", "reprocess"):
-        raise Conflict("no goods came back on this case", field="case_no", rule="P1")
+        raise WrongState("no goods came back on this case", field="case_no", rule="P1")
     case.loss_amount = returned_goods_loss(
         a_grade_price=data.a_grade_price, resale_price=data.resale_price,
         actual_loss=data.actual_loss, returned_on=data.returned_on, sold_on=data.sold_on,
@@ -104,11 +104,11 @@ async def decide_economic(
     """Apportion the loss (P2) and attribute each share (P5) down to people."""
     case = await _closed_case(session, case_no, rule="P2")
     if case.handling == "not_valid":
-        raise Conflict("a complaint found not valid carries no loss", field="case_no",
+        raise WrongState("a complaint found not valid carries no loss", field="case_no",
                        rule="C9.14")
     loss = data.loss if data.loss is not None else case.loss_amount
     if loss is None:
-        raise RuleViolation("record the loss first (P1) or give it here", field="loss", rule="P1")
+        raise RuleBroken("record the loss first (P1) or give it here", field="loss", rule="P1")
     parties = [
         Party(department=p.department, unit=p.unit, ratio=p.ratio, group=p.group,
               individual=p.individual,
@@ -169,7 +169,7 @@ async def publish_month(
     if not pending:
         return existing, 0
     if {p.person_id for p in pending} & {n.person_id for n in existing}:
-        raise Conflict("a person already has a notice for this month", field="month", rule="P8")
+        raise WrongState("a person already has a notice for this month", field="month", rule="P8")
     lines = [DecidedPenalty(p.person_id, p.unit, p.amount, p.case_no, p.kind) for p in pending]
     found = notices(month, lines, first_serial=len(existing) + 1)
     created = []

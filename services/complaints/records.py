@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit
 from shared.auth import Actor
-from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
+from shared.rules import Forbidden, NotFound, RuleBroken, WrongState
 from shared.runtime import Runtime
 
 from .models import Complaint, Petition, SupplierCoordination, plumbing
@@ -33,7 +33,7 @@ async def appeal(
     """The customer rejects the decision: file a new case linked to the original (C9.9)."""
     original = await find_case(session, case_no)
     if original.status != "closed":
-        raise Conflict("only a decided (closed) case can be appealed", field="case_no",
+        raise WrongState("only a decided (closed) case can be appealed", field="case_no",
                        rule="C9.9")
     filing = ComplaintIn(
         profile=original.profile, market=original.market,  # type: ignore[arg-type]
@@ -55,7 +55,7 @@ async def petition(
     case = await find_case(session, case_no)
     defn = definition(case)
     if data.step is not None and data.step not in defn.step_names():
-        raise RuleViolation(f"profile {defn.profile} has no step {data.step!r}", field="step",
+        raise RuleBroken(f"profile {defn.profile} has no step {data.step!r}", field="step",
                             rule="C9.12")
     now = rt.clock.now()
     row = Petition(
@@ -85,7 +85,7 @@ async def decide_petition(
         raise Forbidden(f"the petition is addressed to {row.addressed_to}", field="decision",
                         rule="C9.12")
     if row.decision is not None:
-        raise Conflict("the petition is already decided", field="decision", rule="C9.12")
+        raise WrongState("the petition is already decided", field="decision", rule="C9.12")
     now = rt.clock.now()
     row.decision, row.decision_note = data.decision, data.note
     row.decided_by, row.decided_at = actor.user_id, now
@@ -104,7 +104,7 @@ async def coordinate_supplier(
     case = await find_case(session, case_no, lock=True)
     named = (case.decisions or {}).get("qa_analysis", {}).get("supplier")
     if not any(d.get("supplier") for d in (case.decisions or {}).values()):
-        raise Conflict("no supplier has been named responsible", field="supplier", rule="C9.13")
+        raise WrongState("no supplier has been named responsible", field="supplier", rule="C9.13")
     now = rt.clock.now()
     row = SupplierCoordination(
         complaint_id=case.id, supplier=data.supplier, outcome=data.outcome,
@@ -126,10 +126,10 @@ async def improvement_done(
     """A tracked improvement was carried out (SPEC C9.7)."""
     case = await find_case(session, case_no, lock=True)
     if case.status != "closed" or not case.improvement_tracking:
-        raise Conflict("this case has no improvement being tracked", field="case_no",
+        raise WrongState("this case has no improvement being tracked", field="case_no",
                        rule="C9.7")
     if case.improvement_done_at is not None:
-        raise Conflict("the improvement is already recorded as done", field="case_no",
+        raise WrongState("the improvement is already recorded as done", field="case_no",
                        rule="C9.7")
     now = rt.clock.now()
     case.improvement_done_at, case.improvement_note = now, data.result

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit
 from shared.auth import Actor, require_branch
-from shared.errors import Forbidden, RuleViolation
 from shared.events.complaints import ComplaintFiled
 from shared.events.survey import SurveyComplaintRaised
+from shared.rules import Forbidden, RuleBroken
 from shared.runtime import Runtime
 
 from .closing import close_case
@@ -197,9 +197,9 @@ def _completion_time(
 ) -> datetime:
     at = given or now
     if at > now + MAX_CLOCK_SKEW:
-        raise RuleViolation("a step cannot be completed in the future", field="at", rule=rule)
+        raise RuleBroken("a step cannot be completed in the future", field="at", rule=rule)
     if case.step_started_at is not None and at < case.step_started_at:
-        raise RuleViolation("is before the step started", field="at", rule=rule)
+        raise RuleBroken("is before the step started", field="at", rule=rule)
     return at
 
 

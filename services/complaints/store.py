@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.errors import NotFound, RuleViolation
+from shared.rules import NotFound, RuleBroken
 from shared.runtime import Runtime
 
 from .domain.case_state import CaseState
@@ -52,7 +52,7 @@ async def workflow_for(session: AsyncSession, name: str) -> WorkflowDef:
     row = await session.get(Profile, name)
     if row is None:
         known = [*PROFILE_DATA, *(await session.scalars(select(Profile.name)))]
-        raise RuleViolation(f"unknown profile; one of {', '.join(known)}", field="profile",
+        raise RuleBroken(f"unknown profile; one of {', '.join(known)}", field="profile",
                             rule="C9.4")
     return WorkflowDef.model_validate(row.definition)
 

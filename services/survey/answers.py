@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit
 from shared.auth import Actor, require_branch
-from shared.errors import NotFound
 from shared.events.survey import SurveyComplaintRaised
+from shared.rules import NotFound
 from shared.runtime import Runtime
 
 from . import domain, links

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
-from shared.errors import Forbidden
+from shared.rules import Forbidden
 from shared.runtime import Runtime
 
 from . import domain

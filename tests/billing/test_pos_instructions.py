@@ -28,9 +28,9 @@ from shared.clock import SystemClock
 from shared.events.billing import ReturnBooked
 from shared.events.complaints import ComplaintCopyIssued
 from shared.events.intake import PosInstructionExecuted
-from shared.launcher import free_port
 from tests.helpers import eventually, running, token
 from tests.pos_simulator import PosSimulator, serve_receiver
+from tools.launcher import free_port
 
 from .conftest import Billing
 

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.dispatch.domain import RuleBroken, WrongState
 from services.dispatch.domain.reports import (
     by_technician,
     check_manual_category,
@@ -16,6 +15,7 @@ from services.dispatch.domain.reports import (
     check_work_day,
     minutes_by_category,
 )
+from shared.rules import RuleBroken, WrongState
 
 
 def test_s6_technicians_log_only_d_by_hand() -> None:

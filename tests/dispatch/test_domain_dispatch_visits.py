@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.dispatch.domain import RuleBroken, WrongState
 from services.dispatch.domain.visits import (
     MAX_CLOCK_SKEW,
     check_arrival,
@@ -17,6 +16,7 @@ from services.dispatch.domain.visits import (
     device_time,
     sla_met,
 )
+from shared.rules import RuleBroken, WrongState
 
 RECEIVED = datetime(2026, 3, 16, 2, tzinfo=UTC)
 DUE = datetime(2026, 3, 16, 9, tzinfo=UTC)

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.dispatch.domain import RuleBroken, WrongState
 from services.dispatch.domain.workshop import (
     check_inspection,
     check_return,
@@ -17,6 +16,7 @@ from services.dispatch.domain.workshop import (
     pickup_receipt_no,
     repair_card_no,
 )
+from shared.rules import RuleBroken, WrongState
 
 SH = ZoneInfo("Asia/Shanghai")
 

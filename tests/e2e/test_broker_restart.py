@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.launcher import NatsServer, ServiceProcess, free_port
+from tools.launcher import NatsServer, ServiceProcess, free_port
 
 from ..helpers import eventually, token
 

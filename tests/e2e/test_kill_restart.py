@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.intake.models import plumbing as intake_plumbing
-from shared.launcher import ServiceProcess, free_port
+from tools.launcher import ServiceProcess, free_port
 
 from ..helpers import eventually, token
 

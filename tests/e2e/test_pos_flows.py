@@ -61,7 +61,7 @@ async def test_pos_extended_warranty_sale_makes_a_later_call_category_b(ns) -> N
 
 async def test_refund_decided_in_a_complaint_reaches_the_till_and_is_booked(ns, tmp_path) -> None:
     from services.complaints.app import create_app as complaints_app
-    from shared.launcher import free_port
+    from tools.launcher import free_port
 
     from ..pos_simulator import PosSimulator, serve_receiver
 

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.intake.models import Customer, PosTransaction, Product
 from shared.events.intake import PosSaleRegistered
-from shared.launcher import ServiceProcess, free_port
 from shared.stores import load_stores
 from shared.webhooks import sign
+from tools.launcher import ServiceProcess, free_port
 
 from ..helpers import eventually, stream_of, token
 

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.intake.domain import RuleBroken, WrongState
 from services.intake.domain.call_state import (
     CallStatus,
     check_cancellable,
     check_fileable,
     progressed,
 )
+from shared.rules import RuleBroken, WrongState
 
 NOW = datetime(2026, 3, 16, 2, tzinfo=UTC)
 

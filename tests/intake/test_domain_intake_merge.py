@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.intake.domain import RuleBroken, WrongState
 from services.intake.domain.merge import FileRef, check_merge
+from shared.rules import RuleBroken, WrongState
 
 
 def test_merge_same_branch_unmerged_files() -> None:

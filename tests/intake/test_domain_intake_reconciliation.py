@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.intake.domain import RuleBroken
 from services.intake.domain.reconciliation import (
     check_day,
     due_day,
@@ -18,6 +17,7 @@ from services.intake.domain.reconciliation import (
     next_due,
 )
 from shared.calendar import WorkingCalendar
+from shared.rules import RuleBroken
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = WorkingCalendar()

@@ -24,8 +24,9 @@ def test_unknown_role_is_refused() -> None:
 
 def test_wrong_secret_and_expired_tokens_are_invalid() -> None:
     with pytest.raises(jwt.InvalidTokenError):
-        decode_token("another-secret-long-enough-for-hs256", issue_token(SECRET, role="clerk"))
-    expired = issue_token(SECRET, role="clerk", ttl=timedelta(seconds=-1))
+        decode_token("another-secret-long-enough-for-hs256",
+                     issue_token(SECRET, role="clerk", branch="SC01"))
+    expired = issue_token(SECRET, role="clerk", branch="SC01", ttl=timedelta(seconds=-1))
     with pytest.raises(jwt.ExpiredSignatureError):
         decode_token(SECRET, expired)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from shared.auth import ActorDep
-from shared.errors import Forbidden
+from shared.rules import Forbidden
 from shared.runtime import RuntimeDep
 
 from ..schemas.deductions import BonusIn, BonusOut, DeductionOut

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from shared.auth import ActorDep, require_branch
-from shared.errors import RuleViolation
+from shared.rules import RuleBroken
 from shared.runtime import RuntimeDep
 
 from ..schemas.invoices import (
@@ -35,7 +35,7 @@ async def list_invoices(
 ) -> list[InvoiceOut]:
     """Invoices of a voucher (or a contract/warranty ``ref``, a branch, a day) (S10, S13)."""
     if not any((voucher_no, ref, branch, issued_on)):
-        raise RuleViolation("give voucher_no, ref, branch or issued_on", field="voucher_no")
+        raise RuleBroken("give voucher_no, ref, branch or issued_on", field="voucher_no")
     async with rt.db.reading() as session:
         found = await svc.find_invoices(session, voucher_no=voucher_no, ref=ref, branch=branch,
                                         issued_on=issued_on)

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
-from shared.errors import Conflict, Forbidden, NotFound
 from shared.events.billing import BookingReversed, ReturnBooked
+from shared.rules import Forbidden, NotFound, WrongState
 from shared.runtime import Runtime
 
 from ..domain import returns as rules
@@ -90,7 +90,7 @@ async def book_return(
     require_status(slip, "received", "reversed", rule="C13.2(1)")
     checked = rules.require_proof(rules.AdjustmentKind.RETURN, proof)
     if slip.amount is None or slip.book_qty is None:
-        raise Conflict("no approved amount to book", field="amount", rule="C13.1(2)")
+        raise WrongState("no approved amount to book", field="amount", rule="C13.1(2)")
     amount = slip.amount if slip.approved_qty is None else rules.booked_amount(
         amount=slip.amount, approved_qty=slip.approved_qty, book_qty=slip.book_qty)
     entry = await book(rt, session, actor=actor, lines=rules.journal_for_return(amount),
@@ -120,7 +120,7 @@ async def approve(
         raise Forbidden(f"role {actor.role} does not approve allowances", rule="C13.1(1)")
     if await session.scalar(select(AllowanceApproval).where(
             AllowanceApproval.allowance_no == allowance_no, AllowanceApproval.level == level)):
-        raise Conflict(f"already approved at {level} level", field="approvals", rule="C13.1(1)")
+        raise WrongState(f"already approved at {level} level", field="approvals", rule="C13.1(1)")
     session.add(AllowanceApproval(allowance_no=allowance_no, level=level, role=actor.role,
                                   approved_by=actor.user_id, approved_at=rt.clock.now()))
     await session.flush()
@@ -137,7 +137,7 @@ async def sign(
     allowance = await get_allowance(session, allowance_no, lock=True)
     require_status(allowance, "awaiting_approval", "ready", rule="C13.1(1)")
     if allowance.customer_signed_by is not None:
-        raise Conflict("the customer has already signed", field="signed_by", rule="C13.1(1)")
+        raise WrongState("the customer has already signed", field="signed_by", rule="C13.1(1)")
     allowance.customer_signed_by, allowance.customer_signed_at = signed_by, rt.clock.now()
     await _refresh(session, allowance)
     await record(rt, session, actor=actor, action="allowance.signed", subject_type="allowance",
@@ -167,10 +167,10 @@ async def book_allowance(
     roles = [a.role for a in await approval_roles(session, allowance_no)]
     missing = rules.missing_allowance_signatures(roles, allowance.customer_signed_by is not None)
     if missing:
-        raise Conflict("missing " + ", ".join(missing), field="approvals", rule="C13.1(1)")
+        raise WrongState("missing " + ", ".join(missing), field="approvals", rule="C13.1(1)")
     checked = rules.require_proof(rules.AdjustmentKind.ALLOWANCE, proof)
     if allowance.amount is None:
-        raise Conflict("no approved amount to book", field="amount", rule="C13.1(1)")
+        raise WrongState("no approved amount to book", field="amount", rule="C13.1(1)")
     entry = await book(rt, session, actor=actor,
                        lines=rules.journal_for_allowance(allowance.amount),
                        source_type="allowance", source_no=allowance_no,
@@ -194,11 +194,11 @@ async def reverse_booking(
     if entry is None:
         raise NotFound(f"no journal entry {entry_id}", field="entry_id")
     if entry.source_type not in ("return_slip", "allowance", "pos_instruction"):
-        raise Conflict("invoice entries are reversed by voiding the invoice",
+        raise WrongState("invoice entries are reversed by voiding the invoice",
                        field="entry_id", rule="S10")
     if entry.reverses_id is not None or await session.scalar(
             select(JournalEntry).where(JournalEntry.reverses_id == entry_id)):
-        raise Conflict("a reversal or an entry already reversed", field="entry_id",
+        raise WrongState("a reversal or an entry already reversed", field="entry_id",
                        rule="C13.2")
     reversal = await book(rt, session, actor=actor,
                           lines=rules.reverse(await entry_lines(session, entry_id)),

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
 from shared.db import get_or_404
-from shared.errors import Conflict
 from shared.events.billing import InvoiceRaised
 from shared.events.dispatch import VoucherCompleted
+from shared.rules import WrongState
 from shared.runtime import Runtime
 
 from ..domain import ledger
@@ -198,7 +198,7 @@ async def mark_mailed(
     """Record that a collected-on-site invoice was mailed to the customer (SPEC S10)."""
     invoice = await get_invoice(session, invoice_no, lock=True)
     if invoice.mailed_at is not None:
-        raise Conflict("already mailed", field="invoice_no", rule="S10")
+        raise WrongState("already mailed", field="invoice_no", rule="S10")
     invoice.mailed_at = at or rt.clock.now()
     await record(rt, session, actor=actor, action="invoice.mailed", subject_type="invoice",
                  subject_id=invoice_no, detail={"at": invoice.mailed_at})

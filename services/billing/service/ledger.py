@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
-from shared.errors import RuleViolation
+from shared.rules import RuleBroken
 from shared.runtime import Runtime
 
 from ..domain import returns as rules
@@ -31,7 +31,7 @@ async def journal(
 ) -> list[dict[str, Any]]:
     """Journal entries with their lines, by complaint case or invoice (SPEC C13.2)."""
     if case_no is None and invoice_no is None:
-        raise RuleViolation("give case_no or invoice_no", field="case_no")
+        raise RuleBroken("give case_no or invoice_no", field="case_no")
     query = select(JournalEntry).order_by(JournalEntry.id)
     if case_no is not None:
         query = query.where(JournalEntry.case_no == case_no)

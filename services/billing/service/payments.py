@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
-from shared.errors import Conflict
 from shared.events.billing import InvoiceVoided
+from shared.rules import WrongState
 from shared.runtime import Runtime
 
 from ..domain import ledger
@@ -62,9 +62,9 @@ async def record_payment(
 ) -> Payment:
     """Record a payment and its receipt; settle the invoice when fully paid (SPEC S10)."""
     if invoice.status == InvoiceStatus.VOID:
-        raise Conflict("the invoice is void", field="invoice_no", rule="S10")
+        raise WrongState("the invoice is void", field="invoice_no", rule="S10")
     if invoice.status == InvoiceStatus.PAID:
-        raise Conflict("the invoice is already paid", field="invoice_no", rule="S10")
+        raise WrongState("the invoice is already paid", field="invoice_no", rule="S10")
     paid = await paid_total(session, invoice.invoice_no)
     value = ledger.check_payment(amount=amount, invoice_amount=invoice.amount, paid=paid)
     at = paid_at or rt.clock.now()
@@ -93,7 +93,7 @@ async def void_invoice(
 ) -> Invoice:
     """Void an invoice by reversing records: refunds, reversing entries (SPEC S10, §8)."""
     if invoice.status == InvoiceStatus.VOID:
-        raise Conflict("the invoice is already void", field="invoice_no", rule="S10")
+        raise WrongState("the invoice is already void", field="invoice_no", rule="S10")
     now = rt.clock.now()
     for payment in await payments_of(session, invoice.invoice_no):
         if payment.amount > ZERO and not await _refunded(session, payment.receipt_no):

@@ -29,10 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
 from shared.db import get_or_404
-from shared.errors import Conflict
 from shared.events.billing import ReturnBooked
 from shared.events.complaints import ComplaintCopyIssued
 from shared.events.intake import PosInstructionExecuted
+from shared.rules import WrongState
 from shared.runtime import Runtime
 
 from ..domain import pos as rules
@@ -205,7 +205,7 @@ async def review(
     """
     row = await get_instruction(session, instruction_id, lock=True)
     if row.hold_reason is None or row.reviewed_at is not None:
-        raise Conflict("is not held for review", field="instruction_id", rule="§7")
+        raise WrongState("is not held for review", field="instruction_id", rule="§7")
     row.reviewed_by, row.reviewed_at, row.review_note = actor.user_id, rt.clock.now(), note
     await record(rt, session, actor=actor, action="pos_instruction.reviewed",
                  subject_type="pos_instruction", subject_id=instruction_id,

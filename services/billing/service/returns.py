@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
 from shared.db import get_or_404
-from shared.errors import Conflict
 from shared.events.complaints import ComplaintCopyIssued
+from shared.rules import WrongState
 from shared.runtime import Runtime
 
 from ..domain.errors import DomainError
@@ -147,5 +147,5 @@ async def _delay(session: AsyncSession, event: ComplaintCopyIssued) -> None:
 def require_status(doc: ReturnSlip | Allowance, *allowed: str, rule: str) -> None:
     """409 naming the rule unless the document is in one of ``allowed``."""
     if doc.status not in allowed:
-        raise Conflict(f"is {doc.status}; needs {' or '.join(allowed)}", field="status",
+        raise WrongState(f"is {doc.status}; needs {' or '.join(allowed)}", field="status",
                        rule=rule)

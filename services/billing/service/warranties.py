@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
 from shared.db import get_or_404
-from shared.errors import Conflict
 from shared.events.billing import CoverGranted
 from shared.events.intake import PosSaleRegistered
+from shared.rules import WrongState
 from shared.runtime import Runtime
 
 from ..domain import extended_warranty as ew
@@ -50,7 +50,7 @@ async def open_warranty(
     charged = quoted if price is None else positive_money(price, field="price", rule="E1")
     if await session.scalar(select(ExtendedWarranty).where(
             ExtendedWarranty.product_id == product_id)):
-        raise Conflict("the product already has an extended warranty", field="product_id",
+        raise WrongState("the product already has an extended warranty", field="product_id",
                        rule="E1")
     starts_on, ends_on = ew.warranty_window(maker_warranty_ends_on, years)
     sold_on = local_date(rt, branch, rt.clock.now())

@@ -2,13 +2,9 @@
 the daily reports."""
 
 from .board import WAITING, VoucherStatus, board_order
-from .errors import DomainError, RuleBroken, WrongState
 
 __all__ = [
     "WAITING",
-    "DomainError",
-    "RuleBroken",
     "VoucherStatus",
-    "WrongState",
     "board_order",
 ]

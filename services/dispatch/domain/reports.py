@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from .errors import RuleBroken, WrongState
+from shared.rules import RuleBroken, WrongState
 
 CATEGORIES = ("A", "B", "C", "D")
 

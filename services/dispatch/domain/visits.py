@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from shared.rules import RuleBroken, WrongState
+
 from .board import VoucherKind, VoucherStatus
-from .errors import RuleBroken, WrongState
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from .errors import RuleBroken, WrongState
+from shared.rules import RuleBroken, WrongState
 
 
 class CardStatus(StrEnum):

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit
 from shared.auth import Actor, require_branch
-from shared.errors import NotFound
 from shared.events.billing import ContractExpiring
 from shared.events.intake import CallCancelled, CallPrioritised, CallRegistered
+from shared.rules import NotFound
 from shared.runtime import Runtime
 
 from ..domain import board as rules_board

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared import audit
 from shared.auth import Actor, require_branch
 from shared.db import get_or_404
-from shared.errors import Forbidden
 from shared.events.dispatch import PartUsed
+from shared.rules import Forbidden
 from shared.runtime import Runtime
 
 from ..domain.reports import check_unsigned

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
-from shared.errors import Conflict, Forbidden, RuleViolation
 from shared.events.dispatch import SupervisorReportSigned
+from shared.rules import Forbidden, RuleBroken, WrongState
 from shared.runtime import Runtime
 
 from ..domain import reports as rules_reports
@@ -28,7 +28,7 @@ def technician_branch(rt: Runtime, actor: Actor, technician_id: str) -> str:
         member = rt.branch(code).staff.get(technician_id)
         if member is not None and member.role == "technician":
             return code
-    raise RuleViolation(f"{technician_id} is not a technician here", field="technician_id")
+    raise RuleBroken(f"{technician_id} is not a technician here", field="technician_id")
 
 
 async def add_work_log(
@@ -101,7 +101,7 @@ async def supervisor_daily(
                              dict(report.by_technician or {}), report.signed_by,
                              report.signed_at)
     if actor.role == "service_dept":
-        raise Conflict(f"the report of {branch} for {day} is not signed yet", field="date",
+        raise WrongState(f"the report of {branch} for {day} is not signed yet", field="date",
                        rule="S17")
     totals, per_tech = await _sums(session, branch, day)
     return SupervisorDay(branch, day, totals, per_tech, None, None)

@@ -14,8 +14,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
-from shared.errors import NotFound
 from shared.events.dispatch import CarryInStarted, RepairOverdue, VoucherCompleted
+from shared.rules import NotFound
 from shared.runtime import Runtime
 
 from ..domain import visits as rules_visits

@@ -12,16 +12,12 @@ from .category import (
     voucher_no,
     warranty_ends_on,
 )
-from .errors import DomainError, RuleBroken, WrongState
 
 __all__ = [
     "ARRIVAL_HOURS",
     "Cover",
-    "DomainError",
-    "RuleBroken",
     "ServiceCategory",
     "SlaClass",
-    "WrongState",
     "arrival_due",
     "decide_category",
     "normalise_phone",

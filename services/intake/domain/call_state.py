@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import RuleBroken, WrongState
+from shared.rules import RuleBroken, WrongState
 
 
 class CallStatus(StrEnum):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import RuleBroken, WrongState
+from shared.rules import RuleBroken, WrongState
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from pydantic import (
     ValidationError,
 )
 
-from .errors import RuleBroken
+from shared.rules import RuleBroken
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]

@@ -16,9 +16,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from shared.calendar import WorkingCalendar
+from shared.rules import RuleBroken
 
 from .call_state import CallStatus
-from .errors import RuleBroken
 
 _TICK = timedelta(microseconds=1)
 

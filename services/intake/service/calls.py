@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit
 from shared.auth import Actor, require_branch
-from shared.errors import RuleViolation
 from shared.events.intake import CallCancelled, CallFiled, CallRegistered
+from shared.rules import RuleBroken
 from shared.runtime import Runtime
 
 from .. import domain
@@ -29,7 +29,7 @@ async def register_call(rt: Runtime, session: AsyncSession, *, actor: Actor, dat
     customer = await live_customer(session, data.customer_id, field="customer_id")
     product = await session.get(Product, data.product_id)
     if product is None or product.customer_id != customer.id:
-        raise RuleViolation(
+        raise RuleBroken(
             f"product {data.product_id} is not in customer {customer.id}'s file",
             field="product_id",
         )
@@ -38,7 +38,7 @@ async def register_call(rt: Runtime, session: AsyncSession, *, actor: Actor, dat
     now = rt.clock.now()
     received_at = data.received_at or now
     if received_at > now + _MAX_CLOCK_SKEW:
-        raise RuleViolation("a call cannot be received in the future", field="received_at")
+        raise RuleBroken("a call cannot be received in the future", field="received_at")
     local_day = received_at.astimezone(ZoneInfo(branch.timezone)).date()
     covers = (
         await session.scalars(select(ProductCover).where(ProductCover.product_id == product.id))

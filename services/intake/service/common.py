@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import get_or_404
-from shared.errors import Conflict, RuleViolation
+from shared.rules import RuleBroken, WrongState
 
 from ..models import Call, Customer
 
@@ -19,9 +19,9 @@ async def live_customer(session: AsyncSession, customer_id: int, *, field: str) 
     """A customer file that can take new products and calls (422 if unknown, 409 if merged)."""
     customer = await session.get(Customer, customer_id)
     if customer is None:
-        raise RuleViolation(f"no customer {customer_id}", field=field)
+        raise RuleBroken(f"no customer {customer_id}", field=field)
     if customer.merged_into is not None:
-        raise Conflict(
+        raise WrongState(
             f"customer {customer_id} was merged into {customer.merged_into}; use that file",
             field=field, rule="§1",
         )

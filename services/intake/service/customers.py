@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit
 from shared.auth import Actor, require_branch
-from shared.errors import NotFound
 from shared.events.billing import CoverGranted
 from shared.events.intake import CustomerMerged
+from shared.rules import NotFound
 from shared.runtime import Runtime
 
 from .. import domain

@@ -20,11 +20,11 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.auth import Actor
 from shared.events.intake import PosInstructionExecuted, PosSaleRegistered
+from shared.rules import RuleBroken
 from shared.runtime import Runtime
 from shared.stores import Store, load_stores
 from shared.webhooks import SignatureRefused, verify
 
-from ..domain import RuleBroken
 from ..domain.pos import PosExecution, PosSale, parse_json_message, parse_poslog
 from ..models import PosReject, PosTransaction
 from ..schemas import CustomerIn, ProductIn

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from .settings import DEFAULT_PORTS
+from shared.settings import DEFAULT_PORTS
 
 SERVICES = ("intake", "dispatch", "complaints", "billing", "survey")
 
@@ -143,8 +143,9 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> 
 
 def run_system(*, load_demo: bool = True) -> int:
     """``make run``: everything on embedded defaults until Ctrl-C."""
+    from shared.settings import Settings
+
     from .demo import load_demo_data
-    from .settings import Settings
 
     data_dir = Path(os.environ.get("AFTERSALES_DATA_DIR", "var")).resolve()
     env = {"AFTERSALES_DATA_DIR": str(data_dir)}
@@ -154,6 +155,8 @@ def run_system(*, load_demo: bool = True) -> int:
         nats = NatsServer(port=port, store_dir=data_dir / "nats").start()
         env["AFTERSALES_NATS_URL"] = nats.url
         print(f"nats-server (JetStream) on {nats.url}, data in {nats.store_dir}")
+        if not (os.environ.get("AFTERSALES_DATABASE_URL") or os.environ.get("DATABASE_URL")):
+            env["AFTERSALES_EMBEDDED"] = "true"  # the development secret is accepted
     services = [ServiceProcess(n, env=env, log_dir=data_dir / "logs") for n in SERVICES]
     stopping = False
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from .auth import issue_token
-from .settings import DEFAULT_PORTS, Settings
+from shared.auth import issue_token
+from shared.settings import DEFAULT_PORTS, Settings
 
 DEMO_CUSTOMERS = [
     # name, phone, address, district, product model, serial, months since purchase, warranty

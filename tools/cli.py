@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .auth import ROLES, issue_token
-from .settings import Settings
+from shared.auth import ROLES, issue_token
+from shared.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:

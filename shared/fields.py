@@ -1,0 +1,112 @@
+"""Request field types that validate at the edge, so no bad value reaches a rule or a
+database (a clear 422 naming the field instead of a 500).
+
+- ``RecordId``: a strict integer id within the databases' INTEGER range (PostgreSQL's
+  is signed 32-bit). ``PathId`` is the same for a path parameter (404 if out of range,
+  because such a record cannot exist).
+- ``Count``: a strict non-negative integer (quantities, minutes).
+- ``Text`` / ``ShortText`` / ``Code``: text without NUL or other control characters
+  (a tab or a newline is allowed in free text only), trimmed, bounded in length.
+- ``Flag``: a strict boolean (``true``/``false``, never ``1`` or ``"yes"``).
+- ``PastInstant`` / ``PastDate``: things that already happened, from ``EARLIEST``;
+  whether they lie in the future is judged by the use case against its clock (see
+  :func:`check_happened`), because "now" is the clock's, not the validator's.
+- ``FutureDate``: a promised date, checked against ``HORIZON_DAYS`` by the use case.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import Path
+from pydantic import AfterValidator, Field, StringConstraints
+
+from .rules import RuleBroken
+
+INT_MAX = 2**31 - 1
+# [choice] Nothing this system records happened before 2000 (no appliance sold then is
+# still under any cover), and nothing is promised more than a year ahead.
+EARLIEST = date(2000, 1, 1)
+HORIZON_DAYS = 366
+# How far a device's clock may run ahead of the server's before its time is refused.
+CLOCK_SKEW = timedelta(minutes=5)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _free_text(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value.strip()
+
+
+def _line(value: str) -> str:
+    if _CONTROL_LINE.search(value):
+        raise ValueError("must not contain control characters or line breaks")
+    return value.strip()
+
+
+def _after_earliest_instant(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must carry a UTC offset, e.g. 2026-12-01T09:30:00+08:00")
+    if value.astimezone(UTC).date() < EARLIEST:
+        raise ValueError(f"must not be before {EARLIEST.isoformat()}")
+    if value.year > 9000:  # keeps later arithmetic (calendars, + days) from overflowing
+        raise ValueError("is not a plausible time")
+    return value.astimezone(UTC)
+
+
+def _after_earliest_date(value: date) -> date:
+    if value < EARLIEST:
+        raise ValueError(f"must not be before {EARLIEST.isoformat()}")
+    if value.year > 9000:
+        raise ValueError("is not a plausible date")
+    return value
+
+
+RecordId = Annotated[int, Field(strict=True, ge=1, le=INT_MAX)]
+PathId = Annotated[int, Path(ge=1, le=INT_MAX)]
+Count = Annotated[int, Field(strict=True, ge=0, le=INT_MAX)]
+Flag = Annotated[bool, Field(strict=True)]
+Text = Annotated[str, StringConstraints(max_length=4000), AfterValidator(_free_text)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200),
+                      AfterValidator(_line)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=64,
+                                        pattern=r"^[A-Za-z0-9_.:\-]+$")]
+PastInstant = Annotated[datetime, AfterValidator(_after_earliest_instant)]
+PastDate = Annotated[date, AfterValidator(_after_earliest_date)]
+FutureDate = Annotated[date, AfterValidator(_after_earliest_date)]
+
+
+def check_happened(at: datetime, *, now: datetime, field: str, rule: str | None = None,
+                   what: str = "the time") -> datetime:
+    """``at`` if it is not after ``now`` (plus a device's clock skew), else 422."""
+    if at > now + CLOCK_SKEW:
+        raise RuleBroken(f"{what} {at.isoformat()} lies in the future", field=field, rule=rule)
+    if at.astimezone(UTC).date() < EARLIEST:
+        raise RuleBroken(f"{what} is before {EARLIEST.isoformat()}", field=field, rule=rule)
+    return at
+
+
+def check_happened_on(day: date, *, today: date, field: str, rule: str | None = None,
+                      what: str = "the date") -> date:
+    """``day`` if it is neither after ``today`` nor before ``EARLIEST``, else 422."""
+    if day > today:
+        raise RuleBroken(f"{what} {day.isoformat()} lies in the future", field=field, rule=rule)
+    if day < EARLIEST:
+        raise RuleBroken(f"{what} is before {EARLIEST.isoformat()}", field=field, rule=rule)
+    return day
+
+
+def check_promised(day: date, *, today: date, field: str, rule: str | None = None,
+                   what: str = "the promised date") -> date:
+    """``day`` if it lies between ``today`` and the horizon, else 422."""
+    if day < today:
+        raise RuleBroken(f"{what} {day.isoformat()} has passed", field=field, rule=rule)
+    if day > today + timedelta(days=HORIZON_DAYS):
+        raise RuleBroken(f"{what} is more than {HORIZON_DAYS} days ahead", field=field,
+                         rule=rule)
+    return day
