@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The pure rules and the service layer on in-memory fakes: no NATS, no database server,
+# under a minute. The loop to run while editing; `make test` before pushing.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not integration and not e2e"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,14 +4,14 @@ bearer token and checks the caller's role."""
 from __future__ import annotations
 
 import pytest
-from fastapi.routing import APIRoute
 
 from services.billing.app import create_app as billing
 from services.complaints.app import create_app as complaints
 from services.dispatch.app import create_app as dispatch
 from services.intake.app import create_app as intake
 from services.survey.app import create_app as survey
-from shared.auth import current_actor
+
+from .routes import api_routes, checks_role, name, needs_actor
 
 OPEN = {"/healthz", "/s/{token}"}
 # Routes any authenticated role may call, or whose role rule is data the service checks
@@ -29,36 +29,10 @@ ROLE_IN_SERVICE = {
 }
 
 
-def _api_routes(routes) -> list[APIRoute]:
-    found: list[APIRoute] = []
-    for route in routes:
-        if isinstance(route, APIRoute):
-            found.append(route)
-        elif hasattr(route, "original_router"):  # FastAPI keeps included routers nested
-            found.extend(_api_routes(route.original_router.routes))
-    return found
-
-
-def _needs_actor(dependant) -> bool:
-    return any(d.call is current_actor or _needs_actor(d) for d in dependant.dependencies)
-
-
-def _checks_role(dependant) -> bool:
-    # roles(...) builds a `check` closure depending on the actor; an endpoint that only
-    # authenticates would depend on current_actor directly.
-    return any(
-        (getattr(d.call, "__name__", "") == "check" and _needs_actor(d)) or _checks_role(d)
-        for d in dependant.dependencies
-    )
-
-
 @pytest.mark.parametrize("factory", [intake, dispatch, complaints, billing, survey])
 def test_every_route_requires_a_token_and_a_role(factory) -> None:
-    routes = [r for r in _api_routes(factory().routes) if r.path not in OPEN]
+    routes = [r for r in api_routes(factory().routes) if r.path not in OPEN]
     assert len(routes) > 3
-    def name(route: APIRoute) -> str:
-        return f"{next(iter(route.methods))} {route.path}"
-
-    assert [name(r) for r in routes if not _needs_actor(r.dependant)] == []
-    role_free = {name(r) for r in routes if not _checks_role(r.dependant)}
+    assert [name(r) for r in routes if not needs_actor(r.dependant)] == []
+    role_free = {name(r) for r in routes if not checks_role(r.dependant)}
     assert role_free <= set(ROLE_IN_SERVICE), role_free - set(ROLE_IN_SERVICE)

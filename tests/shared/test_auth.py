@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
 
-from shared.auth import decode_token, issue_token
+from shared.auth import HEAD_OFFICE_ROLES, ROLES, decode_token, issue_token
 
 SECRET = "test-secret-long-enough-for-hs256-keys"
 
@@ -37,3 +37,37 @@ def test_settings_derive_one_database_per_service() -> None:
     url = Settings(service="billing", database_url="postgresql://u@h:5432/postgres",
                    db_prefix="x").sqlalchemy_url()
     assert url == "postgresql+asyncpg://u@h:5432/x_billing"
+
+
+def _raw(claims: dict) -> str:
+    return jwt.encode(claims, SECRET, algorithm="HS256")
+
+
+@pytest.mark.parametrize("missing", ["exp", "sub", "iss"])
+def test_a_token_without_exp_sub_or_issuer_is_invalid(missing: str) -> None:
+    now = datetime.now(UTC)
+    claims = {"sub": "C01", "role": "clerk", "branch": "SC01", "iss": "aftersales",
+              "iat": now, "exp": now + timedelta(hours=1)}
+    del claims[missing]
+    with pytest.raises(jwt.InvalidTokenError):
+        decode_token(SECRET, _raw(claims))
+
+
+def test_only_head_office_roles_may_hold_a_branchless_token() -> None:
+    assert decode_token(SECRET, issue_token(SECRET, role="gm_office", user="G01")).branch is None
+    for role in sorted(ROLES - HEAD_OFFICE_ROLES):
+        with pytest.raises(ValueError, match="branch"):
+            issue_token(SECRET, role=role, user="X")
+        now = datetime.now(UTC)
+        forged = _raw({"sub": "X", "role": role, "iss": "aftersales", "exp": now + timedelta(1)})
+        with pytest.raises(jwt.InvalidTokenError, match="branch"):
+            decode_token(SECRET, forged)
+
+
+def test_a_subject_that_is_not_a_staff_id_is_invalid() -> None:
+    now = datetime.now(UTC)
+    for sub in ("", "   ", 7, "x" * 65):
+        forged = _raw({"sub": sub, "role": "admin", "iss": "aftersales",
+                       "exp": now + timedelta(hours=1)})
+        with pytest.raises(jwt.InvalidTokenError):
+            decode_token(SECRET, forged)
