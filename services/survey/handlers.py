@@ -12,33 +12,34 @@ from shared.events.dispatch import VoucherAssigned, VoucherCompleted
 from shared.events.intake import CallCancelled, CallRegistered
 from shared.runtime import Runtime
 
-from . import service
+from .service import cards
 
 
 def register(rt: Runtime) -> None:
     """Consume intake's, dispatch's and complaints' events; send the cards each morning."""
+    ctx = rt.context
 
     async def on_call_registered(session: AsyncSession, event: CallRegistered) -> None:
-        await service.card_for_call(rt, session, event)
+        await cards.card_for_call(ctx, session, event=event)
 
     async def on_call_cancelled(session: AsyncSession, event: CallCancelled) -> None:
-        await service.call_cancelled(rt, session, event)
+        await cards.call_cancelled(ctx, session, event=event)
 
     async def on_voucher_assigned(session: AsyncSession, event: VoucherAssigned) -> None:
-        await service.technician_assigned(rt, session, event)
+        await cards.technician_assigned(ctx, session, event=event)
 
     async def on_voucher_completed(session: AsyncSession, event: VoucherCompleted) -> None:
-        await service.job_completed(rt, session, event)
+        await cards.job_completed(ctx, session, event=event)
 
     async def on_complaint_filed(session: AsyncSession, event: ComplaintFiled) -> None:
-        await service.complaint_filed(rt, session, event)
+        await cards.complaint_filed(ctx, session, event=event)
 
     async def send_cards(session: AsyncSession, now: datetime) -> None:
-        await service.send_due_cards(rt, session, now)
+        await cards.send_due_cards(ctx, session, now=now)
 
     consume(rt, CallRegistered, consumer="call-registered", handler=on_call_registered)
     consume(rt, CallCancelled, consumer="call-cancelled", handler=on_call_cancelled)
     consume(rt, VoucherAssigned, consumer="voucher-assigned", handler=on_voucher_assigned)
     consume(rt, VoucherCompleted, consumer="voucher-completed", handler=on_voucher_completed)
     consume(rt, ComplaintFiled, consumer="complaint-filed", handler=on_complaint_filed)
-    rt.watch(service.SEND_WATCHER, next_due=service.next_send_due, fire=send_cards)
+    rt.watch(cards.SEND_WATCHER, next_due=cards.next_send_due, fire=send_cards)

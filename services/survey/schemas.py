@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.fields import Text
 
 _LEVEL = "4 very satisfied, 3 satisfied, 2 dissatisfied, 1 very dissatisfied (SPEC Q25)"
 
@@ -15,9 +17,13 @@ class ComplaintIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    severity: str = Field(description="serious | general (SPEC Q26)")
-    text: str
-    kind: str = Field("complaint", description="complaint | suggestion")
+    severity: str = Field(max_length=16, description="serious | general (SPEC Q26)")
+    text: Text
+    kind: str = Field("complaint", max_length=16, description="complaint | suggestion")
+
+
+# A level is a strict integer (never "3" nor true); its range 1..4 is the rule's (Q25).
+Level = Annotated[int, Field(strict=True, description=_LEVEL)]
 
 
 class AnswerIn(BaseModel):
@@ -25,11 +31,11 @@ class AnswerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    attitude: int = Field(description=_LEVEL)
-    skill: int = Field(description=_LEVEL)
-    arrival: int = Field(description=_LEVEL)
-    follow_through: int = Field(description=_LEVEL)
-    comment: str | None = None
+    attitude: Level
+    skill: Level
+    arrival: Level
+    follow_through: Level
+    comment: Text | None = None
     complaint: ComplaintIn | None = None
 
 

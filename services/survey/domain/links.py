@@ -64,8 +64,7 @@ def read(key: bytes, token: str) -> LinkClaims:
         raise BadLink("signature does not match")
     try:
         card_id, expires = int(parts[0]), int(parts[1])
-    except ValueError:
+        expires_at = datetime.fromtimestamp(expires, UTC)
+    except (ValueError, OverflowError, OSError):
         raise BadLink("malformed link") from None
-    return LinkClaims(
-        card_id=card_id, expires_at=datetime.fromtimestamp(expires, UTC), nonce=parts[2]
-    )
+    return LinkClaims(card_id=card_id, expires_at=expires_at, nonce=parts[2])

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from tests.helpers import eventually, token
-from tests.survey.survey_support import (
+from tests.survey.support import (
     DEPT,
     assigned,
     cancelled,

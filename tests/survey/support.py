@@ -1,5 +1,7 @@
-"""Helpers for survey's integration tests: the app on a fixed clock, input events
-published straight onto the namespace's stream, output events read back from it."""
+"""Helpers for survey's tests: the input events; for the fast service-layer tests a fake
+context on an in-memory database (``fast_survey``); for the integration tests the app
+on a fixed clock, input events published straight onto the namespace's stream, output
+events read back from it, on either engine (``ENGINES``)."""
 
 from __future__ import annotations
 
@@ -11,17 +13,70 @@ from typing import Any
 
 import httpx
 import nats
+import pytest
 from nats.js import JetStreamContext
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.survey.app import create_app
+from services.survey.models import Base, plumbing
 from shared.clock import FixedClock
+from shared.context import Context
+from shared.db import Database
 from shared.events.base import Event
 from shared.events.dispatch import VoucherAssigned, VoucherCompleted
 from shared.events.intake import CallCancelled, CallRegistered
 from shared.runtime import Runtime
-from tests.helpers import running, token
+from shared.testing import RecordingOutbox, fake_context, memory_database
+from tests.helpers import eventually, running, token
 
 DEPT = token("service_dept", "D01", None)
+FORM = "application/x-www-form-urlencoded"
+
+# Issue 11: the same scenario on the embedded default (SQLite) and on PostgreSQL.
+ENGINES = [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql")]
+
+
+def engine_settings(ns: Any, engine: str) -> dict[str, Any]:
+    """Overrides of ``ns.settings("survey")`` for ``engine`` (skips PostgreSQL if absent)."""
+    if engine == "sqlite":
+        return {"database_url": None}
+    if not ns.infra.database_url:
+        pytest.skip("no PostgreSQL on this machine")
+    return {}
+
+
+async def count_audit(session: AsyncSession, action: str) -> int:
+    """How many audit entries survey wrote for ``action``."""
+    table = plumbing.audit_log
+    return int(await session.scalar(
+        select(func.count()).select_from(table).where(table.c.action == action)) or 0)
+
+
+async def count_outbox(session: AsyncSession, event_cls: type[Event]) -> int:
+    """How many ``event_cls`` events survey's outbox holds."""
+    table = plumbing.outbox
+    return int(await session.scalar(
+        select(func.count()).select_from(table)
+        .where(table.c.event_type == event_cls.event_type)) or 0)
+
+
+@dataclass
+class Fast:
+    """Survey's service layer on fakes: a fixed clock, a recording outbox, SQLite in memory."""
+
+    ctx: Context
+    outbox: RecordingOutbox
+    clock: FixedClock
+    db: Database
+
+
+@asynccontextmanager
+async def fast_survey(*, now: datetime) -> AsyncIterator[Fast]:
+    clock = FixedClock(now)
+    ctx, outbox = fake_context(plumbing, clock=clock, service="survey")
+    async with memory_database(Base.metadata) as db:
+        yield Fast(ctx=ctx, outbox=outbox, clock=clock, db=db)
 
 
 @dataclass
@@ -82,6 +137,22 @@ async def survey_app(ns: Any, *, now: datetime, **settings: Any) -> AsyncIterato
                          js=nc.jetstream(), tag=ns.tag)
         finally:
             await nc.close()
+
+
+async def sent_cards(s: Survey, n: int) -> list[dict[str, Any]]:
+    """``n`` calls of Friday 13 March served by T01, their cards sent Saturday morning."""
+    for call in range(1, n + 1):
+        await s.publish(registered(call, f"2026-03-13T1{call}:00:00+08:00"))
+        await s.publish(assigned(call, "T01", f"2026-03-13T1{call}:05:00+08:00"))
+        await s.publish(completed(call, "T01", f"2026-03-13T1{call}:50:00+08:00"))
+
+    async def ready() -> list[dict[str, Any]] | None:
+        cards = await s.cards("2026-03-13")
+        return cards if len(cards) == n and all(c["technician_id"] for c in cards) else None
+
+    cards = await eventually(ready)
+    await s.send_cards_at(datetime.fromisoformat("2026-03-14T09:00:00+08:00"))
+    return [await s.card(c["id"]) for c in cards]
 
 
 def registered(call_id: int, received_at: str, *, branch: str = "SC01",

@@ -9,34 +9,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.helpers import eventually, token
-from tests.survey.survey_support import (
-    Survey,
-    assigned,
-    cancelled,
-    completed,
-    registered,
-    survey_app,
-)
+from tests.survey.support import FORM, Survey, cancelled, registered, sent_cards, survey_app
 
 pytestmark = pytest.mark.integration
 
-FORM = "application/x-www-form-urlencoded"
 T01 = token("technician", "T01")
-
-
-async def _sent_cards(s: Survey, n: int) -> list[dict]:
-    for call in range(1, n + 1):
-        await s.publish(registered(call, f"2026-03-13T1{call}:00:00+08:00"))
-        await s.publish(assigned(call, "T01", f"2026-03-13T1{call}:05:00+08:00"))
-        await s.publish(completed(call, "T01", f"2026-03-13T1{call}:50:00+08:00"))
-
-    async def ready() -> list[dict] | None:
-        cards = await s.cards("2026-03-13")
-        return cards if len(cards) == n and all(c["technician_id"] for c in cards) else None
-
-    cards = await eventually(ready)
-    await s.send_cards_at(datetime.fromisoformat("2026-03-14T09:00:00+08:00"))
-    return [await s.card(c["id"]) for c in cards]
 
 
 async def _scores(s: Survey) -> dict:
@@ -47,7 +24,7 @@ async def _scores(s: Survey) -> dict:
 
 async def test_q25_link_page_is_served_and_submitted_over_http(ns) -> None:
     async with survey_app(ns, now=datetime.fromisoformat("2026-03-13T08:00:00+08:00")) as s:
-        first, second, third = await _sent_cards(s, 3)
+        first, second, third = await sent_cards(s, 3)
         link = first["link"]
         # The third call is cancelled after its card went out: its link is withdrawn.
         await s.publish(cancelled(third["call_id"]))
@@ -140,7 +117,7 @@ async def test_q25_link_complaint_becomes_an_event(ns) -> None:
     from shared.events.survey import SurveyComplaintRaised
 
     async with survey_app(ns, now=datetime.fromisoformat("2026-03-13T08:00:00+08:00")) as s:
-        (card,) = await _sent_cards(s, 1)
+        (card,) = await sent_cards(s, 1)
         form = {"attitude": "1", "skill": "2", "arrival": "1", "follow_through": "1",
                 "complaint_kind": "complaint", "complaint_severity": "loud",
                 "complaint_text": "came two days late"}

@@ -11,7 +11,7 @@ import pytest
 from shared.events.complaints import ComplaintFiled
 from shared.events.survey import SurveyComplaintRaised
 from tests.helpers import eventually, token
-from tests.survey.survey_support import DEPT, Survey, completed, registered, survey_app
+from tests.survey.support import DEPT, Survey, completed, registered, survey_app
 
 pytestmark = pytest.mark.integration
 

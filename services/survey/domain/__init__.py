@@ -1,0 +1,6 @@
+"""Survey's pure rules (SPEC §6, Q23–Q26), free of I/O.
+
+- ``cards``: a card's life and its answer (Q24, Q25, Q26);
+- ``links``: the signed one-time link (Q25 [choice]);
+- ``scores``: monthly averages and the branch ranking (Q23).
+"""

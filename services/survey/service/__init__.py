@@ -1,0 +1,1 @@
+"""Survey's use cases, each ``(ctx, session, *, ...)``: cards, answers, scores."""
