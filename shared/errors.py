@@ -120,6 +120,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schemas.pop("ValidationError", None)
     schemas["ErrorBody"] = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
     ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    page = {"text/html": {"schema": {"type": "string"}}}
     for path, item in doc.get("paths", {}).items():
         for method, op in item.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
@@ -130,8 +131,14 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 codes["404"] = "no such record"
             if path in {"/healthz", "/openapi.json"}:
                 codes = {"422": codes["422"]}
+            # A page for people (the survey link) answers its refusals as pages too.
+            success = next((r for c, r in responses.items() if c.startswith("2")), {})
+            is_page = set(success.get("content", {})) == {"text/html"}
             for code, text in codes.items():
-                responses[code] = {"description": text, "content": ref}
+                declared = responses.get(code)
+                if declared and code != "422":
+                    continue  # the route documents its own answer (e.g. a page's 410)
+                responses[code] = {"description": text, "content": page if is_page else ref}
     app.openapi_schema = doc
     return doc
 

@@ -75,7 +75,7 @@ def test_openapi_fuzz_finds_no_server_error(service: str, namespace: Namespace) 
 
             try:
                 sent += _fuzz(client, operation, headers, checks)
-            except Exception as exc:  # one line per operation that failed, then go on
+            except (Exception, BaseExceptionGroup) as exc:  # one line per failing operation
                 failures.append(f"{key}: {type(exc).__name__}: {str(exc)[:800]}")
     print(f"\nfuzz {service}: {sent} requests over {len(callers)} operations, "
           f"{len(failures)} failing")

@@ -17,6 +17,7 @@ from functools import cache
 from html import escape
 from pathlib import Path
 from string import Template
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -120,7 +121,14 @@ def _refused(exc: Forbidden | WrongState) -> HTMLResponse:
     return _message(410, "Link no longer usable", exc.message)
 
 
-@router.get("/s/{token}", response_class=HTMLResponse)
+# The link's answers are pages for the customer, refusals included.
+_PAGES: dict[int | str, dict[str, Any]] = {
+    410: {"description": "the link was used or has expired",
+          "content": {"text/html": {"schema": {"type": "string"}}}},
+}
+
+
+@router.get("/s/{token}", response_class=HTMLResponse, responses=_PAGES)
 async def show_survey(token: str, rt: RuntimeDep) -> HTMLResponse:
     """The survey page behind a one-time link: four questions, comment, complaint (Q25)."""
     try:
@@ -132,7 +140,8 @@ async def show_survey(token: str, rt: RuntimeDep) -> HTMLResponse:
     return _page(200, html)
 
 
-@router.post("/s/{token}", response_class=HTMLResponse, openapi_extra=_FORM_SCHEMA)
+@router.post("/s/{token}", response_class=HTMLResponse, openapi_extra=_FORM_SCHEMA,
+             responses=_PAGES)
 async def submit_survey(token: str, request: Request, rt: RuntimeDep) -> HTMLResponse:
     """Record the customer's answer from the link's form; the link is then used (Q25, Q26)."""
     raw = await request.body()
