@@ -52,10 +52,11 @@ def _line(value: str) -> str:
 def _after_earliest_instant(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("must carry a UTC offset, e.g. 2026-12-01T09:30:00+08:00")
-    if value.astimezone(UTC).date() < EARLIEST:
-        raise ValueError(f"must not be before {EARLIEST.isoformat()}")
     if value.year > 9000:  # keeps later arithmetic (calendars, + days) from overflowing
         raise ValueError("is not a plausible time")
+    # Years 1 and 9999 overflow in astimezone: refuse them before converting.
+    if value.year < EARLIEST.year - 1 or value.astimezone(UTC).date() < EARLIEST:
+        raise ValueError(f"must not be before {EARLIEST.isoformat()}")
     return value.astimezone(UTC)
 
 

@@ -18,16 +18,16 @@ def register(rt: Runtime) -> None:
     """Subscribe dispatch's consumers and start the S14 overdue-repair watcher."""
 
     async def on_call_registered(session: AsyncSession, event: CallRegistered) -> None:
-        await board.voucher_issued(rt, session, event)
+        await board.voucher_issued(rt.context, session, event)
 
     async def on_prioritised(session: AsyncSession, event: CallPrioritised) -> None:
-        await board.call_prioritised(rt, session, event)
+        await board.call_prioritised(rt.context, session, event)
 
     async def on_cancelled(session: AsyncSession, event: CallCancelled) -> None:
-        await board.call_cancelled(rt, session, event)
+        await board.call_cancelled(rt.context, session, event)
 
     async def on_contract_expiring(session: AsyncSession, event: ContractExpiring) -> None:
-        await board.contract_expiring(rt, session, event)
+        await board.contract_expiring(rt.context, session, event)
 
     consume(rt, CallRegistered, consumer="call-registered", handler=on_call_registered)
     consume(rt, CallPrioritised, consumer="call-prioritised", handler=on_prioritised)
@@ -38,6 +38,6 @@ def register(rt: Runtime) -> None:
         return await workshop.next_overdue(session)
 
     async def fire(session: AsyncSession, now: datetime) -> None:
-        await workshop.escalate_overdue(rt, session, now)
+        await workshop.escalate_overdue(rt.context, session, now)
 
     rt.watch(workshop.WATCHER, next_due=next_due, fire=fire)

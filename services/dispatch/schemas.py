@@ -1,4 +1,10 @@
-"""Dispatch's request and response bodies (CONTRACT "Dispatch")."""
+"""Dispatch's request and response bodies (CONTRACT "Dispatch").
+
+Every request field is validated at the edge with ``shared.fields`` and ``shared.money``
+(issue 11): strict integers, text without control characters, money as decimal strings
+(a float ``unit_price`` is refused), instants and dates within a plausible window.
+Whether a time lies in the future is judged by the use case against its clock.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,23 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
+from shared.fields import Code, FutureDate, PastDate, PastInstant, ShortText, Text
+from shared.money import MoneyIn
+
+# A person's name as signed: one line, 1..120 characters once trimmed.
+Name = Annotated[ShortText, StringConstraints(min_length=1, max_length=120)]
+Minutes = Annotated[int, Field(strict=True, ge=0, le=24 * 60)]
+WorkMinutes = Annotated[int, Field(strict=True, ge=1, le=24 * 60)]
+
+# Numbers in paths: papers that cannot exist (bad characters, too long) are refused 422
+# before any query (a NUL byte would otherwise reach PostgreSQL).
+_NUMBER = r"^[A-Za-z0-9_.:\-]+$"
+VoucherNo = Annotated[str, Path(min_length=1, max_length=48, pattern=_NUMBER)]
+RepairCardNo = Annotated[str, Path(min_length=1, max_length=32, pattern=_NUMBER)]
+StaffId = Annotated[str, Path(min_length=1, max_length=64, pattern=_NUMBER)]
 
 
 class _In(BaseModel):
@@ -19,8 +37,8 @@ class _In(BaseModel):
 
 class PartIn(_In):
     part_no: Code
-    quantity: int = Field(ge=1, le=10_000)
-    unit_price: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    quantity: int = Field(strict=True, ge=1, le=10_000)
+    unit_price: MoneyIn
 
 
 class BoardLine(BaseModel):
@@ -45,29 +63,29 @@ class AssignIn(_In):
 
 
 class ArriveIn(_In):
-    at: AwareDatetime | None = None
+    at: PastInstant | None = None
 
 
 class CompleteIn(_In):
-    labour_minutes: Annotated[int, Field(ge=1, le=24 * 60)]
-    parts: list[PartIn] = []
+    labour_minutes: WorkMinutes
+    parts: Annotated[list[PartIn], Field(max_length=100)] = []
     signed_by: Name
-    at: AwareDatetime | None = None
+    at: PastInstant | None = None
 
 
 class CarryInIn(_In):
-    promised_on: date
+    promised_on: FutureDate
     signed_by: Name
 
 
 class WorkIn(_In):
     minutes: Minutes
-    parts: list[PartIn] = []
-    at: AwareDatetime | None = None
+    parts: Annotated[list[PartIn], Field(max_length=100)] = []
+    at: PastInstant | None = None
 
 
 class InspectIn(_In):
-    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    note: Annotated[Text, StringConstraints(max_length=2000)] | None = None
 
 
 class ReturnIn(_In):
@@ -76,15 +94,15 @@ class ReturnIn(_In):
 
 
 class WorkLogIn(_In):
-    day: date = Field(alias="date")
+    day: PastDate = Field(alias="date")
     category: Annotated[str, StringConstraints(pattern=r"^[ABCD]$")]
-    minutes: Annotated[int, Field(ge=1, le=24 * 60)]
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    minutes: WorkMinutes
+    note: Annotated[Text, StringConstraints(max_length=2000)] = ""
 
 
 class SignReportIn(_In):
     branch: Code
-    day: date = Field(alias="date")
+    day: PastDate = Field(alias="date")
 
 
 class VoucherOut(BaseModel):

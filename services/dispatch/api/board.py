@@ -16,6 +16,7 @@ from ..schemas import (
     RepairCardOut,
     SignatureOut,
     VoucherHistory,
+    VoucherNo,
     VoucherOut,
     WorkshopEntryOut,
 )
@@ -38,16 +39,18 @@ async def read_board(
 ) -> list[BoardLine]:
     """Vouchers of a branch: waiting first, priority first, then by arrival deadline (S18)."""
     async with rt.db.reading() as session:
-        vouchers = await service.board(rt, session, actor=actor, branch=branch,
+        vouchers = await service.board(rt.context, session, actor=actor, branch=branch,
                                        include_closed=include_closed)
         return [BoardLine.model_validate(v) for v in vouchers]
 
 
 @router.get("/vouchers/{voucher_no}", response_model=VoucherHistory)
-async def read_voucher(voucher_no: str, rt: RuntimeDep, actor: VoucherReader) -> VoucherHistory:
+async def read_voucher(
+    voucher_no: VoucherNo, rt: RuntimeDep, actor: VoucherReader
+) -> VoucherHistory:
     """The voucher's full history: status, assignments, arrival, signatures, repair card."""
     async with rt.db.reading() as session:
-        found = await service.history(session, actor=actor, voucher_no=voucher_no)
+        found = await service.history(rt.context, session, actor=actor, voucher_no=voucher_no)
     card = None
     if found.repair_card is not None:
         card = RepairCardOut.model_validate(found.repair_card).model_copy(

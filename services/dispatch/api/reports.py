@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from shared.auth import Actor, roles
+from shared.fields import PastDate
 from shared.runtime import RuntimeDep
 
 from ..schemas import (
     SignReportIn,
+    StaffId,
     SupervisorReport,
     TechnicianReport,
     WorkLogIn,
@@ -26,17 +27,17 @@ Manager = Annotated[Actor, Depends(roles("branch_manager"))]
 ReportReader = Annotated[
     Actor, Depends(roles("technician", "supervisor", "branch_manager", "service_dept", "admin"))
 ]
-Day = Annotated[date, Query(alias="date")]
+Day = Annotated[PastDate, Query(alias="date")]
 
 
 @router.post("/technicians/{technician_id}/work-log", response_model=WorkLogOut, status_code=201)
 async def add_work_log(
-    technician_id: str, body: WorkLogIn, rt: RuntimeDep, actor: Technician
+    technician_id: StaffId, body: WorkLogIn, rt: RuntimeDep, actor: Technician
 ) -> WorkLogOut:
     """Log internal admin (D) time: inspection, parts, tools, training (S6, S15)."""
     async with rt.db.transaction() as session:
         entry = await service.add_work_log(
-            rt, session, actor=actor, technician_id=technician_id, day=body.day,
+            rt.context, session, actor=actor, technician_id=technician_id, day=body.day,
             category=body.category, minutes=body.minutes, note_text=body.note)
         return WorkLogOut.model_validate(entry)
 
@@ -48,7 +49,7 @@ async def technician_daily(
     """A technician's day: each piece of work with its category and minutes (S15)."""
     async with rt.db.reading() as session:
         entries, totals = await service.technician_daily(
-            rt, session, actor=actor, technician_id=technician_id, day=day)
+            rt.context, session, actor=actor, technician_id=technician_id, day=day)
     return TechnicianReport(
         technician_id=technician_id, date=day, minutes_by_category=totals,
         total_minutes=sum(totals.values()),
@@ -62,7 +63,8 @@ async def supervisor_daily(
 ) -> SupervisorReport:
     """The branch's day by category over its technicians, and whether it is signed (S16)."""
     async with rt.db.reading() as session:
-        found = await service.supervisor_daily(rt, session, actor=actor, branch=branch, day=day)
+        found = await service.supervisor_daily(rt.context, session, actor=actor, branch=branch,
+                                               day=day)
     return _report(found)
 
 
@@ -73,7 +75,7 @@ async def sign_supervisor_daily(
     """The branch manager signs the day's report; it cannot change afterwards (S17)."""
     async with rt.db.transaction() as session:
         found = await service.sign_supervisor_report(
-            rt, session, actor=actor, branch=body.branch, day=body.day)
+            rt.context, session, actor=actor, branch=body.branch, day=body.day)
     return _report(found)
 
 

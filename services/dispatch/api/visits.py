@@ -16,6 +16,7 @@ from ..schemas import (
     CarryInIn,
     CarryInOut,
     CompleteIn,
+    VoucherNo,
     VoucherOut,
 )
 from ..service import visits as service
@@ -28,19 +29,24 @@ Technician = Annotated[Actor, Depends(roles("technician"))]
 
 
 @router.post("/vouchers/{voucher_no}/assign", response_model=VoucherOut)
-async def assign(voucher_no: str, body: AssignIn, rt: RuntimeDep, actor: Supervisor) -> VoucherOut:
+async def assign(
+    voucher_no: VoucherNo, body: AssignIn, rt: RuntimeDep, actor: Supervisor
+) -> VoucherOut:
     """Give the voucher to a technician of the branch, or reassign it before arrival (S8)."""
     async with rt.db.transaction() as session:
-        voucher = await service.assign(rt, session, actor=actor, voucher_no=voucher_no,
+        voucher = await service.assign(rt.context, session, actor=actor, voucher_no=voucher_no,
                                        technician_id=body.technician_id)
         return VoucherOut.model_validate(voucher)
 
 
 @router.post("/vouchers/{voucher_no}/arrive", response_model=ArrivalOut)
-async def arrive(voucher_no: str, body: ArriveIn, rt: RuntimeDep, actor: Technician) -> ArrivalOut:
+async def arrive(
+    voucher_no: VoucherNo, body: ArriveIn, rt: RuntimeDep, actor: Technician
+) -> ArrivalOut:
     """Record arrival at the device's time ``at``; ``sla_met`` judges the deadline (S19)."""
     async with rt.db.transaction() as session:
-        v = await service.arrive(rt, session, actor=actor, voucher_no=voucher_no, at=body.at)
+        v = await service.arrive(rt.context, session, actor=actor, voucher_no=voucher_no,
+                                 at=body.at)
         assert v.arrived_at and v.arrival_recorded_at and v.sla_met is not None
         return ArrivalOut(voucher_no=v.voucher_no, arrived_at=v.arrived_at,
                           recorded_at=v.arrival_recorded_at, sla_met=v.sla_met,
@@ -49,22 +55,22 @@ async def arrive(voucher_no: str, body: ArriveIn, rt: RuntimeDep, actor: Technic
 
 @router.post("/vouchers/{voucher_no}/complete", response_model=VoucherOut)
 async def complete(
-    voucher_no: str, body: CompleteIn, rt: RuntimeDep, actor: Technician
+    voucher_no: VoucherNo, body: CompleteIn, rt: RuntimeDep, actor: Technician
 ) -> VoucherOut:
     """Fixed on site: the customer signs, labour and parts are recorded (S9, S10)."""
     async with rt.db.transaction() as session:
-        voucher = await service.complete(rt, session, actor=actor, voucher_no=voucher_no,
+        voucher = await service.complete(rt.context, session, actor=actor, voucher_no=voucher_no,
                                          data=body)
         return VoucherOut.model_validate(voucher)
 
 
 @router.post("/vouchers/{voucher_no}/carry-in", response_model=CarryInOut, status_code=201)
 async def carry_in(
-    voucher_no: str, body: CarryInIn, rt: RuntimeDep, actor: Technician
+    voucher_no: VoucherNo, body: CarryInIn, rt: RuntimeDep, actor: Technician
 ) -> CarryInOut:
     """Not fixable on site: take the product back with a pick-up receipt (S11)."""
     async with rt.db.transaction() as session:
-        card = await workshop.carry_in(rt, session, actor=actor, voucher_no=voucher_no,
+        card = await workshop.carry_in(rt.context, session, actor=actor, voucher_no=voucher_no,
                                        promised_on=body.promised_on, signed_by=body.signed_by)
         return CarryInOut(voucher_no=voucher_no, pickup_receipt_no=card.pickup_receipt_no or "",
                           repair_card_no=card.repair_card_no or "",

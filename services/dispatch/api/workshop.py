@@ -6,14 +6,21 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, roles
+from shared.fields import PastInstant
 from shared.runtime import RuntimeDep
 
 from ..models import RepairCard
-from ..schemas import EscalationOut, InspectIn, RepairCardOut, ReturnIn, WorkIn
+from ..schemas import (
+    EscalationOut,
+    InspectIn,
+    RepairCardNo,
+    RepairCardOut,
+    ReturnIn,
+    WorkIn,
+)
 from ..service import workshop as service
 from ..service.board import labour_on_card
 
@@ -32,45 +39,47 @@ async def _out(session: AsyncSession, card: RepairCard) -> RepairCardOut:
 
 @router.post("/repair-cards/{repair_card_no}/work", response_model=RepairCardOut)
 async def log_work(
-    repair_card_no: str, body: WorkIn, rt: RuntimeDep, actor: Technician
+    repair_card_no: RepairCardNo, body: WorkIn, rt: RuntimeDep, actor: Technician
 ) -> RepairCardOut:
     """Put actual labour time and replaced parts on the repair card (S12)."""
     async with rt.db.transaction() as session:
         return await _out(session, await service.log_repair(
-            rt, session, actor=actor, repair_card_no=repair_card_no, minutes=body.minutes,
+            rt.context, session, actor=actor, repair_card_no=repair_card_no, minutes=body.minutes,
             parts=body.parts, at=body.at))
 
 
 @router.post("/repair-cards/{repair_card_no}/inspect", response_model=RepairCardOut)
 async def inspect(
-    repair_card_no: str, rt: RuntimeDep, actor: Supervisor, body: InspectIn | None = None
+    repair_card_no: RepairCardNo, rt: RuntimeDep, actor: Supervisor, body: InspectIn | None = None
 ) -> RepairCardOut:
     """The supervisor inspects the repaired product and signs the card (S12)."""
     async with rt.db.transaction() as session:
-        card = await service.inspect(rt, session, actor=actor, repair_card_no=repair_card_no,
+        card = await service.inspect(rt.context, session, actor=actor,
+                                     repair_card_no=repair_card_no,
                                      remark=body.note if body else None)
         return await _out(session, card)
 
 
 @router.post("/repair-cards/{repair_card_no}/return", response_model=RepairCardOut)
 async def return_product(
-    repair_card_no: str, body: ReturnIn, rt: RuntimeDep, actor: Returner
+    repair_card_no: RepairCardNo, body: ReturnIn, rt: RuntimeDep, actor: Returner
 ) -> RepairCardOut:
     """Return the product against its pick-up receipt; the voucher is filed (S12, S13)."""
     async with rt.db.transaction() as session:
         return await _out(session, await service.return_product(
-            rt, session, actor=actor, repair_card_no=repair_card_no, signed_by=body.signed_by,
-            pickup_receipt_no=body.pickup_receipt_no))
+            rt.context, session, actor=actor, repair_card_no=repair_card_no,
+            signed_by=body.signed_by, pickup_receipt_no=body.pickup_receipt_no))
 
 
 @router.get("/escalations", response_model=list[EscalationOut])
 async def escalations(
-    branch: str, rt: RuntimeDep, actor: EscalationReader, as_of: AwareDatetime | None = None
+    branch: str, rt: RuntimeDep, actor: EscalationReader, as_of: PastInstant | None = None
 ) -> list[EscalationOut]:
     """Carry-in repairs past their promised date at ``as_of`` (default now) (S14)."""
     when: datetime = as_of or rt.clock.now()
     async with rt.db.reading() as session:
-        rows = await service.overdue_repairs(rt, session, actor=actor, branch=branch, as_of=when)
+        rows = await service.overdue_repairs(rt.context, session, actor=actor, branch=branch,
+                                             as_of=when)
     return [
         EscalationOut(
             voucher_no=card.voucher_no, repair_card_no=card.repair_card_no or "",

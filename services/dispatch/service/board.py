@@ -3,7 +3,8 @@ voucher's full history.
 
 Invariant: consumers run independently, so a prioritisation or cancellation may come
 before its voucher; it then fails with NotFound and is redelivered (with back-off) until
-the voucher exists. Creating a voucher or a renewal line is idempotent.
+the voucher exists. Creating a voucher or a renewal line is idempotent: the primary key
+decides, inside a savepoint, so two deliveries at once leave one line and one audit entry.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import audit
 from shared.auth import Actor, require_branch
+from shared.context import Context
 from shared.events.billing import ContractExpiring
 from shared.events.intake import CallCancelled, CallPrioritised, CallRegistered
 from shared.rules import NotFound
-from shared.runtime import Runtime
 
 from ..domain import board as rules_board
 from ..domain.board import VoucherKind, VoucherStatus
@@ -31,29 +32,40 @@ from ..models import (
     Signature,
     Voucher,
     WorkshopEntry,
-    plumbing,
 )
-from .common import load_voucher, note
+from .common import load_voucher
 
 _SYSTEM = Actor.system("dispatch")
 
 
-async def voucher_issued(rt: Runtime, session: AsyncSession, event: CallRegistered) -> None:
+async def _added(session: AsyncSession, voucher: Voucher) -> bool:
+    """Insert ``voucher`` unless its number exists (also concurrently); True if inserted."""
+    if await session.get(Voucher, voucher.voucher_no) is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(voucher)
+    except IntegrityError:
+        return False  # inserted concurrently by another delivery
+    return True
+
+
+async def voucher_issued(ctx: Context, session: AsyncSession, event: CallRegistered) -> None:
     """SPEC S8: the voucher of a newly registered call waits on the board."""
-    if await session.get(Voucher, event.voucher_no) is not None:
-        return
-    session.add(Voucher(
+    if not await _added(session, Voucher(
         voucher_no=event.voucher_no, kind=VoucherKind.CALL.value, call_id=event.call_id,
         branch=event.branch, category=event.category, sla_class=event.sla_class,
         customer_id=event.customer_id, product_id=event.product_id,
         customer_name=event.customer_name, district=event.district, model=event.model,
         symptom=event.symptom, received_at=event.received_at,
         arrival_due_at=event.arrival_due_at, priority=False, status=VoucherStatus.WAITING.value,
-        technician_id=None, created_at=rt.clock.now(),
-    ))
-    await session.flush()
-    await note(rt, session, actor=_SYSTEM, action="voucher.issued", voucher_no=event.voucher_no,
-               detail={"call_id": event.call_id, "registered_by": event.registered_by})
+        technician_id=None, created_at=ctx.now(),
+    )):
+        return
+    await ctx.audit.record(session, actor=_SYSTEM, action="voucher.issued",
+                           subject_type="voucher", subject_id=event.voucher_no,
+                           detail={"call_id": event.call_id,
+                                   "registered_by": event.registered_by})
 
 
 async def _voucher_of(session: AsyncSession, voucher_no: str) -> Voucher:
@@ -63,37 +75,37 @@ async def _voucher_of(session: AsyncSession, voucher_no: str) -> Voucher:
     return voucher
 
 
-async def call_prioritised(rt: Runtime, session: AsyncSession, event: CallPrioritised) -> None:
+async def call_prioritised(ctx: Context, session: AsyncSession, event: CallPrioritised) -> None:
     """SPEC S18: yesterday's undispatched call goes to the top of the board."""
     voucher = await _voucher_of(session, event.voucher_no)
     applied = rules_board.on_board(voucher.status)
     if applied:
         voucher.priority, voucher.priority_reason = True, event.reason
-        voucher.prioritised_at = rt.clock.now()
-    await note(rt, session, actor=_SYSTEM, action="voucher.prioritised",
-               voucher_no=voucher.voucher_no, detail={"reason": event.reason, "applied": applied})
+        voucher.prioritised_at = ctx.now()
+    await ctx.audit.record(session, actor=_SYSTEM, action="voucher.prioritised",
+                           subject_type="voucher", subject_id=voucher.voucher_no,
+                           detail={"reason": event.reason, "applied": applied})
 
 
-async def call_cancelled(rt: Runtime, session: AsyncSession, event: CallCancelled) -> None:
+async def call_cancelled(ctx: Context, session: AsyncSession, event: CallCancelled) -> None:
     """The clerk withdrew the call: its voucher leaves the board, marked cancelled."""
     voucher = await _voucher_of(session, event.voucher_no)
     applied = rules_board.cancellable(voucher.status)
     if applied:
         voucher.status = VoucherStatus.CANCELLED.value
-        voucher.cancelled_at, voucher.cancel_reason = rt.clock.now(), event.reason
-    await note(rt, session, actor=_SYSTEM, action="voucher.cancelled",
-               voucher_no=voucher.voucher_no,
-               detail={"reason": event.reason, "by": event.cancelled_by, "applied": applied})
+        voucher.cancelled_at, voucher.cancel_reason = ctx.now(), event.reason
+    await ctx.audit.record(session, actor=_SYSTEM, action="voucher.cancelled",
+                           subject_type="voucher", subject_id=voucher.voucher_no,
+                           detail={"reason": event.reason, "by": event.cancelled_by,
+                                   "applied": applied})
 
 
-async def contract_expiring(rt: Runtime, session: AsyncSession, event: ContractExpiring) -> None:
+async def contract_expiring(ctx: Context, session: AsyncSession, event: ContractExpiring) -> None:
     """SPEC S20: a month before a contract ends, a renewal visit appears on the board."""
-    branch = rt.branch(event.branch)
+    branch = ctx.branch(event.branch)
     voucher_no = rules_board.renewal_voucher_no(branch.code, event.contract_no)
-    if await session.get(Voucher, voucher_no) is not None:
-        return
-    now = rt.clock.now()
-    session.add(Voucher(
+    now = ctx.now()
+    if not await _added(session, Voucher(
         voucher_no=voucher_no, kind=VoucherKind.RENEWAL.value, call_id=None,
         contract_no=event.contract_no, branch=branch.code, category="B", sla_class="renewal",
         customer_id=event.customer_id, product_id=event.product_id,
@@ -102,17 +114,19 @@ async def contract_expiring(rt: Runtime, session: AsyncSession, event: ContractE
         symptom=f"maintenance contract {event.contract_no} ends {event.ends_on}: win renewal",
         received_at=now, arrival_due_at=rules_board.renewal_due_at(event.ends_on, branch.timezone),
         priority=False, status=VoucherStatus.WAITING.value, created_at=now,
-    ))
-    await session.flush()
-    await note(rt, session, actor=_SYSTEM, action="renewal_visit.issued", voucher_no=voucher_no,
-               detail={"contract_no": event.contract_no, "ends_on": event.ends_on.isoformat()})
+    )):
+        return
+    await ctx.audit.record(session, actor=_SYSTEM, action="renewal_visit.issued",
+                           subject_type="voucher", subject_id=voucher_no,
+                           detail={"contract_no": event.contract_no,
+                                   "ends_on": event.ends_on.isoformat()})
 
 
 async def board(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, branch: str, include_closed: bool = False
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, include_closed: bool = False
 ) -> list[Voucher]:
     """The branch's board in dispatch order (SPEC S8, S18)."""
-    rt.branch(branch)
+    ctx.branch(branch)
     require_branch(actor, branch)
     vouchers = (await session.scalars(select(Voucher).where(Voucher.branch == branch))).all()
     shown = [v for v in vouchers if include_closed or rules_board.on_board(v.status)]
@@ -141,7 +155,9 @@ async def labour_on_card(session: AsyncSession, repair_card_no: str) -> int:
     return int(total or 0)
 
 
-async def history(session: AsyncSession, *, actor: Actor, voucher_no: str) -> History:
+async def history(
+    ctx: Context, session: AsyncSession, *, actor: Actor, voucher_no: str
+) -> History:
     """The voucher: status, assignments, arrival, signatures, repair card and audit timeline."""
     voucher = await load_voucher(session, voucher_no)
     require_branch(actor, voucher.branch)
@@ -161,6 +177,6 @@ async def history(session: AsyncSession, *, actor: Actor, voucher_no: str) -> Hi
         labour_on_card=labour,
         workshop_entry=await session.scalar(
             select(WorkshopEntry).where(WorkshopEntry.voucher_no == voucher_no)),
-        timeline=await audit.history(session, plumbing.audit_log, subject_type="voucher",
-                                     subject_id=voucher_no),
+        timeline=await ctx.audit.history(session, subject_type="voucher",
+                                         subject_id=voucher_no),
     )

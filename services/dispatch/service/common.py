@@ -1,5 +1,11 @@
-"""What dispatch's use cases share: error mapping, loading and guarding vouchers,
+"""What dispatch's use cases share: loading and guarding vouchers and repair cards,
 signatures, parts and the S17-guarded work log.
+
+Invariant (one winner, issue 11): every transition loads the record whose state it
+checks through :func:`load_voucher` / :func:`load_card` with ``lock=True`` — ``FOR
+UPDATE`` on PostgreSQL; on SQLite the unit of work already holds the write lock
+(``BEGIN IMMEDIATE``, shared.db) — so concurrent requests queue and the later ones see
+the new state (409). Lock order is repair card, then voucher, then report day.
 
 Invariant (S17): every piece of work is logged through :func:`log_work`, which locks the
 branch's report row for that day first; signing takes the same lock, so a signed report
@@ -10,31 +16,40 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
-from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import audit
 from shared.auth import Actor, require_branch
 from shared.db import get_or_404
 from shared.events.dispatch import PartUsed
-from shared.rules import Forbidden
-from shared.runtime import Runtime
+from shared.money import format_money
+from shared.rules import Forbidden, NotFound
 
 from ..domain.reports import check_unsigned
-from ..models import PartLine, ReportDay, Signature, Voucher, WorkLog, plumbing
+from ..models import PartLine, RepairCard, ReportDay, Signature, Voucher, WorkLog
 from ..schemas import PartIn
 
 
 async def load_voucher(session: AsyncSession, voucher_no: str, *, lock: bool = False) -> Voucher:
-    """The voucher, or 404."""
+    """The voucher (locked FOR UPDATE when ``lock``), or 404."""
     return await get_or_404(
         session, Voucher, voucher_no,
         what="voucher", field="voucher_no", lock=lock,
     )
+
+
+async def load_card(session: AsyncSession, repair_card_no: str, *, lock: bool = False
+                    ) -> RepairCard:
+    """The repair card by its number (locked FOR UPDATE when ``lock``), or 404."""
+    query = select(RepairCard).where(RepairCard.repair_card_no == repair_card_no)
+    if lock:
+        query = query.with_for_update()
+    card = await session.scalar(query)
+    if card is None:
+        raise NotFound(f"no repair card {repair_card_no}", field="repair_card_no")
+    return card
 
 
 def require_assigned(actor: Actor, voucher: Voucher) -> None:
@@ -46,27 +61,6 @@ def require_assigned(actor: Actor, voucher: Voucher) -> None:
             f"{actor.user_id} may not act on {voucher.voucher_no}: it is assigned to {holder}",
             field="technician_id",
         )
-
-
-def local_day(rt: Runtime, branch: str, at: datetime) -> date:
-    """The date of ``at`` in the branch's zone (reports and registers are by local day)."""
-    return at.astimezone(ZoneInfo(rt.branch(branch).timezone)).date()
-
-
-def money(value: Decimal) -> str:
-    """Money on the wire: an exact decimal string with two places."""
-    return str(Decimal(value).quantize(Decimal("0.01")))
-
-
-async def note(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, action: str, voucher_no: str,
-    detail: dict[str, Any] | None = None, subject_type: str = "voucher",
-) -> None:
-    """Append to the voucher's (or another paper's) audit timeline (SPEC §8)."""
-    await audit.record(
-        session, plumbing.audit_log, actor=actor, action=action, subject_type=subject_type,
-        subject_id=voucher_no, at=rt.clock.now(), detail=detail,
-    )
 
 
 async def sign(
@@ -95,7 +89,7 @@ async def add_parts(
 
 def parts_used(lines: Sequence[PartLine]) -> list[PartUsed]:
     """Parts as billing reads them (money as decimal strings)."""
-    return [PartUsed(part_no=p.part_no, quantity=p.quantity, unit_price=money(p.unit_price))
+    return [PartUsed(part_no=p.part_no, quantity=p.quantity, unit_price=format_money(p.unit_price))
             for p in lines]
 
 

@@ -10,39 +10,45 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
+from shared.context import Context
 from shared.events.dispatch import SupervisorReportSigned
+from shared.fields import check_happened_on
 from shared.rules import Forbidden, RuleBroken, WrongState
-from shared.runtime import Runtime
 
 from ..domain import reports as rules_reports
 from ..models import ReportDay, WorkLog
-from .common import local_day, lock_report_day, log_work, note, sign
+from .common import lock_report_day, log_work, sign
 
 _READERS_OF_ANYONE = frozenset({"supervisor", "branch_manager", "service_dept", "admin"})
 
 
-def technician_branch(rt: Runtime, actor: Actor, technician_id: str) -> str:
-    """The branch whose staff list has ``technician_id`` as a technician (422 if none)."""
-    codes = [actor.branch] if actor.branch else list(rt.branches)
+def technician_branch(ctx: Context, actor: Actor, technician_id: str) -> str:
+    """The branch whose staff list has ``technician_id`` as a technician (422 if none);
+    one of another branch than the caller's is 403."""
+    codes = [actor.branch] if actor.branch else []
+    codes += [code for code in ctx.branches if code not in codes]
     for code in codes:
-        member = rt.branch(code).staff.get(technician_id)
+        member = ctx.branch(code).staff.get(technician_id)
         if member is not None and member.role == "technician":
+            require_branch(actor, code, field="technician_id")
             return code
     raise RuleBroken(f"{technician_id} is not a technician here", field="technician_id")
 
 
 async def add_work_log(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, technician_id: str, day: date,
+    ctx: Context, session: AsyncSession, *, actor: Actor, technician_id: str, day: date,
     category: str, minutes: int, note_text: str,
 ) -> WorkLog:
     """SPEC S6/S15: a technician logs internal admin (D) time; A–C come from vouchers."""
     if actor.role != "technician" or actor.user_id != technician_id:
         raise Forbidden(f"{actor.user_id} may not log work for {technician_id}",
                         field="technician_id")
-    branch = technician_branch(rt, actor, technician_id)
-    now = rt.clock.now()
+    branch = technician_branch(ctx, actor, technician_id)
+    now = ctx.now()
     rules_reports.check_manual_category(category)
-    rules_reports.check_work_day(day, local_day(rt, branch, now))
+    today = ctx.branch(branch).local_date(now)
+    rules_reports.check_work_day(day, today)
+    check_happened_on(day, today=today, field="date", rule="S15", what="the work day")
     entry = await log_work(
         session, branch=branch, technician_id=technician_id, day=day, category=category,
         minutes=minutes, source="manual", voucher_no=None, note_text=note_text or None,
@@ -53,13 +59,13 @@ async def add_work_log(
 
 
 async def technician_daily(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, technician_id: str, day: date
+    ctx: Context, session: AsyncSession, *, actor: Actor, technician_id: str, day: date
 ) -> tuple[list[WorkLog], dict[str, int]]:
     """SPEC S15: a technician's work of the day, each piece with its category and time."""
     if actor.role not in _READERS_OF_ANYONE and actor.user_id != technician_id:
         raise Forbidden(f"{actor.user_id} may not read {technician_id}'s report",
                         field="technician_id")
-    branch = technician_branch(rt, actor, technician_id)
+    branch = technician_branch(ctx, actor, technician_id)
     require_branch(actor, branch)
     entries = list(await session.scalars(
         select(WorkLog).where(WorkLog.technician_id == technician_id, WorkLog.day == day)
@@ -90,10 +96,10 @@ async def _sums(
 
 
 async def supervisor_daily(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, branch: str, day: date
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, day: date
 ) -> SupervisorDay:
     """SPEC S16: the day's time by category over the branch's technicians."""
-    rt.branch(branch)
+    ctx.branch(branch)
     require_branch(actor, branch)
     report = await session.get(ReportDay, (branch, day))
     if report is not None and report.signed_at is not None:
@@ -108,13 +114,15 @@ async def supervisor_daily(
 
 
 async def sign_supervisor_report(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, branch: str, day: date
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, day: date
 ) -> SupervisorDay:
     """SPEC S17: the branch manager signs the day's report; from then on it is immutable."""
-    rt.branch(branch)
+    ctx.branch(branch)
     require_branch(actor, branch)
-    now = rt.clock.now()
-    rules_reports.check_work_day(day, local_day(rt, branch, now))
+    now = ctx.now()
+    today = ctx.branch(branch).local_date(now)
+    rules_reports.check_work_day(day, today)
+    check_happened_on(day, today=today, field="date", rule="S17", what="the report day")
     report = await lock_report_day(session, branch, day)
     rules_reports.check_unsigned(branch, day, report.signed_at)
     totals, per_tech = await _sums(session, branch, day)
@@ -124,10 +132,10 @@ async def sign_supervisor_report(
     await sign(session, voucher_no=None, document="supervisor_report", document_no=document_no,
                purpose="sign_off", signer=actor.user_id, signer_role="branch_manager", at=now,
                recorded_by=actor.user_id)
-    await note(rt, session, actor=actor, action="supervisor_report.signed",
-               voucher_no=document_no, subject_type="supervisor_report",
-               detail={"minutes_by_category": totals})
-    await rt.outbox.add(session, SupervisorReportSigned(
+    await ctx.audit.record(session, actor=actor, action="supervisor_report.signed",
+                           subject_type="supervisor_report", subject_id=document_no,
+                           detail={"minutes_by_category": totals})
+    await ctx.outbox.add(session, SupervisorReportSigned(
         branch=branch, day=day, minutes_by_category=totals, signed_by=actor.user_id,
         occurred_at=now,
     ))

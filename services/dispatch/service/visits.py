@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
+from shared.context import Context
 from shared.events.dispatch import (
     RenewalVisitCompleted,
     TechnicianArrived,
     VoucherAssigned,
     VoucherCompleted,
 )
-from shared.runtime import Runtime
 
 from ..domain import visits as rules_visits
 from ..domain.board import VoucherKind, VoucherStatus
@@ -27,9 +27,7 @@ from ..schemas import CompleteIn
 from .common import (
     add_parts,
     load_voucher,
-    local_day,
     log_work,
-    note,
     parts_used,
     require_assigned,
     sign,
@@ -37,28 +35,29 @@ from .common import (
 
 
 async def assign(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, voucher_no: str, technician_id: str
+    ctx: Context, session: AsyncSession, *, actor: Actor, voucher_no: str, technician_id: str
 ) -> Voucher:
     """SPEC S8: the supervisor gives the voucher to one of the branch's technicians."""
     voucher = await load_voucher(session, voucher_no, lock=True)
     require_branch(actor, voucher.branch)
-    staff = rt.branch(voucher.branch).staff.get(technician_id)
+    staff = ctx.branch(voucher.branch).staff.get(technician_id)
     rules_visits.check_technician(
         staff.role if staff else None, branch=voucher.branch, technician_id=technician_id
     )
     reassigned = rules_visits.check_assignable(
         voucher.status, voucher.technician_id, technician_id
     )
-    now = rt.clock.now()
+    now = ctx.now()
     previous = voucher.technician_id
     voucher.technician_id, voucher.assigned_at = technician_id, now
     voucher.status = VoucherStatus.ASSIGNED.value
     session.add(Assignment(voucher_no=voucher_no, technician_id=technician_id,
                            assigned_by=actor.user_id, assigned_at=now, reassigned=reassigned))
-    await note(rt, session, actor=actor, action="voucher.assigned", voucher_no=voucher_no,
-               detail={"technician_id": technician_id, "previous": previous})
+    await ctx.audit.record(session, actor=actor, action="voucher.assigned",
+                           subject_type="voucher", subject_id=voucher_no,
+                           detail={"technician_id": technician_id, "previous": previous})
     if voucher.kind == VoucherKind.CALL and voucher.call_id is not None:
-        await rt.outbox.add(session, VoucherAssigned(
+        await ctx.outbox.add(session, VoucherAssigned(
             voucher_no=voucher_no, call_id=voucher.call_id, branch=voucher.branch,
             technician_id=technician_id, assigned_by=actor.user_id, reassigned=reassigned,
             correlation_id=voucher_no, occurred_at=now,
@@ -67,12 +66,12 @@ async def assign(
 
 
 async def arrive(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, voucher_no: str, at: datetime | None
+    ctx: Context, session: AsyncSession, *, actor: Actor, voucher_no: str, at: datetime | None
 ) -> Voucher:
     """SPEC S19: record arrival at the device's time; judge the arrival deadline by it."""
     voucher = await load_voucher(session, voucher_no, lock=True)
     require_assigned(actor, voucher)
-    now = rt.clock.now()
+    now = ctx.now()
     rules_visits.check_arrival(voucher.status)
     arrived_at = rules_visits.device_time(
         at, now=now, not_before=voucher.received_at, field="at", what="the arrival time",
@@ -80,11 +79,12 @@ async def arrive(
     voucher.arrived_at, voucher.arrival_recorded_at = arrived_at, now
     voucher.sla_met = rules_visits.sla_met(arrived_at, voucher.arrival_due_at)
     voucher.status = VoucherStatus.ON_SITE.value
-    await note(rt, session, actor=actor, action="voucher.arrived", voucher_no=voucher_no,
-               detail={"arrived_at": arrived_at.isoformat(), "recorded_at": now.isoformat(),
-                       "sla_met": voucher.sla_met})
+    await ctx.audit.record(session, actor=actor, action="voucher.arrived",
+                           subject_type="voucher", subject_id=voucher_no,
+                           detail={"arrived_at": arrived_at.isoformat(),
+                                   "recorded_at": now.isoformat(), "sla_met": voucher.sla_met})
     if voucher.kind == VoucherKind.CALL and voucher.call_id is not None:
-        await rt.outbox.add(session, TechnicianArrived(
+        await ctx.outbox.add(session, TechnicianArrived(
             voucher_no=voucher_no, call_id=voucher.call_id, branch=voucher.branch,
             technician_id=actor.user_id, arrived_at=arrived_at, sla_met=voucher.sla_met,
             correlation_id=voucher_no, occurred_at=now,
@@ -93,12 +93,12 @@ async def arrive(
 
 
 async def complete(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, voucher_no: str, data: CompleteIn
+    ctx: Context, session: AsyncSession, *, actor: Actor, voucher_no: str, data: CompleteIn
 ) -> Voucher:
     """SPEC S9: fixed on site, the customer signs; labour and parts go to billing (S10)."""
     voucher = await load_voucher(session, voucher_no, lock=True)
     require_assigned(actor, voucher)
-    now = rt.clock.now()
+    now = ctx.now()
     rules_visits.check_completion(voucher.status)
     done_at = rules_visits.device_time(
         data.at, now=now, not_before=voucher.arrived_at or voucher.received_at,
@@ -107,7 +107,7 @@ async def complete(
     renewal = voucher.kind == VoucherKind.RENEWAL
     await log_work(
         session, branch=voucher.branch, technician_id=actor.user_id,
-        day=local_day(rt, voucher.branch, done_at), category=voucher.category,
+        day=ctx.branch(voucher.branch).local_date(done_at), category=voucher.category,
         minutes=data.labour_minutes, source="renewal" if renewal else "on_site",
         voucher_no=voucher_no, note_text=None, actor=actor, at=now,
     )
@@ -122,11 +122,13 @@ async def complete(
     voucher.status, voucher.service_mode = VoucherStatus.COMPLETED.value, "on_site"
     voucher.labour_minutes, voucher.signed_by = data.labour_minutes, data.signed_by
     voucher.completed_at = done_at
-    await note(rt, session, actor=actor, action="voucher.completed", voucher_no=voucher_no,
-               detail={"service_mode": "on_site", "labour_minutes": data.labour_minutes,
-                       "parts": len(data.parts), "signed_by": data.signed_by})
+    await ctx.audit.record(session, actor=actor, action="voucher.completed",
+                           subject_type="voucher", subject_id=voucher_no,
+                           detail={"service_mode": "on_site",
+                                   "labour_minutes": data.labour_minutes,
+                                   "parts": len(data.parts), "signed_by": data.signed_by})
     if renewal:
-        await rt.outbox.add(session, RenewalVisitCompleted(
+        await ctx.outbox.add(session, RenewalVisitCompleted(
             voucher_no=voucher_no, contract_no=voucher.contract_no or "", branch=voucher.branch,
             customer_id=voucher.customer_id, product_id=voucher.product_id,
             technician_id=actor.user_id, signed_by=data.signed_by, completed_at=done_at,
@@ -136,7 +138,7 @@ async def complete(
         await session.flush()
         lines = list(await session.scalars(
             select(PartLine).where(PartLine.voucher_no == voucher_no).order_by(PartLine.id)))
-        await rt.outbox.add(session, VoucherCompleted(
+        await ctx.outbox.add(session, VoucherCompleted(
             voucher_no=voucher_no, call_id=voucher.call_id, branch=voucher.branch,
             category=voucher.category, technician_id=actor.user_id, service_mode="on_site",
             labour_minutes=data.labour_minutes, parts=parts_used(lines),

@@ -14,9 +14,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
+from shared.context import Context
 from shared.events.dispatch import CarryInStarted, RepairOverdue, VoucherCompleted
-from shared.rules import NotFound
-from shared.runtime import Runtime
+from shared.fields import check_promised
 
 from ..domain import visits as rules_visits
 from ..domain import workshop as rules_shop
@@ -26,10 +26,9 @@ from ..models import Escalation, PartLine, RepairCard, RepairWork, WorkshopEntry
 from ..schemas import PartIn
 from .common import (
     add_parts,
+    load_card,
     load_voucher,
-    local_day,
     log_work,
-    note,
     parts_used,
     require_assigned,
     sign,
@@ -39,16 +38,17 @@ WATCHER = "repair-overdue"
 
 
 async def carry_in(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, voucher_no: str, promised_on: date,
+    ctx: Context, session: AsyncSession, *, actor: Actor, voucher_no: str, promised_on: date,
     signed_by: str,
 ) -> RepairCard:
     """SPEC S11: take the product back, give a pick-up receipt, log it in, open a card."""
     voucher = await load_voucher(session, voucher_no, lock=True)
     require_assigned(actor, voucher)
-    now = rt.clock.now()
-    branch = rt.branch(voucher.branch)
-    rules_visits.check_carry_in(voucher.status, voucher.kind, promised_on,
-                                local_day(rt, branch.code, now))
+    now = ctx.now()
+    branch = ctx.branch(voucher.branch)
+    today = branch.local_date(now)
+    rules_visits.check_carry_in(voucher.status, voucher.kind, promised_on, today)
+    check_promised(promised_on, today=today, field="promised_on", rule="S11")
     card = RepairCard(
         voucher_no=voucher_no, branch=branch.code, technician_id=actor.user_id,
         promised_on=promised_on, overdue_at=rules_shop.overdue_at(promised_on, branch.timezone),
@@ -61,7 +61,7 @@ async def carry_in(
     session.add(WorkshopEntry(
         branch=branch.code, repair_card_no=card.repair_card_no, voucher_no=voucher_no,
         customer_name=voucher.customer_name, model=voucher.model, in_at=now,
-        in_on=local_day(rt, branch.code, now), promised_on=promised_on,
+        in_on=today, promised_on=promised_on,
     ))
     await sign(session, voucher_no=voucher_no, document="voucher", document_no=voucher_no,
                purpose="carry_in", signer=signed_by, signer_role="customer", at=now,
@@ -70,37 +70,31 @@ async def carry_in(
                document_no=card.pickup_receipt_no, purpose="issue", signer=actor.user_id,
                signer_role="technician", at=now, recorded_by=actor.user_id)
     voucher.status, voucher.service_mode = VoucherStatus.IN_WORKSHOP.value, "carry_in"
-    await note(rt, session, actor=actor, action="voucher.carried_in", voucher_no=voucher_no,
-               detail={"repair_card_no": card.repair_card_no, "promised_on": str(promised_on),
-                       "pickup_receipt_no": card.pickup_receipt_no, "signed_by": signed_by})
-    await rt.outbox.add(session, CarryInStarted(
+    await ctx.audit.record(session, actor=actor, action="voucher.carried_in",
+                           subject_type="voucher", subject_id=voucher_no,
+                           detail={"repair_card_no": card.repair_card_no,
+                                   "promised_on": str(promised_on),
+                                   "pickup_receipt_no": card.pickup_receipt_no,
+                                   "signed_by": signed_by})
+    await ctx.outbox.add(session, CarryInStarted(
         voucher_no=voucher_no, call_id=voucher.call_id or 0, branch=branch.code,
         technician_id=actor.user_id, pickup_receipt_no=card.pickup_receipt_no,
         repair_card_no=card.repair_card_no, promised_on=promised_on,
         correlation_id=voucher_no, occurred_at=now,
     ))
-    rt.watchers[WATCHER].wake_after_commit(session)
-    return card
-
-
-async def _card(session: AsyncSession, repair_card_no: str) -> RepairCard:
-    card = await session.scalar(
-        select(RepairCard).where(RepairCard.repair_card_no == repair_card_no).with_for_update()
-    )
-    if card is None:
-        raise NotFound(f"no repair card {repair_card_no}", field="repair_card_no")
+    ctx.wake_after_commit(session, WATCHER)
     return card
 
 
 async def log_repair(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, repair_card_no: str, minutes: int,
+    ctx: Context, session: AsyncSession, *, actor: Actor, repair_card_no: str, minutes: int,
     parts: list[PartIn], at: datetime | None,
 ) -> RepairCard:
     """SPEC S12: actual labour time and parts replaced go on the repair card."""
-    card = await _card(session, repair_card_no)
+    card = await load_card(session, repair_card_no, lock=True)
     voucher = await load_voucher(session, card.voucher_no, lock=True)
     require_assigned(actor, voucher)
-    now = rt.clock.now()
+    now = ctx.now()
     rules_shop.check_work(card.status, minutes, len(parts))
     worked_at = rules_visits.device_time(at, now=now, not_before=card.opened_at,
                                          field="at", what="the work time")
@@ -109,58 +103,59 @@ async def log_repair(
                                minutes=minutes, worked_at=worked_at))
         await log_work(
             session, branch=card.branch, technician_id=actor.user_id,
-            day=local_day(rt, card.branch, worked_at), category=voucher.category,
+            day=ctx.branch(card.branch).local_date(worked_at), category=voucher.category,
             minutes=minutes, source="workshop", voucher_no=voucher.voucher_no, note_text=None,
             actor=actor, at=now,
         )
     await add_parts(session, voucher_no=voucher.voucher_no, repair_card_no=repair_card_no,
                     parts=parts, actor=actor, at=worked_at)
-    await note(rt, session, actor=actor, action="repair_card.work", voucher_no=voucher.voucher_no,
-               detail={"repair_card_no": repair_card_no, "minutes": minutes,
-                       "parts": [p.part_no for p in parts]})
+    await ctx.audit.record(session, actor=actor, action="repair_card.work",
+                           subject_type="voucher", subject_id=voucher.voucher_no,
+                           detail={"repair_card_no": repair_card_no, "minutes": minutes,
+                                   "parts": [p.part_no for p in parts]})
     return card
 
 
 async def inspect(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, repair_card_no: str, remark: str | None
+    ctx: Context, session: AsyncSession, *, actor: Actor, repair_card_no: str, remark: str | None
 ) -> RepairCard:
     """SPEC S12: the supervisor inspects the repaired product and signs the card."""
-    card = await _card(session, repair_card_no)
+    card = await load_card(session, repair_card_no, lock=True)
     require_branch(actor, card.branch)
     work = await session.scalar(
         select(func.count()).select_from(RepairWork)
         .where(RepairWork.repair_card_no == repair_card_no))
     rules_shop.check_inspection(card.status, int(work or 0))
-    now = rt.clock.now()
+    now = ctx.now()
     card.status, card.inspected_at = CardStatus.INSPECTED.value, now
     card.inspected_by, card.inspection_note = actor.user_id, remark
     await sign(session, voucher_no=card.voucher_no, document="repair_card",
                document_no=repair_card_no, purpose="inspection", signer=actor.user_id,
                signer_role="supervisor", at=now, recorded_by=actor.user_id)
-    await note(rt, session, actor=actor, action="repair_card.inspected",
-               voucher_no=card.voucher_no, detail={"repair_card_no": repair_card_no,
-                                                   "note": remark})
+    await ctx.audit.record(session, actor=actor, action="repair_card.inspected",
+                           subject_type="voucher", subject_id=card.voucher_no,
+                           detail={"repair_card_no": repair_card_no, "note": remark})
     return card
 
 
 async def return_product(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, repair_card_no: str, signed_by: str,
+    ctx: Context, session: AsyncSession, *, actor: Actor, repair_card_no: str, signed_by: str,
     pickup_receipt_no: str,
 ) -> RepairCard:
     """SPEC S12/S13: the product goes back against its receipt; the voucher is filed."""
-    card = await _card(session, repair_card_no)
+    card = await load_card(session, repair_card_no, lock=True)
     voucher = await load_voucher(session, card.voucher_no, lock=True)
     if actor.role == "technician":
         require_assigned(actor, voucher)
     require_branch(actor, card.branch)
     rules_shop.check_return(card.status, receipt_no=card.pickup_receipt_no or "",
                             presented=pickup_receipt_no)
-    now = rt.clock.now()
+    now = ctx.now()
     card.status, card.returned_at, card.receipt_voided_at = CardStatus.RETURNED.value, now, now
     entry = await session.scalar(
         select(WorkshopEntry).where(WorkshopEntry.repair_card_no == repair_card_no))
     if entry is not None:
-        entry.out_at, entry.out_on = now, local_day(rt, card.branch, now)
+        entry.out_at, entry.out_on = now, ctx.branch(card.branch).local_date(now)
     escalation = await session.scalar(
         select(Escalation).where(Escalation.repair_card_no == repair_card_no))
     if escalation is not None:
@@ -173,12 +168,14 @@ async def return_product(
                signer_role="customer", at=now, recorded_by=actor.user_id)
     voucher.status, voucher.labour_minutes = VoucherStatus.COMPLETED.value, labour
     voucher.signed_by, voucher.completed_at = signed_by, now
-    await note(rt, session, actor=actor, action="voucher.returned", voucher_no=voucher.voucher_no,
-               detail={"repair_card_no": repair_card_no, "pickup_receipt_voided": pickup_receipt_no,
-                       "signed_by": signed_by, "labour_minutes": labour})
+    await ctx.audit.record(session, actor=actor, action="voucher.returned",
+                           subject_type="voucher", subject_id=voucher.voucher_no,
+                           detail={"repair_card_no": repair_card_no,
+                                   "pickup_receipt_voided": pickup_receipt_no,
+                                   "signed_by": signed_by, "labour_minutes": labour})
     lines = list(await session.scalars(
         select(PartLine).where(PartLine.voucher_no == voucher.voucher_no).order_by(PartLine.id)))
-    await rt.outbox.add(session, VoucherCompleted(
+    await ctx.outbox.add(session, VoucherCompleted(
         voucher_no=voucher.voucher_no, call_id=voucher.call_id or 0, branch=voucher.branch,
         category=voucher.category, technician_id=voucher.technician_id or card.technician_id,
         service_mode="carry_in", labour_minutes=labour, parts=parts_used(lines),
@@ -189,10 +186,10 @@ async def return_product(
 
 
 async def overdue_repairs(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, branch: str, as_of: datetime
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, as_of: datetime
 ) -> list[tuple[RepairCard, Escalation | None]]:
     """SPEC S14: carry-in repairs past their promised date at ``as_of``, not yet returned."""
-    rt.branch(branch)
+    ctx.branch(branch)
     require_branch(actor, branch)
     rows = await session.execute(
         select(RepairCard, Escalation)
@@ -213,7 +210,7 @@ async def next_overdue(session: AsyncSession) -> datetime | None:
         .where(RepairCard.returned_at.is_(None), RepairCard.escalated_at.is_(None)))
 
 
-async def escalate_overdue(rt: Runtime, session: AsyncSession, now: datetime) -> None:
+async def escalate_overdue(ctx: Context, session: AsyncSession, now: datetime) -> None:
     """SPEC S14: escalate every repair whose promised day has ended, once."""
     cards = await session.scalars(
         select(RepairCard)
@@ -228,11 +225,11 @@ async def escalate_overdue(rt: Runtime, session: AsyncSession, now: datetime) ->
             repair_card_no=card.repair_card_no or "", voucher_no=card.voucher_no,
             branch=card.branch, promised_on=card.promised_on, overdue_at=card.overdue_at,
             escalated_at=now))
-        await note(rt, session, actor=system, action="repair_card.escalated",
-                   voucher_no=card.voucher_no,
-                   detail={"repair_card_no": card.repair_card_no,
-                           "promised_on": str(card.promised_on)})
-        await rt.outbox.add(session, RepairOverdue(
+        await ctx.audit.record(session, actor=system, action="repair_card.escalated",
+                               subject_type="voucher", subject_id=card.voucher_no,
+                               detail={"repair_card_no": card.repair_card_no,
+                                       "promised_on": str(card.promised_on)}, at=now)
+        await ctx.outbox.add(session, RepairOverdue(
             voucher_no=card.voucher_no, branch=card.branch,
             repair_card_no=card.repair_card_no or "", promised_on=card.promised_on,
             correlation_id=card.voucher_no, occurred_at=now))

@@ -15,9 +15,7 @@ import pytest
 from services.dispatch.app import create_app as dispatch_app
 from services.intake.app import create_app as intake_app
 from shared.clock import FixedClock
-from tests.helpers import eventually, running, token
-from tests.infra import Namespace
-from tests.intake.support_intake import (
+from tests.dispatch.support import (
     CLERK,
     SUPERVISOR,
     Stream,
@@ -25,6 +23,8 @@ from tests.intake.support_intake import (
     customer_with_product,
     stream_of,
 )
+from tests.helpers import eventually, running, token
+from tests.infra import Namespace
 
 pytestmark = pytest.mark.integration
 

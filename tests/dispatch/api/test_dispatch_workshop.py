@@ -9,9 +9,8 @@ import pytest
 
 from services.dispatch.app import create_app as dispatch_app
 from shared.clock import FixedClock
-from tests.dispatch.support_dispatch import T01, T02, issue_voucher, on_site
+from tests.dispatch.support import SUPERVISOR, T01, T02, at, issue_voucher, on_site, stream_of
 from tests.helpers import running, token
-from tests.intake.support_intake import SUPERVISOR, at, stream_of
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,17 @@ from services.dispatch.app import create_app as dispatch_app
 from shared.clock import FixedClock
 from shared.events.billing import ContractExpiring
 from shared.events.intake import CallCancelled, CallPrioritised
-from tests.dispatch.support_dispatch import T01, T02, issue_voucher, on_site
+from tests.dispatch.support import (
+    SUPERVISOR,
+    T01,
+    T02,
+    at,
+    inject,
+    issue_voucher,
+    on_site,
+    stream_of,
+)
 from tests.helpers import eventually, running, token
-from tests.intake.support_intake import SUPERVISOR, at, inject, stream_of
 
 pytestmark = pytest.mark.integration
 
