@@ -41,6 +41,9 @@ class Branch:
     suburban_districts: frozenset[str]
     onsite_collection_threshold: Decimal
     staff: dict[str, StaffMember] = field(default_factory=dict)
+    # ISO 3166 region of the branch's phone numbers (the default when a number has no
+    # country code); the demo branches are in China.
+    country: str = "CN"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -50,10 +53,6 @@ class Branch:
     def local_date(self, at: datetime) -> date:
         """The branch-local calendar date of the instant ``at`` (SPEC §8)."""
         return at.astimezone(self.zone).date()
-
-    def sla_class(self, district: str) -> str:
-        """``suburban`` if the district is on the branch's suburban list, else ``urban``."""
-        return "suburban" if district in self.suburban_districts else "urban"
 
     def staff_with_role(self, role: str) -> list[StaffMember]:
         return [s for s in self.staff.values() if s.role == role]
@@ -74,6 +73,7 @@ def _branch(code: str, raw: dict[str, Any]) -> Branch:
             sid: StaffMember(staff_id=sid, role=s["role"], name=s.get("name", sid))
             for sid, s in raw.get("staff", {}).items()
         },
+        country=raw.get("country", "CN"),
     )
 
 

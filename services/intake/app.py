@@ -16,6 +16,8 @@ from .models import Base, plumbing
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     """The intake app; nothing is connected until its lifespan starts."""
+    settings = settings or Settings(service="intake")
+    pos_limit = settings.pos_max_body_bytes  # POSLog documents may be big (issue 11)
     return build_app(
         service="intake",
         metadata=Base.metadata,
@@ -25,5 +27,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         consumers=handlers.register,
         settings=settings,
         clock=clock,
+        body_limits={"/pos/poslog": pos_limit,
+                     "/pos/events": min(pos_limit, settings.max_body_bytes)},
         description="Repair-call intake: customer file, call register, service vouchers.",
     )

@@ -21,21 +21,22 @@ from .service import customers, progress, reconciliation
 
 def register(rt: Runtime) -> None:
     """Subscribe intake's consumers and start the S18 morning-reconciliation watcher."""
+    ctx = rt.context
 
     async def on_cover_granted(session: AsyncSession, event: CoverGranted) -> None:
-        await customers.cover_granted(rt, session, event)
+        await customers.cover_granted(ctx, session, event)
 
     async def on_assigned(session: AsyncSession, event: VoucherAssigned) -> None:
-        await progress.voucher_assigned(rt, session, event)
+        await progress.voucher_assigned(ctx, session, event)
 
     async def on_arrived(session: AsyncSession, event: TechnicianArrived) -> None:
-        await progress.technician_arrived(rt, session, event)
+        await progress.technician_arrived(ctx, session, event)
 
     async def on_carry_in(session: AsyncSession, event: CarryInStarted) -> None:
-        await progress.carry_in_started(rt, session, event)
+        await progress.carry_in_started(ctx, session, event)
 
     async def on_completed(session: AsyncSession, event: VoucherCompleted) -> None:
-        await progress.voucher_completed(rt, session, event)
+        await progress.voucher_completed(ctx, session, event)
 
     consume(rt, CoverGranted, consumer="cover-granted", handler=on_cover_granted)
     consume(rt, VoucherAssigned, consumer="voucher-assigned", handler=on_assigned)
@@ -44,9 +45,9 @@ def register(rt: Runtime) -> None:
     consume(rt, VoucherCompleted, consumer="voucher-completed", handler=on_completed)
 
     async def next_due(session: AsyncSession) -> datetime | None:
-        return await reconciliation.next_reconciliation(rt, session)
+        return await reconciliation.next_reconciliation(ctx, session)
 
     async def fire(session: AsyncSession, now: datetime) -> None:
-        await reconciliation.fire_reconciliations(rt, session, now)
+        await reconciliation.fire_reconciliations(ctx, session, now)
 
     rt.watch(reconciliation.WATCHER, next_due=next_due, fire=fire)

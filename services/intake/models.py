@@ -147,7 +147,9 @@ class PosTransaction(Base):
 
 
 class PosReject(Base):
-    """A refused POS message, kept verbatim for inspection (SPEC §7)."""
+    """A refused POS message, kept for inspection (SPEC §7): its headers, its size, the
+    SHA-256 of the whole body and only the first ``REJECT_BODY_BYTES`` of it, so unsigned
+    junk cannot fill the database."""
 
     __tablename__ = "pos_rejects"
 
@@ -159,7 +161,10 @@ class PosReject(Base):
     reason: Mapped[str] = mapped_column(Text)
     field: Mapped[str | None] = mapped_column(String(120))
     headers: Mapped[dict[str, str]] = mapped_column(JSON)
-    body: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)  # the first bytes only, as text
+    truncated: Mapped[bool] = mapped_column(Boolean)
 
 
 plumbing = Plumbing(Base.metadata)

@@ -1,24 +1,65 @@
-"""Intake's request and response bodies (CONTRACT "Intake")."""
+"""Intake's request and response bodies (CONTRACT "Intake", "POS").
+
+Every input is checked at the edge (issue 11): ids are strict integers within the
+databases' range, text carries no control characters and fits its column, times and
+dates lie in the plausible window of ``shared.fields``, money is exact
+(``shared.money``). Whether a time lies in the future is the use case's check, against
+its clock and the branch's calendar.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+from shared.fields import Code, PastDate, PastInstant, RecordId, ShortText
+from shared.fields import Text as FreeText
+from shared.money import MoneyIn
+from shared.rules import RuleBroken
+
+from .domain.pos import DEFAULT_WARRANTY_MONTHS
+
+
+def _filled(value: str) -> str:
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+def _line(max_length: int) -> Any:
+    """One line of text, not blank, at most ``max_length`` characters (its column)."""
+    return Annotated[ShortText, StringConstraints(max_length=max_length),
+                     AfterValidator(_filled)]
+
+
+Name = _line(120)
+Address = _line(300)
+District = _line(80)
+Model = _line(80)
+# Loose on purpose: the number itself is read and normalised to E.164 by the use case,
+# with the branch's region (domain.customers); this only keeps junk out.
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()\-.]{5,30}$")]
+Months = Annotated[int, Field(strict=True, ge=0, le=240)]
 
 
 class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Text
+    name: Name
     phone: Phone
-    address: Text
-    district: Text
-    branch: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
+    address: Address
+    district: District
+    branch: Annotated[Code, StringConstraints(max_length=16)]
 
 
 class CustomerOut(BaseModel):
@@ -37,12 +78,12 @@ class CustomerOut(BaseModel):
 class ProductIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    customer_id: int
-    model: Text
-    serial: Text
-    purchased_on: date
-    warranty_months: int = Field(ge=0, le=240)
-    seller: Text | None = None
+    customer_id: RecordId
+    model: Model
+    serial: Model
+    purchased_on: PastDate
+    warranty_months: Months
+    seller: Name | None = None
 
 
 class CoverOut(BaseModel):
@@ -84,16 +125,16 @@ class CustomerFileOut(CustomerOut):
 class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    duplicate_id: int
+    duplicate_id: RecordId
 
 
 class CallIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    customer_id: int
-    product_id: int
-    symptom: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-    received_at: AwareDatetime | None = None
+    customer_id: RecordId
+    product_id: RecordId
+    symptom: Annotated[FreeText, StringConstraints(max_length=2000), AfterValidator(_filled)]
+    received_at: PastInstant | None = None
     channel: Annotated[str, StringConstraints(pattern=r"^(phone|document|pos|web)$")] = "phone"
 
 
@@ -144,7 +185,7 @@ class CallOut(BaseModel):
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    reason: Annotated[FreeText, StringConstraints(min_length=1, max_length=500)]
 
 
 class FlaggedCall(BaseModel):
@@ -161,3 +202,97 @@ class ReconciliationOut(BaseModel):
     run_by: str
     flagged: list[FlaggedCall]
     priority_calls: list[FlaggedCall]
+
+
+class PosRejectOut(BaseModel):
+    """A refused POS message: its headers, size, hash and first bytes (SPEC §7)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    store_id: str | None
+    transaction_id: str | None
+    status_code: int
+    reason: str
+    field: str | None
+    headers: dict[str, str]
+    size: int
+    sha256: str
+    body: str = Field(description="the first bytes of the body (at most 4 kB), as text")
+    truncated: bool
+
+
+# POS messages (CONTRACT "POS"): JSON bodies, and the sales read from POSLog documents.
+PosId = Annotated[str, StringConstraints(min_length=1, max_length=64,
+                                         pattern=r"^[A-Za-z0-9_.:\-]+$")]
+
+
+class PosCustomer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name
+    phone: Phone
+    address: Address
+    district: District
+
+
+class PosItem(BaseModel):
+    """One appliance sold, with the extended warranty bought with it, if any."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: Model
+    serial: Model
+    price: Annotated[MoneyIn, Field(gt=0)]
+    warranty_months: int = Field(default=DEFAULT_WARRANTY_MONTHS, ge=0, le=240)
+    extended_warranty_years: int | None = Field(default=None, ge=1, le=5)
+
+
+class _PosBase(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    store_id: PosId
+    transaction_id: PosId
+    occurred_at: PastInstant
+
+
+class PosSale(_PosBase):
+    type: Literal["sale"]
+    customer: PosCustomer
+    items: list[PosItem] = Field(min_length=1, max_length=50)
+
+
+class PosExecution(_PosBase):
+    """The cashier carried out a refund or allowance instruction."""
+
+    type: Literal["return_executed", "allowance_executed"]
+    instruction_id: PosId
+    amount: MoneyIn
+
+
+PosMessage = Annotated[PosSale | PosExecution, Field(discriminator="type")]
+_pos_adapter: TypeAdapter[PosSale | PosExecution] = TypeAdapter(PosMessage)
+
+
+def parse_pos_message(raw: dict[str, Any]) -> PosSale | PosExecution:
+    """Validate a POS message (SPEC §7); a single ``product`` (with an optional top-level
+    ``extended_warranty: {years}``) is accepted as shorthand for one item."""
+    data = dict(raw)
+    if data.get("type") == "sale" and "items" not in data and isinstance(
+        data.get("product"), dict
+    ):
+        item = dict(data["product"])
+        warranty = data.get("extended_warranty")
+        if isinstance(warranty, dict) and "years" in warranty:
+            item["extended_warranty_years"] = warranty["years"]
+        data["items"] = [item]
+    try:
+        return _pos_adapter.validate_python(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        path = [str(p) for p in error["loc"] if not str(p).startswith("function")]
+        if path and path[0] in ("sale", "return_executed", "allowance_executed"):
+            path = path[1:]
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise RuleBroken(message, field=".".join(path) or "type", rule="§7") from exc

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from shared.auth import Actor, roles
+from shared.fields import INT_MAX, Code, PastDate, PathId
 from shared.runtime import RuntimeDep
 
 from ..models import Call
 from ..schemas import CallIn, CallOut, CancelIn, FlaggedCall, ReconciliationOut
 from ..service import calls as service
 from ..service import reconciliation
+from .paging import DEFAULT_LIMIT, Limit, link_next
 
 router = APIRouter(tags=["calls"])
 
@@ -21,17 +22,19 @@ Clerk = Annotated[Actor, Depends(roles("clerk"))]
 RegisterReader = Annotated[
     Actor, Depends(roles("clerk", "supervisor", "service_dept", "branch_manager", "admin"))
 ]
+Day = Annotated[PastDate, Query(alias="date")]
 
 
 @router.post("/calls", response_model=CallOut, status_code=201)
 async def create_call(body: CallIn, rt: RuntimeDep, actor: Clerk) -> CallOut:
     """Register a repair call and issue its service voucher (SPEC S8, S6, S19)."""
     async with rt.db.transaction() as session:
-        return CallOut.of(await service.register_call(rt, session, actor=actor, data=body))
+        call = await service.register_call(rt.context, session, actor=actor, data=body)
+        return CallOut.of(call)
 
 
 @router.get("/calls/{call_id}", response_model=CallOut)
-async def read_call(call_id: int, rt: RuntimeDep, actor: RegisterReader) -> CallOut:
+async def read_call(call_id: PathId, rt: RuntimeDep, actor: RegisterReader) -> CallOut:
     """One call of the register."""
     async with rt.db.reading() as session:
         return CallOut.of(await service.get_call(session, actor=actor, call_id=call_id))
@@ -39,44 +42,49 @@ async def read_call(call_id: int, rt: RuntimeDep, actor: RegisterReader) -> Call
 
 @router.get("/calls", response_model=list[CallOut])
 async def list_calls(
+    request: Request,
+    response: Response,
     rt: RuntimeDep,
     actor: RegisterReader,
-    day: Annotated[date, Query(alias="date")],
-    branch: str,
+    day: Day,
+    branch: Code,
+    limit: Limit = DEFAULT_LIMIT,
+    after_id: Annotated[int, Query(ge=0, le=INT_MAX)] = 0,
 ) -> list[CallOut]:
     """The day's repair-call register of a branch (S8; the service dept reads it, S24)."""
     async with rt.db.reading() as session:
-        calls = await service.register_of_day(rt, session, actor=actor, day=day, branch=branch)
-        return [CallOut.of(c) for c in calls]
+        calls = await service.register_of_day(rt.context, session, actor=actor, day=day,
+                                              branch=branch, after_id=after_id,
+                                              limit=limit + 1)
+    if len(calls) > limit:
+        calls = calls[:limit]
+        link_next(request, response, cursor="after_id", value=calls[-1].id)
+    return [CallOut.of(c) for c in calls]
 
 
 @router.post("/calls/{call_id}/cancel", response_model=CallOut)
-async def cancel_call(call_id: int, body: CancelIn, rt: RuntimeDep, actor: Clerk) -> CallOut:
+async def cancel_call(call_id: PathId, body: CancelIn, rt: RuntimeDep, actor: Clerk) -> CallOut:
     """Withdraw a call nobody is working on yet, with a reason."""
     async with rt.db.transaction() as session:
-        call = await service.cancel_call(rt, session, actor=actor, call_id=call_id,
+        call = await service.cancel_call(rt.context, session, actor=actor, call_id=call_id,
                                          reason=body.reason)
         return CallOut.of(call)
 
 
 @router.post("/calls/{call_id}/file", response_model=CallOut)
-async def file_call(call_id: int, rt: RuntimeDep, actor: Clerk) -> CallOut:
+async def file_call(call_id: PathId, rt: RuntimeDep, actor: Clerk) -> CallOut:
     """Cancel (注銷) the completed call in the register and file its voucher (SPEC S9)."""
     async with rt.db.transaction() as session:
-        return CallOut.of(await service.file_call(rt, session, actor=actor, call_id=call_id))
+        call = await service.file_call(rt.context, session, actor=actor, call_id=call_id)
+        return CallOut.of(call)
 
 
 @router.post("/reconciliation", response_model=ReconciliationOut)
-async def reconcile(
-    rt: RuntimeDep,
-    actor: Clerk,
-    branch: str,
-    day: Annotated[date, Query(alias="date")],
-) -> ReconciliationOut:
+async def reconcile(rt: RuntimeDep, actor: Clerk, branch: Code, day: Day) -> ReconciliationOut:
     """Morning reconciliation of ``date``: earlier undispatched calls become priority (S18)."""
     async with rt.db.transaction() as session:
         run, flagged, waiting = await reconciliation.reconcile(
-            rt, session, actor=actor, branch=branch, day=day
+            rt.context, session, actor=actor, branch=branch, day=day
         )
         return ReconciliationOut(
             branch=branch, date=day, run_by=run.run_by,

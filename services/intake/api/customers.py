@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from shared.auth import Actor, roles
+from shared.fields import PathId
 from shared.runtime import RuntimeDep
 
 from ..schemas import (
@@ -30,20 +31,23 @@ FileReader = Annotated[
 ]
 
 
-@router.post("/customers", response_model=CustomerOut, status_code=201)
+@router.post("/customers", response_model=CustomerOut, status_code=201,
+             responses={200: {"model": CustomerOut, "description": "the existing file"}})
 async def create_customer(
     body: CustomerIn, rt: RuntimeDep, actor: FileKeeper, response: Response
 ) -> CustomerOut:
     """Open a customer file; the same phone in the same branch returns the existing one."""
     async with rt.db.transaction() as session:
-        customer, created = await service.register_customer(rt, session, actor=actor, data=body)
+        customer, created = await service.register_customer(
+            rt.context, session, actor=actor, data=body)
         if not created:
             response.status_code = status.HTTP_200_OK
         return CustomerOut.model_validate(customer)
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerFileOut)
-async def read_customer(customer_id: int, rt: RuntimeDep, actor: FileReader) -> CustomerFileOut:
+async def read_customer(customer_id: PathId, rt: RuntimeDep,
+                        actor: FileReader) -> CustomerFileOut:
     """The customer file: products, what covers each, calls and merged duplicates."""
     async with rt.db.reading() as session:
         return _file(await service.customer_file(session, actor=actor, customer_id=customer_id))
@@ -51,12 +55,13 @@ async def read_customer(customer_id: int, rt: RuntimeDep, actor: FileReader) -> 
 
 @router.post("/customers/{customer_id}/merge", response_model=CustomerFileOut)
 async def merge_customer(
-    customer_id: int, body: MergeIn, rt: RuntimeDep, actor: FileKeeper
+    customer_id: PathId, body: MergeIn, rt: RuntimeDep, actor: FileKeeper
 ) -> CustomerFileOut:
     """Merge a duplicate file into this one; products and calls move, history stays."""
     async with rt.db.transaction() as session:
         await service.merge_customers(
-            rt, session, actor=actor, survivor_id=customer_id, duplicate_id=body.duplicate_id
+            rt.context, session, actor=actor, survivor_id=customer_id,
+            duplicate_id=body.duplicate_id,
         )
         return _file(await service.customer_file(session, actor=actor, customer_id=customer_id))
 
@@ -65,7 +70,7 @@ async def merge_customer(
 async def create_product(body: ProductIn, rt: RuntimeDep, actor: FileKeeper) -> ProductOut:
     """Register a product in a customer's file."""
     async with rt.db.transaction() as session:
-        product = await service.register_product(rt, session, actor=actor, data=body)
+        product = await service.register_product(rt.context, session, actor=actor, data=body)
         return ProductOut.model_validate(product)
 
 

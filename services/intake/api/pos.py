@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from shared.auth import Actor, roles
+from shared.errors import ErrorBody
+from shared.fields import INT_MAX, Code
 from shared.runtime import RuntimeDep
 
-from ..models import PosReject
+from ..schemas import PosRejectOut
 from ..service import pos as service
+from .paging import DEFAULT_LIMIT, Limit, link_next
 
 router = APIRouter(tags=["pos"])
 
 Pos = Annotated[Actor, Depends(roles("pos"))]
+# Besides the common refusals: a replay answers the first answer, a body that is not
+# JSON (or XML) is 400, a bad signature 401 (CONTRACT "POS").
+_ANSWERS: dict[int | str, dict[str, object]] = {
+    200: {"description": "a replay: the first answer (header Idempotent-Replayed)"},
+    400: {"model": ErrorBody, "description": "the body is not a JSON object"},
+}
 
 
 def _answer(answer: service.PosAnswer) -> JSONResponse:
@@ -24,35 +32,37 @@ def _answer(answer: service.PosAnswer) -> JSONResponse:
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
-@router.post("/pos/events", status_code=201)
+@router.post("/pos/events", status_code=201, responses=_ANSWERS)
 async def pos_event(request: Request, rt: RuntimeDep, actor: Pos) -> JSONResponse:
     """A signed POS message (sale, return_executed, allowance_executed), applied once."""
     body = await request.body()
-    return _answer(await service.receive(rt, actor=actor, body=body, headers=request.headers))
+    return _answer(await service.receive(rt.context, rt.db.transaction, actor=actor,
+                                         body=body, headers=request.headers))
 
 
-@router.post("/pos/poslog", status_code=201)
+@router.post("/pos/poslog", status_code=201, responses=_ANSWERS)
 async def pos_poslog(request: Request, rt: RuntimeDep, actor: Pos) -> JSONResponse:
     """A signed ARTS POSLog XML document of sales, each transaction applied once."""
     body = await request.body()
-    return _answer(
-        await service.receive(rt, actor=actor, body=body, headers=request.headers, poslog=True)
-    )
+    return _answer(await service.receive(rt.context, rt.db.transaction, actor=actor,
+                                         body=body, headers=request.headers, poslog=True))
 
 
-@router.get("/pos/rejects")
+@router.get("/pos/rejects", response_model=list[PosRejectOut])
 async def pos_rejects(
-    rt: RuntimeDep, _actor: Annotated[Actor, Depends(roles("admin"))],
-    store_id: str | None = None,
-) -> list[dict[str, Any]]:
-    """Refused POS messages, kept verbatim for inspection, newest first."""
+    request: Request,
+    response: Response,
+    rt: RuntimeDep,
+    _actor: Annotated[Actor, Depends(roles("admin"))],
+    store_id: Code | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    before_id: Annotated[int | None, Query(ge=1, le=INT_MAX)] = None,
+) -> list[PosRejectOut]:
+    """Refused POS messages (headers, size, hash, first 4 kB), newest first, paged."""
     async with rt.db.reading() as session:
-        query = select(PosReject).order_by(PosReject.id.desc()).limit(500)
-        if store_id:
-            query = query.where(PosReject.store_id == store_id)
-        return [
-            {"id": r.id, "at": r.at, "store_id": r.store_id, "transaction_id": r.transaction_id,
-             "status_code": r.status_code, "reason": r.reason, "field": r.field,
-             "headers": r.headers, "body": r.body}
-            for r in await session.scalars(query)
-        ]
+        rows = await service.rejects(session, store_id=store_id, before_id=before_id,
+                                     limit=limit + 1)
+    if len(rows) > limit:
+        rows = rows[:limit]
+        link_next(request, response, cursor="before_id", value=rows[-1].id)
+    return [PosRejectOut.model_validate(r) for r in rows]

@@ -1,17 +1,9 @@
-"""Intake's pure rules from SPEC §1 (no I/O): category, deadlines, call states,
-morning reconciliation and customer merges."""
+"""Intake's pure rules from SPEC §1 (no I/O): category, deadlines, call states, phone
+numbers, morning reconciliation, customer merges and POS messages."""
 
-from .category import (
-    ARRIVAL_HOURS,
-    Cover,
-    ServiceCategory,
-    SlaClass,
-    arrival_due,
-    decide_category,
-    normalise_phone,
-    voucher_no,
-    warranty_ends_on,
-)
+from .category import Cover, ServiceCategory, decide_category, voucher_no, warranty_ends_on
+from .customers import normalise_phone
+from .sla import ARRIVAL_HOURS, SlaClass, arrival_due, sla_class
 
 __all__ = [
     "ARRIVAL_HOURS",
@@ -21,6 +13,7 @@ __all__ = [
     "arrival_due",
     "decide_category",
     "normalise_phone",
+    "sla_class",
     "voucher_no",
     "warranty_ends_on",
 ]

@@ -1,38 +1,31 @@
-"""Service category and arrival deadline of a call (SPEC S6, S19), free of I/O.
+"""Service category of a call and its voucher number (SPEC S6, S8), free of I/O.
 
-- S6: a call's service category is decided from the customer file at the moment of the
-  call: C (free) inside the maker's warranty, B under a maintenance contract or an
-  extended warranty, A (paid) otherwise. D is never created by a call.
-- S19: urban calls are due in 6 working hours, suburban in 7.
+S6: a call's service category is decided from the customer file at the moment of the
+call: C (free) inside the maker's warranty, B under a maintenance contract or an
+extended warranty, A (paid) otherwise. D is never created by a call.
 """
 
 from __future__ import annotations
 
 import calendar as _month_calendar
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
-
-from shared.calendar import WorkingCalendar
 
 
 class ServiceCategory(StrEnum):
-    """SPEC S6: A paid, B contract, C free warranty, D internal admin work."""
+    """SPEC S6: A paid, B contract, C free warranty, D internal admin work.
+
+    Deliberately per service: intake decides the category, billing prices by it, and each
+    keeps its own reading of it. Between services it travels as the string in the events
+    (``CallRegistered.category``), so this enum is not a shared contract.
+    """
 
     A = "A"
     B = "B"
     C = "C"
     D = "D"
-
-
-class SlaClass(StrEnum):
-    URBAN = "urban"
-    SUBURBAN = "suburban"
-
-
-ARRIVAL_HOURS = {SlaClass.URBAN: 6, SlaClass.SUBURBAN: 7}  # SPEC S19
 
 
 @dataclass(frozen=True)
@@ -70,19 +63,6 @@ def decide_category(
     return ServiceCategory.A
 
 
-def arrival_due(calendar: WorkingCalendar, received_at: datetime, sla: SlaClass) -> datetime:
-    """SPEC S19: the arrival deadline, counted in the branch's working hours."""
-    return calendar.add_working_hours(received_at, ARRIVAL_HOURS[sla])
-
-
 def voucher_no(branch: str, call_id: int) -> str:
     """The service voucher's number: branch code and the call's register number."""
     return f"{branch}-V{call_id:06d}"
-
-
-_PHONE_JUNK = re.compile(r"[\s\-().]")
-
-
-def normalise_phone(phone: str) -> str:
-    """Phones compare without spaces, dashes or brackets (duplicate-customer check)."""
-    return _PHONE_JUNK.sub("", phone)

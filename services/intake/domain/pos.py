@@ -13,132 +13,93 @@ Two formats map onto the same messages:
   ``SerialNumber`` (or the only appliance); ``Customer`` gives name, telephone, address
   and district.
 A sale without a maker's warranty term gets 12 months [choice], the common appliance term.
+
+Bounded work: a POSLog document is read in one streaming pass that refuses it the moment
+it nests deeper than ``MAX_DEPTH`` elements (no ARTS sale needs more than a dozen), and
+each field is looked up among a few levels of children only, so the work grows linearly
+with the document, whatever its shape. The signature is checked before any of this
+(``service.pos``), and each message is validated like a JSON one (``schemas``).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+import io
+from typing import Any
+from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    TypeAdapter,
-    ValidationError,
-)
 
 from shared.rules import RuleBroken
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 DEFAULT_WARRANTY_MONTHS = 12
+MAX_DEPTH = 64  # elements; a real POSLog sale nests about ten deep
+_FIELD_DEPTH = 3  # how far below its element a field may sit (Customer/Address/District)
 
 
-class PosCustomer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    name: Text
-    phone: Annotated[str, StringConstraints(strip_whitespace=True,
-                                            pattern=r"^\+?[0-9 ()\-.]{5,30}$")]
-    address: Text
-    district: Text
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-class PosItem(BaseModel):
-    """One appliance sold, with the extended warranty bought with it, if any."""
+def read_xml(xml: bytes, *, max_depth: int = MAX_DEPTH) -> Element:
+    """The document's root, read in one pass; refused as soon as it nests too deep.
 
-    model_config = ConfigDict(extra="ignore")
-
-    model: Text
-    serial: Text
-    price: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
-    warranty_months: int = Field(default=DEFAULT_WARRANTY_MONTHS, ge=0, le=240)
-    extended_warranty_years: int | None = Field(default=None, ge=1, le=5)
-
-
-class _Base(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    store_id: Id
-    transaction_id: Id
-    occurred_at: AwareDatetime
-
-
-class PosSale(_Base):
-    type: Literal["sale"]
-    customer: PosCustomer
-    items: list[PosItem] = Field(min_length=1, max_length=50)
-
-
-class PosExecution(_Base):
-    """The cashier carried out a refund or allowance instruction."""
-
-    type: Literal["return_executed", "allowance_executed"]
-    instruction_id: Id
-    amount: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
-
-
-PosMessage = Annotated[PosSale | PosExecution, Field(discriminator="type")]
-_adapter: TypeAdapter[PosSale | PosExecution] = TypeAdapter(PosMessage)
-
-
-def parse_json_message(raw: dict[str, Any]) -> PosSale | PosExecution:
-    """Validate a JSON message; a single ``product`` (with an optional top-level
-    ``extended_warranty: {years}``) is accepted as shorthand for one item."""
-    data = dict(raw)
-    if data.get("type") == "sale" and "items" not in data and isinstance(
-        data.get("product"), dict
-    ):
-        item = dict(data["product"])
-        warranty = data.get("extended_warranty")
-        if isinstance(warranty, dict) and "years" in warranty:
-            item["extended_warranty_years"] = warranty["years"]
-        data["items"] = [item]
+    defusedxml refuses DTDs, entities and external references (billion laughs, XXE).
+    """
+    depth = 0
+    root: Element | None = None
     try:
-        return _adapter.validate_python(data)
-    except ValidationError as exc:
-        raise _first_error(exc) from exc
+        for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+            if event == "start":
+                depth += 1
+                if root is None:
+                    root = element
+                if depth > max_depth:
+                    raise RuleBroken(f"the document nests deeper than {max_depth} elements",
+                                     field="body", rule="§7")
+            else:
+                depth -= 1
+    except RuleBroken:
+        raise
+    except Exception as exc:  # defusedxml raises several types for bad or hostile XML
+        raise RuleBroken(f"not well-formed POSLog XML: {str(exc)[:200]}", field="body",
+                         rule="§7") from exc
+    if root is None:  # pragma: no cover - expat refuses an empty document first
+        raise RuleBroken("an empty document", field="body", rule="§7")
+    return root
 
 
-def _first_error(exc: ValidationError) -> RuleBroken:
-    error = exc.errors()[0]
-    field = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function")) or None
-    if field and field.split(".")[0] in ("sale", "return_executed", "allowance_executed"):
-        field = ".".join(field.split(".")[1:]) or None
-    return RuleBroken(error["msg"], field=field or "type", rule="§7")
+def _children(node: Element, name: str) -> list[Element]:
+    return [child for child in node if _local(child.tag) == name]
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+def _find(node: Element | None, name: str, depth: int = _FIELD_DEPTH) -> Element | None:
+    """The first element called ``name`` at most ``depth`` levels below ``node``."""
+    level = [node] if node is not None else []
+    for _ in range(depth):
+        level = [child for parent in level for child in parent]
+        for child in level:
+            if _local(child.tag) == name:
+                return child
+    return None
 
 
-def _find(node: Any, name: str) -> Any:
-    return next((child for child in node.iter() if _local(child.tag) == name), None)
-
-
-def _text(node: Any, name: str) -> str | None:
-    found = _find(node, name) if node is not None else None
+def _text(node: Element | None, name: str) -> str | None:
+    found = _find(node, name)
     return found.text.strip() if found is not None and found.text else None
 
 
-def parse_poslog(xml: bytes) -> list[PosSale]:
-    """The sales in an ARTS POSLog document (see the module docstring for the mapping)."""
-    try:
-        root = ElementTree.fromstring(xml)
-    except Exception as exc:  # defusedxml raises several types for bad or hostile XML
-        raise RuleBroken(f"not well-formed POSLog XML: {exc}", field="body", rule="§7") from exc
-    transactions = [n for n in root.iter() if _local(n.tag) == "Transaction"]
+def poslog_messages(xml: bytes) -> list[dict[str, Any]]:
+    """The sales of an ARTS POSLog document as POS messages (the module docstring gives
+    the mapping); the messages are then validated like JSON ones (``schemas.pos``)."""
+    root = read_xml(xml)
+    transactions = _children(root, "Transaction")
     if not transactions:
         raise RuleBroken("no Transaction in the POSLog", field="Transaction", rule="§7")
     return [_poslog_sale(t) for t in transactions]
 
 
-def _poslog_sale(transaction: Any) -> PosSale:
-    retail = _find(transaction, "RetailTransaction")
+def _poslog_sale(transaction: Element) -> dict[str, Any]:
+    retail = next(iter(_children(transaction, "RetailTransaction")), None)
     if retail is None:
         raise RuleBroken("only RetailTransaction sales are accepted", field="RetailTransaction",
                          rule="§7")
@@ -147,7 +108,8 @@ def _poslog_sale(transaction: Any) -> PosSale:
     )
     appliances: list[dict[str, Any]] = []
     warranties: list[tuple[str | None, str | None]] = []
-    for sale in (n for n in retail.iter() if _local(n.tag) == "Sale"):
+    sales = [sale for line in _children(retail, "LineItem") for sale in _children(line, "Sale")]
+    for sale in sales:
         if sale.get("ItemType") == "ExtendedWarranty":
             warranties.append((_text(sale, "SerialNumber"), _text(sale, "WarrantyYears")))
             continue
@@ -164,8 +126,8 @@ def _poslog_sale(transaction: Any) -> PosSale:
             raise RuleBroken("an extended warranty line must name one appliance's serial",
                              field="SerialNumber", rule="E1")
         target[0]["extended_warranty_years"] = years
-    customer = _find(retail, "Customer")
-    message = {
+    customer = next(iter(_children(retail, "Customer")), None)
+    message: dict[str, Any] = {
         "store_id": _text(transaction, "RetailStoreID"),
         "transaction_id": txn_id or None,
         "type": "sale",
@@ -176,7 +138,4 @@ def _poslog_sale(transaction: Any) -> PosSale:
         },
         "items": appliances,
     }
-    parsed = parse_json_message(message)
-    if not isinstance(parsed, PosSale):  # pragma: no cover - type is fixed to "sale" above
-        raise RuleBroken("not a sale", field="type", rule="§7")
-    return parsed
+    return message

@@ -1,8 +1,14 @@
 """The customer file: customers, registered products, their covers, merges (SPEC §1, S6).
 
-Invariant: a merge moves every product and call of the duplicate to the survivor in
-one transaction and keeps the duplicate (``merged_into``), so nothing is lost and the
-audit log tells who merged what.
+Invariants:
+- One number, one customer per branch: phones are stored in E.164 (read with the
+  branch's region), under a unique ``(branch, phone)``. Two clerks opening the same
+  file at once both get it: the loser's insert fails inside a savepoint and it answers
+  the winner's row (PostgreSQL makes it wait for the winner's commit; SQLite writers
+  are serialised anyway), never a 500 and never a second row.
+- A merge moves every product and call of the duplicate to the survivor in one
+  transaction and keeps the duplicate (``merged_into``), so nothing is lost and the
+  audit log tells who merged what.
 """
 
 from __future__ import annotations
@@ -10,72 +16,89 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import audit
 from shared.auth import Actor, require_branch
+from shared.context import Context
+from shared.db import get_or_404
 from shared.events.billing import CoverGranted
 from shared.events.intake import CustomerMerged
-from shared.rules import NotFound
-from shared.runtime import Runtime
+from shared.fields import check_happened_on
 
 from .. import domain
 from ..domain.merge import FileRef, check_merge
-from ..models import Call, Customer, Product, ProductCover, plumbing
+from ..models import Call, Customer, Product, ProductCover
 from ..schemas import CustomerIn, ProductIn
-from .common import live_customer
+from .common import live_customer, load_customer
 
 
 async def register_customer(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, data: CustomerIn
+    ctx: Context, session: AsyncSession, *, actor: Actor, data: CustomerIn,
+    phone_field: str = "phone",
 ) -> tuple[Customer, bool]:
     """The customer with this phone in this branch, created if new; True if created.
 
     A phone that belongs to a merged file finds the survivor (SPEC §1: no duplicates).
     """
-    rt.branch(data.branch)
-    require_branch(actor, data.branch)
-    phone = domain.normalise_phone(data.phone)
-    existing = await session.scalar(
-        select(Customer).where(Customer.branch == data.branch, Customer.phone == phone)
-    )
+    branch = ctx.branch(data.branch)
+    require_branch(actor, branch.code)
+    phone = domain.normalise_phone(data.phone, region=branch.country, field=phone_field)
+    existing = await _by_phone(session, branch.code, phone)
     if existing is not None:
-        while existing.merged_into is not None:
-            existing = await session.get_one(Customer, existing.merged_into)
         return existing, False
-    now = rt.clock.now()
     customer = Customer(
-        branch=data.branch, name=data.name, phone=phone, address=data.address,
-        district=data.district, created_at=now, created_by=actor.user_id,
+        branch=branch.code, name=data.name, phone=phone, address=data.address,
+        district=data.district, created_at=ctx.now(), created_by=actor.user_id,
     )
-    session.add(customer)
-    await session.flush()
-    await audit.record(
-        session, plumbing.audit_log, actor=actor, action="customer.created",
-        subject_type="customer", subject_id=customer.id, at=now,
+    try:
+        async with session.begin_nested():
+            session.add(customer)
+    except IntegrityError:
+        # Someone opened the same file meanwhile (and committed): theirs is the file.
+        winner = await _by_phone(session, branch.code, phone)
+        if winner is None:  # pragma: no cover - the constraint names no other cause
+            raise
+        return winner, False
+    await ctx.audit.record(
+        session, actor=actor, action="customer.created", subject_type="customer",
+        subject_id=customer.id,
     )
     return customer, True
 
 
+async def _by_phone(session: AsyncSession, branch: str, phone: str) -> Customer | None:
+    """The live file of ``phone`` in ``branch``: a merged one leads to its survivor."""
+    found = await session.scalar(
+        select(Customer).where(Customer.branch == branch, Customer.phone == phone)
+        .execution_options(populate_existing=True)
+    )
+    while found is not None and found.merged_into is not None:
+        found = await session.get_one(Customer, found.merged_into)
+    return found
+
+
 async def register_product(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, data: ProductIn
+    ctx: Context, session: AsyncSession, *, actor: Actor, data: ProductIn,
+    field_prefix: str = "",
 ) -> Product:
     """Register a product in a customer's file with its maker's warranty end."""
-    customer = await live_customer(session, data.customer_id, field="customer_id")
-    require_branch(actor, customer.branch)
-    now = rt.clock.now()
+    customer = await live_customer(session, data.customer_id, actor=actor,
+                                   field=f"{field_prefix}customer_id")
+    today = ctx.branch(customer.branch).local_date(ctx.now())
+    check_happened_on(data.purchased_on, today=today, field=f"{field_prefix}purchased_on",
+                      what="the purchase date")
     product = Product(
         customer_id=customer.id, model=data.model, serial=data.serial,
         purchased_on=data.purchased_on, warranty_months=data.warranty_months,
         warranty_ends_on=domain.warranty_ends_on(data.purchased_on, data.warranty_months),
-        seller=data.seller, created_at=now, created_by=actor.user_id,
+        seller=data.seller, created_at=ctx.now(), created_by=actor.user_id,
     )
     session.add(product)
     await session.flush()
-    await audit.record(
-        session, plumbing.audit_log, actor=actor, action="product.registered",
-        subject_type="product", subject_id=product.id, at=now,
-        detail={"customer_id": customer.id, "serial": product.serial},
+    await ctx.audit.record(
+        session, actor=actor, action="product.registered", subject_type="product",
+        subject_id=product.id, detail={"customer_id": customer.id, "serial": product.serial},
     )
     return product
 
@@ -93,10 +116,7 @@ class CustomerFile:
 
 async def customer_file(session: AsyncSession, *, actor: Actor, customer_id: int) -> CustomerFile:
     """The file: customer, products, covers by product, call ids, merged duplicates."""
-    customer = await session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"no customer {customer_id}", field="id")
-    require_branch(actor, customer.branch)
+    customer = await load_customer(session, customer_id, actor=actor)
     products = list(await session.scalars(
         select(Product).where(Product.customer_id == customer.id).order_by(Product.id)
     ))
@@ -118,16 +138,12 @@ async def customer_file(session: AsyncSession, *, actor: Actor, customer_id: int
 
 
 async def merge_customers(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, survivor_id: int, duplicate_id: int
+    ctx: Context, session: AsyncSession, *, actor: Actor, survivor_id: int, duplicate_id: int
 ) -> Customer:
     """Merge a duplicate customer file into the survivor, keeping all history (SPEC §1)."""
-    survivor = await session.get(Customer, survivor_id, with_for_update=True)
-    if survivor is None:
-        raise NotFound(f"no customer {survivor_id}", field="id")
-    require_branch(actor, survivor.branch)
-    duplicate = await session.get(Customer, duplicate_id, with_for_update=True)
-    if duplicate is None:
-        raise NotFound(f"no customer {duplicate_id}", field="duplicate_id")
+    survivor = await load_customer(session, survivor_id, actor=actor, lock=True)
+    duplicate = await load_customer(session, duplicate_id, actor=actor, field="duplicate_id",
+                                    lock=True)
     check_merge(
         FileRef(survivor.id, survivor.branch, survivor.merged_into),
         FileRef(duplicate.id, duplicate.branch, duplicate.merged_into),
@@ -144,28 +160,27 @@ async def merge_customers(
     await session.execute(
         update(Call).where(Call.customer_id == duplicate.id).values(customer_id=survivor.id)
     )
-    now = rt.clock.now()
+    now = ctx.now()
     duplicate.merged_into, duplicate.merged_at = survivor.id, now
     duplicate.merged_by = actor.user_id
     detail = {"survivor_id": survivor.id, "duplicate_id": duplicate.id,
               "product_ids": product_ids, "call_ids": call_ids}
     for subject in (survivor.id, duplicate.id):
-        await audit.record(
-            session, plumbing.audit_log, actor=actor, action="customer.merged",
-            subject_type="customer", subject_id=subject, at=now, detail=detail,
+        await ctx.audit.record(
+            session, actor=actor, action="customer.merged", subject_type="customer",
+            subject_id=subject, detail=detail,
         )
-    await rt.outbox.add(session, CustomerMerged(
+    await ctx.outbox.add(session, CustomerMerged(
         branch=survivor.branch, survivor_id=survivor.id, duplicate_id=duplicate.id,
         product_ids=product_ids, call_ids=call_ids, merged_by=actor.user_id, occurred_at=now,
     ))
     return survivor
 
 
-async def cover_granted(rt: Runtime, session: AsyncSession, event: CoverGranted) -> None:
+async def cover_granted(ctx: Context, session: AsyncSession, event: CoverGranted) -> None:
     """SPEC S6 B: a contract or extended warranty now covers a product; later calls are B."""
-    product = await session.get(Product, event.product_id)
-    if product is None:
-        raise NotFound(f"no product {event.product_id} for cover {event.ref}", field="product_id")
+    product = await get_or_404(session, Product, event.product_id, what="product",
+                               field="product_id")
     cover = await session.scalar(
         select(ProductCover).where(ProductCover.kind == event.kind, ProductCover.ref == event.ref)
     )
@@ -175,10 +190,10 @@ async def cover_granted(rt: Runtime, session: AsyncSession, event: CoverGranted)
         session.add(cover)
     else:  # a renewal or correction of the same contract moves its dates
         cover.starts_on, cover.ends_on = event.starts_on, event.ends_on
-    cover.recorded_at = rt.clock.now()
-    await audit.record(
-        session, plumbing.audit_log, actor=Actor.system("intake"), action="product.covered",
-        subject_type="product", subject_id=product.id, at=rt.clock.now(),
+    cover.recorded_at = ctx.now()
+    await ctx.audit.record(
+        session, actor=Actor.system("intake"), action="product.covered",
+        subject_type="product", subject_id=product.id,
         detail={"kind": event.kind, "ref": event.ref, "starts_on": event.starts_on.isoformat(),
                 "ends_on": event.ends_on.isoformat(), "event_id": event.event_id},
     )

@@ -1,36 +1,49 @@
 """POS messages: authenticated per store, applied once, refused whole (SPEC §7).
 
 Invariants:
+- Nothing is parsed before it is authenticated: the ``pos`` token's subject must be a
+  configured store (403), the body must carry that store's Standard Webhooks signature
+  (401), and only then is it read as JSON or POSLog; the message's ``store_id`` must be
+  the token's store (403).
 - A message is applied in one transaction together with its ``pos_transactions`` row,
   keyed ``(store_id, transaction_id)``; a replay, or a concurrent duplicate that loses
   the race on that key, gets the first answer back and changes nothing.
-- A refused message (malformed, unknown store, bad signature or stale timestamp, invalid
-  field) changes nothing and is kept verbatim in ``pos_rejects`` for inspection.
+- A refused message (unsigned, badly signed, stale, malformed, invalid field) changes
+  nothing and is kept in ``pos_rejects`` with its headers, size, SHA-256 and only its
+  first ``REJECT_BODY_BYTES``: refused junk costs a few kB, whatever its size.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
+from shared.context import Context
 from shared.events.intake import PosInstructionExecuted, PosSaleRegistered
-from shared.rules import RuleBroken
-from shared.runtime import Runtime
+from shared.fields import check_happened, check_happened_on
+from shared.rules import Refusal, RuleBroken
 from shared.stores import Store, load_stores
 from shared.webhooks import SignatureRefused, verify
 
-from ..domain.pos import PosExecution, PosSale, parse_json_message, parse_poslog
+from ..domain.pos import poslog_messages
 from ..models import PosReject, PosTransaction
-from ..schemas import CustomerIn, ProductIn
+from ..schemas import CustomerIn, PosExecution, PosSale, ProductIn, parse_pos_message
 from .customers import register_customer, register_product
 
 _SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+REJECT_BODY_BYTES = 4096
+_MAX_HEADERS, _MAX_HEADER_CHARS = 50, 512
+
+UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 @dataclass(frozen=True)
@@ -43,10 +56,11 @@ class PosAnswer:
 class Refused(Exception):
     def __init__(self, status_code: int, message: str, *, field: str | None,
                  rule: str | None = "§7", store_id: str | None = None,
-                 transaction_id: str | None = None) -> None:
+                 transaction_id: object = None) -> None:
         super().__init__(message)
         self.status_code, self.message, self.field, self.rule = status_code, message, field, rule
-        self.store_id, self.transaction_id = store_id, transaction_id
+        self.store_id = store_id
+        self.transaction_id = _short(transaction_id)
 
     def body(self) -> dict[str, Any]:
         return {"detail": f"{self.field}: {self.message}" if self.field else self.message,
@@ -54,112 +68,140 @@ class Refused(Exception):
 
 
 async def receive(
-    rt: Runtime, *, actor: Actor, body: bytes, headers: Mapping[str, str], poslog: bool = False
+    ctx: Context, transaction: UnitOfWork, *, actor: Actor, body: bytes,
+    headers: Mapping[str, str], poslog: bool = False,
 ) -> PosAnswer:
-    """Authenticate, validate and apply one POS delivery (JSON message or POSLog document)."""
+    """Authenticate, validate and apply one POS delivery (JSON message or POSLog document).
+
+    Each message is its own unit of work from ``transaction`` (so is a kept refusal).
+    """
     try:
-        store, messages = _authenticate(rt, actor=actor, body=body, headers=headers,
-                                        poslog=poslog)
+        store, messages = authenticate(ctx, actor=actor, body=body, headers=headers,
+                                       poslog=poslog)
+        answers = [await _apply_once(ctx, transaction, store, m) for m in messages]
     except Refused as refused:
-        await _keep_reject(rt, refused, body=body, headers=headers)
+        async with transaction() as session:
+            await keep_reject(ctx, session, refused, body=body, headers=headers)
         return PosAnswer(refused.status_code, refused.body())
-    answers = [await _apply_once(rt, store, m) for m in messages]
     if not poslog:
         return answers[0]
     status = 201 if any(a.status_code == 201 and not a.replayed for a in answers) else 200
     return PosAnswer(status, [a.body for a in answers])
 
 
-def _authenticate(
-    rt: Runtime, *, actor: Actor, body: bytes, headers: Mapping[str, str], poslog: bool
+def authenticate(
+    ctx: Context, *, actor: Actor, body: bytes, headers: Mapping[str, str], poslog: bool
 ) -> tuple[Store, list[PosSale | PosExecution]]:
-    stores = load_stores(rt.settings.stores_file)
-    if poslog:
-        try:
-            messages: list[PosSale | PosExecution] = list(parse_poslog(body))
-        except RuleBroken as exc:
-            raise Refused(422, exc.message, field=exc.field, rule=exc.rule) from exc
-        store_ids = {m.store_id for m in messages}
-        store_id = store_ids.pop() if len(store_ids) == 1 else None
-        if store_id is None:
-            raise Refused(422, "one POSLog document carries one store's transactions",
-                          field="RetailStoreID")
-        raw_txn = None
-    else:
-        try:
-            raw = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Refused(400, f"not valid JSON: {exc}", field="body") from exc
-        if not isinstance(raw, dict):
-            raise Refused(400, "a POS message is a JSON object", field="body")
-        store_id, raw_txn = raw.get("store_id"), raw.get("transaction_id")
-        messages = []
-    store = stores.get(str(store_id)) if store_id is not None else None
+    """The token's store and its messages: signature first, then parsing (SPEC §7)."""
+    store = load_stores(ctx.settings.stores_file).get(actor.user_id)
     if store is None:
-        raise Refused(401, f"unknown store {store_id!r}", field="store_id",
-                      transaction_id=raw_txn)
-    if actor.user_id in stores and actor.user_id != store.store_id:
-        raise Refused(403, f"token of store {actor.user_id} cannot speak for {store.store_id}",
-                      field="store_id", store_id=store.store_id, transaction_id=raw_txn)
+        raise Refused(403, f"token subject {actor.user_id!r} is not a configured store",
+                      field="sub")
+    if not actor.may_act_in(store.branch):
+        raise Refused(403, f"store {store.store_id} belongs to {store.branch}, not "
+                      f"{actor.branch}", field="branch", store_id=store.store_id)
     lowered = {k.lower(): v for k, v in headers.items()}
     try:
         verify(store.secret, body=body,
                headers={h: lowered[h] for h in _SIGNATURE_HEADERS if h in lowered})
     except SignatureRefused as exc:
-        raise Refused(401, str(exc), field="webhook-signature", store_id=store.store_id,
-                      transaction_id=raw_txn) from exc
-    if not poslog:
+        raise Refused(401, str(exc), field="webhook-signature",
+                      store_id=store.store_id) from exc
+    raw_messages = _poslog(body) if poslog else [_json(body)]
+    messages: list[PosSale | PosExecution] = []
+    for raw in raw_messages:
+        if raw.get("store_id") != store.store_id:
+            raise Refused(403, f"the token of store {store.store_id} cannot speak for "
+                          f"{_short(raw.get('store_id'))!r}", field="store_id",
+                          store_id=store.store_id, transaction_id=raw.get("transaction_id"))
         try:
-            messages = [parse_json_message(raw)]
+            message = parse_pos_message(raw)
+            check_happened(message.occurred_at, now=ctx.now(), field="occurred_at",
+                           rule="§7", what="the transaction time")
         except RuleBroken as exc:
             raise Refused(422, exc.message, field=exc.field, rule=exc.rule,
-                          store_id=store.store_id, transaction_id=raw_txn) from exc
+                          store_id=store.store_id,
+                          transaction_id=raw.get("transaction_id")) from exc
+        messages.append(message)
     return store, messages
 
 
-async def _apply_once(rt: Runtime, store: Store, message: PosSale | PosExecution) -> PosAnswer:
+def _json(body: bytes) -> dict[str, Any]:
+    try:
+        raw = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise Refused(400, f"not valid JSON: {str(exc)[:200]}", field="body") from exc
+    if not isinstance(raw, dict):
+        raise Refused(400, "a POS message is a JSON object", field="body")
+    return raw
+
+
+def _poslog(body: bytes) -> list[dict[str, Any]]:
+    try:
+        return poslog_messages(body)
+    except RuleBroken as exc:
+        raise Refused(422, exc.message, field=exc.field, rule=exc.rule) from exc
+
+
+async def _apply_once(ctx: Context, transaction: UnitOfWork, store: Store,
+                      message: PosSale | PosExecution) -> PosAnswer:
     # Two deliveries of one transaction may race: the loser's insert of the key fails,
     # its whole transaction rolls back, and the retry finds the winner's answer.
     for attempt in range(3):
         try:
-            async with rt.db.transaction() as session:
+            async with transaction() as session:
                 key = (message.store_id, message.transaction_id)
                 done = await session.get(PosTransaction, key)
                 if done is not None:
                     return PosAnswer(done.status_code, done.response, replayed=True)
-                actor = Actor(user_id=f"pos:{store.store_id}", role="pos", branch=store.branch)
-                if isinstance(message, PosSale):
-                    response = await _sale(rt, session, actor=actor, store=store, sale=message)
-                else:
-                    response = await _executed(rt, session, execution=message)
-                session.add(PosTransaction(
-                    store_id=message.store_id, transaction_id=message.transaction_id,
-                    type=message.type, received_at=rt.clock.now(), status_code=201,
-                    response=response,
-                ))
+                response = await apply(ctx, session, store=store, message=message)
             return PosAnswer(201, response)
         except IntegrityError:
             if attempt == 2:
                 raise
+        except Refusal as exc:  # a rule of the file refused it: nothing was applied
+            raise Refused(exc.status_code, exc.message, field=exc.field, rule=exc.rule,
+                          store_id=store.store_id,
+                          transaction_id=message.transaction_id) from exc
     raise AssertionError("unreachable")
 
 
-async def _sale(rt: Runtime, session: Any, *, actor: Actor, store: Store, sale: PosSale
+async def apply(ctx: Context, session: AsyncSession, *, store: Store,
+                message: PosSale | PosExecution) -> dict[str, Any]:
+    """Apply one authenticated message and record it as done (its first answer)."""
+    if isinstance(message, PosSale):
+        response = await _sale(ctx, session, store=store, sale=message)
+    else:
+        response = await _executed(ctx, session, execution=message)
+    session.add(PosTransaction(
+        store_id=message.store_id, transaction_id=message.transaction_id,
+        type=message.type, received_at=ctx.now(), status_code=201, response=response,
+    ))
+    await session.flush()
+    return response
+
+
+async def _sale(ctx: Context, session: AsyncSession, *, store: Store, sale: PosSale
                 ) -> dict[str, Any]:
     """SPEC §7: register (or find) the customer and each appliance with its warranty."""
+    actor = Actor(user_id=f"pos:{store.store_id}", role="pos", branch=store.branch)
+    branch = ctx.branch(store.branch)
     c = sale.customer
-    customer, _ = await register_customer(rt, session, actor=actor, data=CustomerIn(
-        name=c.name, phone=c.phone, address=c.address, district=c.district, branch=store.branch))
-    sold_on = sale.occurred_at.astimezone(ZoneInfo(rt.branch(store.branch).timezone)).date()
+    customer, _ = await register_customer(ctx, session, actor=actor, data=CustomerIn(
+        name=c.name, phone=c.phone, address=c.address, district=c.district, branch=store.branch),
+        phone_field="customer.phone")
+    sold_on = check_happened_on(branch.local_date(sale.occurred_at),
+                                today=branch.local_date(ctx.now()), field="occurred_at",
+                                rule="§7", what="the sale date")
     products = []
     for item in sale.items:
-        product = await register_product(rt, session, actor=actor, data=ProductIn(
+        product = await register_product(ctx, session, actor=actor, data=ProductIn(
             customer_id=customer.id, model=item.model, serial=item.serial,
             purchased_on=sold_on, warranty_months=item.warranty_months, seller=store.store_id))
-        await rt.outbox.add(session, PosSaleRegistered(
+        await ctx.outbox.add(session, PosSaleRegistered(
             store_id=store.store_id, transaction_id=sale.transaction_id, branch=store.branch,
             customer_id=customer.id, product_id=product.id, model=product.model,
-            serial=product.serial, price=str(item.price), sold_on=sold_on,
+            serial=product.serial, price=f"{item.price:.2f}", sold_on=sold_on,
             warranty_ends_on=product.warranty_ends_on,
             extended_warranty_years=item.extended_warranty_years,
             correlation_id=f"{store.store_id}:{sale.transaction_id}",
@@ -171,9 +213,10 @@ async def _sale(rt: Runtime, session: Any, *, actor: Actor, store: Store, sale: 
             "type": "sale", "customer_id": customer.id, "products": products}
 
 
-async def _executed(rt: Runtime, session: Any, *, execution: PosExecution) -> dict[str, Any]:
+async def _executed(ctx: Context, session: AsyncSession, *, execution: PosExecution
+                    ) -> dict[str, Any]:
     """SPEC §7: the cashier's confirmation goes to billing, which books it."""
-    await rt.outbox.add(session, PosInstructionExecuted(
+    await ctx.outbox.add(session, PosInstructionExecuted(
         store_id=execution.store_id, transaction_id=execution.transaction_id,
         instruction_id=execution.instruction_id, kind=execution.type,
         amount=f"{execution.amount:.2f}", executed_at=execution.occurred_at,
@@ -184,12 +227,43 @@ async def _executed(rt: Runtime, session: Any, *, execution: PosExecution) -> di
             "status": "recorded"}
 
 
-async def _keep_reject(rt: Runtime, refused: Refused, *, body: bytes,
-                       headers: Mapping[str, str]) -> None:
-    async with rt.db.transaction() as session:
-        session.add(PosReject(
-            at=rt.clock.now(), store_id=refused.store_id, transaction_id=refused.transaction_id,
-            status_code=refused.status_code, reason=refused.message, field=refused.field,
-            headers={k: v for k, v in headers.items() if k.lower() != "authorization"},
-            body=body.decode("utf-8", errors="replace"),
-        ))
+async def keep_reject(ctx: Context, session: AsyncSession, refused: Refused, *, body: bytes,
+                      headers: Mapping[str, str]) -> PosReject:
+    """Keep a refused message for inspection: headers, size, hash, the first 4 kB."""
+    head = body[:REJECT_BODY_BYTES]
+    kept = {
+        _clean(k)[:_MAX_HEADER_CHARS]: _clean(v)[:_MAX_HEADER_CHARS]
+        for k, v in list(headers.items())[:_MAX_HEADERS] if k.lower() != "authorization"
+    }
+    reject = PosReject(
+        at=ctx.now(), store_id=refused.store_id, transaction_id=refused.transaction_id,
+        status_code=refused.status_code, reason=_clean(refused.message)[:2000],
+        field=_clean(refused.field)[:120] if refused.field else None, headers=kept,
+        size=len(body), sha256=hashlib.sha256(body).hexdigest(),
+        body=_clean(head.decode("utf-8", errors="replace")),
+        truncated=len(body) > len(head),
+    )
+    session.add(reject)
+    await session.flush()
+    return reject
+
+
+async def rejects(session: AsyncSession, *, store_id: str | None, before_id: int | None,
+                  limit: int) -> list[PosReject]:
+    """Refused messages, newest first, older than ``before_id``, at most ``limit``."""
+    query = select(PosReject).order_by(PosReject.id.desc()).limit(limit)
+    if store_id:
+        query = query.where(PosReject.store_id == store_id)
+    if before_id is not None:
+        query = query.where(PosReject.id < before_id)
+    return list(await session.scalars(query))
+
+
+def _clean(text: str) -> str:
+    """Text a database column takes: no NUL (PostgreSQL refuses it in text)."""
+    return text.replace("\x00", "\\x00")
+
+
+def _short(value: object) -> str | None:
+    """An id from an unverified message, fit for a 64-character column."""
+    return None if value is None else _clean(str(value))[:64]

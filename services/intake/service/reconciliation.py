@@ -14,29 +14,28 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import audit
 from shared.auth import Actor, require_branch
+from shared.context import Context
 from shared.events.intake import CallPrioritised
-from shared.runtime import Runtime
 
 from ..domain import reconciliation as rules_s18
 from ..domain.call_state import CallStatus
-from ..models import Call, Reconciliation, plumbing
+from ..models import Call, Reconciliation
 
 WATCHER = "morning-reconciliation"
 
 
 async def reconcile(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, branch: str, day: date
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, day: date
 ) -> tuple[Reconciliation, list[Call], list[Call]]:
     """SPEC S18: flag calls still undispatched from before ``day`` as priority.
 
     Returns the run, the calls flagged now and every undispatched priority call.
     """
-    calendar = rt.branch(branch).calendar
+    where = ctx.branch(branch)
     require_branch(actor, branch)
-    now = rt.clock.now()
-    rules_s18.check_day(day, now.astimezone(calendar.tz).date())
+    now = ctx.now()
+    rules_s18.check_day(day, where.local_date(now))
     run = await _lock_run(session, branch=branch, day=day, actor=actor, now=now)
     waiting = list(await session.scalars(
         select(Call)
@@ -53,20 +52,18 @@ async def reconcile(
     for call in flagged:
         call.priority, call.prioritised_at = True, now
         call.priority_reason = rules_s18.priority_reason(call.register_date)
-        await audit.record(
-            session, plumbing.audit_log, actor=actor, action="call.prioritised",
-            subject_type="call", subject_id=call.id, at=now,
-            detail={"day": day.isoformat(), "reason": call.priority_reason},
+        await ctx.audit.record(
+            session, actor=actor, action="call.prioritised", subject_type="call",
+            subject_id=call.id, detail={"day": day.isoformat(), "reason": call.priority_reason},
         )
-        await rt.outbox.add(session, CallPrioritised(
+        await ctx.outbox.add(session, CallPrioritised(
             call_id=call.id, voucher_no=call.voucher_no or "", branch=branch,
             reason=call.priority_reason, correlation_id=call.voucher_no, occurred_at=now,
         ))
     run.flagged += len(flagged)
-    await audit.record(
-        session, plumbing.audit_log, actor=actor, action="register.reconciled",
-        subject_type="register", subject_id=f"{branch}:{day.isoformat()}", at=now,
-        detail={"flagged": [c.id for c in flagged]},
+    await ctx.audit.record(
+        session, actor=actor, action="register.reconciled", subject_type="register",
+        subject_id=f"{branch}:{day.isoformat()}", detail={"flagged": [c.id for c in flagged]},
     )
     return run, flagged, waiting
 
@@ -93,11 +90,11 @@ async def _lock_run(
     return run
 
 
-async def next_reconciliation(rt: Runtime, session: AsyncSession) -> datetime | None:
+async def next_reconciliation(ctx: Context, session: AsyncSession) -> datetime | None:
     """The earliest moment a branch's next morning reconciliation falls due (S18)."""
-    now = rt.clock.now()
+    now = ctx.now()
     dues = []
-    for branch in rt.branches.values():
+    for branch in ctx.branches.values():
         last = await session.scalar(
             select(func.max(Reconciliation.day)).where(Reconciliation.branch == branch.code)
         )
@@ -105,10 +102,10 @@ async def next_reconciliation(rt: Runtime, session: AsyncSession) -> datetime | 
     return min(dues, default=None)
 
 
-async def fire_reconciliations(rt: Runtime, session: AsyncSession, now: datetime) -> None:
+async def fire_reconciliations(ctx: Context, session: AsyncSession, now: datetime) -> None:
     """Run each branch's reconciliation that is due and not yet done today (S18)."""
     system = Actor.system("intake")
-    for branch in rt.branches.values():
+    for branch in ctx.branches.values():
         day = rules_s18.due_day(branch.calendar, now)
         if day is None:
             continue
@@ -117,4 +114,4 @@ async def fire_reconciliations(rt: Runtime, session: AsyncSession, now: datetime
             .where(Reconciliation.branch == branch.code, Reconciliation.day == day)
         )
         if done is None:
-            await reconcile(rt, session, actor=system, branch=branch.code, day=day)
+            await reconcile(ctx, session, actor=system, branch=branch.code, day=day)

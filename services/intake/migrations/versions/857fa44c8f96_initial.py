@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 16b2707abdca
+Revision ID: 857fa44c8f96
 Revises: 
-Create Date: 2026-11-27 05:23:01.538479
+Create Date: 2026-12-01 20:35:28.401890
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = '16b2707abdca'
+revision: str = '857fa44c8f96'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -91,7 +91,10 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('field', sa.String(length=120), nullable=True),
     sa.Column('headers', sa.JSON(), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('truncated', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('pos_transactions',

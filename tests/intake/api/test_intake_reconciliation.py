@@ -12,7 +12,7 @@ from services.dispatch.app import create_app as dispatch_app
 from services.intake.app import create_app as intake_app
 from shared.clock import FixedClock
 from tests.helpers import eventually, running, token
-from tests.intake.support_intake import (
+from tests.intake.support import (
     CLERK,
     SUPERVISOR,
     at,

@@ -9,7 +9,7 @@ import pytest
 from services.intake.app import create_app as intake_app
 from shared.events.billing import CoverGranted
 from tests.helpers import eventually, running, token
-from tests.intake.support_intake import CLERK, customer_with_product, inject, stream_of
+from tests.intake.support import CLERK, customer_with_product, inject, stream_of
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ from services.intake.app import create_app as intake_app
 from shared.clock import FixedClock
 from shared.events.dispatch import TechnicianArrived, VoucherAssigned, VoucherCompleted
 from tests.helpers import eventually, running, token
-from tests.intake.support_intake import CLERK, at, customer_with_product, inject, stream_of
+from tests.intake.support import CLERK, at, customer_with_product, inject, stream_of
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ async def test_s8_call_register_records_the_customer_and_model_per_day(ns) -> No
                            received_at="2026-03-15T20:00:00+08:00")
         assert call["voucher_no"] == f"SC01-V{call['id']:06d}"
         assert (call["customer_name"], call["phone"], call["model"]) == (
-            "Wu Mei", "13800000001", "TV-55Q")
+            "Wu Mei", "+8613800000001", "TV-55Q")  # E.164 (issue 11)
         assert call["register_date"] == "2026-03-15" and call["status"] == "registered"
         # S19: Sunday evening document call, suburban → Monday 09:00 + 7h = 17:00
         assert call["arrival_due_at"] == "2026-03-16T09:00:00Z"
