@@ -10,7 +10,8 @@ from shared.clock import Clock
 from shared.runtime import build_app
 from shared.settings import Settings
 
-from . import api, api_admin, handlers
+from . import handlers
+from .api import routers
 from .models import Base, plumbing
 
 
@@ -21,7 +22,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         metadata=Base.metadata,
         plumbing=plumbing,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[api.router, api_admin.router],
+        routers=routers,
         consumers=handlers.register,
         settings=settings,
         clock=clock,

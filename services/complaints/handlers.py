@@ -1,6 +1,9 @@
-"""Complaints' subscribers and deadline watchers: parse, then call the service."""
+"""Complaints' subscribers and deadline watchers, all wired here: parse, then call the
+service with the runtime's context."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -8,15 +11,30 @@ from shared.consumer import consume
 from shared.events.survey import SurveyComplaintRaised
 from shared.runtime import Runtime
 
-from . import penalty_service, reminders, service
+from .service import penalties, reminders, steps
+from .service.cases import company_zone
 
 
 def register(rt: Runtime) -> None:
     """Survey complaints open cases (Q26); reminders (C14) and notices (P8) fall due."""
+    ctx = rt.context
 
     async def on_survey_complaint(session: AsyncSession, event: SurveyComplaintRaised) -> None:
-        await service.file_from_survey(rt, session, event)
+        await steps.file_from_survey(ctx, session, event)
 
     consume(rt, SurveyComplaintRaised, consumer="survey-complaint", handler=on_survey_complaint)
-    reminders.register(rt)
-    penalty_service.register(rt)
+
+    async def remind(session: AsyncSession, now: datetime) -> None:
+        await reminders.issue_reminders(ctx, session, now)
+
+    rt.watch(reminders.WATCHER, next_due=reminders.next_deadline, fire=remind)
+
+    tz = company_zone(ctx)
+
+    async def next_notices(session: AsyncSession) -> datetime | None:
+        return await penalties.next_notice_due(session, tz=tz)
+
+    async def publish(session: AsyncSession, now: datetime) -> None:
+        await penalties.publish_due(ctx, session, now)
+
+    rt.watch(penalties.WATCHER, next_due=next_notices, fire=publish)

@@ -18,8 +18,10 @@ from itertools import pairwise
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .common import ROLES, to_money
-from .errors import DomainError
+from shared.money import parse_money
+from shared.rules import RuleBroken
+
+from .common import ROLES
 
 
 class ApprovalTier(BaseModel):
@@ -97,7 +99,7 @@ def approver_for(
     amount: Decimal | str | int, matrix: ApprovalMatrix, *, handling: str | None = None
 ) -> str:
     """The role whose approval the amount (and handling) needs (SPEC C9.4 核決權限)."""
-    value = to_money(amount, rule="C9.4", field="amount")
+    value = parse_money(amount, field="amount", rule="C9.4")
     if handling == "not_valid" and matrix.not_valid_role is not None:
         return matrix.not_valid_role
     floor = matrix.counter_limit if handling in matrix.always_approve else None
@@ -106,7 +108,7 @@ def approver_for(
             continue  # R2: compensation skips the counter's own tier
         if tier.up_to is None or value <= tier.up_to:
             return tier.role
-    raise DomainError("C9.11", "amount", f"{value} is above every approval authority")
+    raise RuleBroken(f"{value} is above every approval authority", field="amount", rule="C9.11")
 
 
 def authority_limit(role: str, matrix: ApprovalMatrix) -> Decimal | None:
@@ -121,13 +123,12 @@ def check_promise_within_authority(
     role: str, amount: Decimal | str | int, matrix: ApprovalMatrix
 ) -> Decimal:
     """Refuse a proposed amount above the highest authority configured (SPEC C9.11)."""
-    value = to_money(amount, rule="C9.11", field="amount")
+    value = parse_money(amount, field="amount", rule="C9.11")
     ceiling = matrix.ceiling
     if ceiling is not None and value > ceiling:
-        raise DomainError(
-            "C9.11",
-            "amount",
+        raise RuleBroken(
             f"{role} may not promise {value}: above the highest approval authority ({ceiling})",
+            field="amount", rule="C9.11",
         )
     return value
 
@@ -138,14 +139,16 @@ def check_approver(
     """Refuse an approval by a role that does not hold the authority (SPEC C9.4, §8)."""
     needed = approver_for(amount, matrix, handling=handling)
     if role != needed:
-        raise DomainError("C9.4", "approved", f"this approval belongs to {needed}, not {role}")
+        raise RuleBroken(
+            f"this approval belongs to {needed}, not {role}", field="approved", rule="C9.4",
+        )
 
 
 def within_counter_authority(
     handling: str, amount: Decimal | str | int, matrix: ApprovalMatrix
 ) -> bool:
     """True when a retail counter may settle alone: no compensation, allowance ≤ limit (R2)."""
-    value = to_money(amount, rule="R2", field="amount")
+    value = parse_money(amount, field="amount", rule="R2")
     if handling in matrix.always_approve:
         return False
     return matrix.counter_limit is not None and value <= matrix.counter_limit

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, tzinfo
 
+from shared.rules import RuleBroken
+
 from .common import to_utc
-from .errors import DomainError
 
 RULE = "C8"
 _CASE_NO = re.compile(r"^(\d{2})(\d{2})(\d{2,})$")
@@ -19,16 +20,16 @@ _CASE_NO = re.compile(r"^(\d{2})(\d{2})(\d{2,})$")
 
 def _check_month(month: int) -> None:
     if not 1 <= month <= 12:
-        raise DomainError(RULE, "month", f"{month} is not a month (1-12)")
+        raise RuleBroken(f"{month} is not a month (1-12)", field="month", rule=RULE)
 
 
 def format_case_no(year: int, month: int, serial: int) -> str:
     """Build the case number `YYMMNN` from a year, month and monthly serial (SPEC C8)."""
     if year < 0:
-        raise DomainError(RULE, "year", "must not be negative")
+        raise RuleBroken("must not be negative", field="year", rule=RULE)
     _check_month(month)
     if serial < 1:
-        raise DomainError(RULE, "serial", "starts at 1 each month")
+        raise RuleBroken("starts at 1 each month", field="serial", rule=RULE)
     return f"{year % 100:02d}{month:02d}{serial:02d}"
 
 
@@ -36,12 +37,12 @@ def parse_case_no(case_no: str) -> tuple[int, int, int]:
     """Split a case number into (two-digit year, month, serial) (SPEC C8)."""
     match = _CASE_NO.match(case_no.strip()) if isinstance(case_no, str) else None
     if match is None:
-        raise DomainError(RULE, "case_no", f"{case_no!r} is not YYMMNN")
+        raise RuleBroken(f"{case_no!r} is not YYMMNN", field="case_no", rule=RULE)
     yy, mm, serial = (int(part) for part in match.groups())
     if not 1 <= mm <= 12:
-        raise DomainError(RULE, "case_no", f"{case_no!r} has no month {mm}")
+        raise RuleBroken(f"{case_no!r} has no month {mm}", field="case_no", rule=RULE)
     if serial < 1 or format_case_no(yy, mm, serial) != case_no.strip():
-        raise DomainError(RULE, "case_no", f"{case_no!r} has a malformed serial")
+        raise RuleBroken(f"{case_no!r} has a malformed serial", field="case_no", rule=RULE)
     return yy, mm, serial
 
 
@@ -65,5 +66,5 @@ def next_serial(last_serial: int | None) -> int:
     if last_serial is None:
         return 1
     if last_serial < 1:
-        raise DomainError(RULE, "serial", "a stored serial is at least 1")
+        raise RuleBroken("a stored serial is at least 1", field="serial", rule=RULE)
     return last_serial + 1

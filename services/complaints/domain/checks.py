@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from shared.rules import RuleBroken, WrongState
+
 from .case_state import CaseState
-from .errors import ConflictError, DomainError
 from .fields import FaultCause
 
 Check = Callable[[CaseState, Mapping[str, Any]], dict[str, Any]]
@@ -28,9 +29,9 @@ def _return_quantity_known(case: CaseState, decision: Mapping[str, Any]) -> dict
     if decision.get("handling") != "return" or decision.get("return_quantity") is not None:
         return dict(decision)
     if case.attributes.get("defective_quantity") is None:
-        raise DomainError(
-            "C9.1", "return_quantity",
+        raise RuleBroken(
             "the defective quantity is still undetermined: give the quantity agreed for return",
+            field="return_quantity", rule="C9.1",
         )
     return dict(decision)
 
@@ -39,9 +40,9 @@ def _supplier_coordinated(case: CaseState, decision: Mapping[str, Any]) -> dict[
     """C9.13: when QA names a supplier, the GM office records its coordination first."""
     supplier = case.fact("supplier")
     if supplier and not case.attributes.get("supplier_coordinated"):
-        raise ConflictError(
-            "C9.13", "supplier",
+        raise WrongState(
             f"record the GM office's coordination with supplier {supplier!r} first",
+            field="supplier", rule="C9.13",
         )
     return dict(decision)
 
@@ -52,9 +53,9 @@ def _improvement_decided(case: CaseState, decision: Mapping[str, Any]) -> dict[s
     required = fault_is_ours(case) and not exempt
     given = decision.get("improvement_tracking")
     if required and given is False:
-        raise DomainError(
-            "C9.7", "improvement_tracking",
+        raise RuleBroken(
             "our fault must be tracked for improvement unless it was human negligence",
+            field="improvement_tracking", rule="C9.7",
         )
     return {**decision, "improvement_tracking": required if given is None else given}
 

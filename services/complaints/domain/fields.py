@@ -7,18 +7,28 @@ fields `note` and `at` (CONTRACT: Complaints, step bodies).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from .common import to_money, to_utc
-from .errors import DomainError
+from shared.money import parse_money
+from shared.rules import RuleBroken
+
+from .common import to_utc
 
 FieldKind = Literal["text", "bool", "money", "choice", "int", "date", "datetime"]
 
 TEXT_MAX = 4000  # [choice] longest free-text answer kept on a step
+# The same edges as ``shared.fields`` (which pure rules cannot import: it carries FastAPI's
+# path type): integers within the databases' INTEGER range; nothing before 2000 happened
+# in this system, and nothing beyond year 9000 is a plausible date (SPEC §8, issue 11).
+INT_MAX = 2**31 - 1
+EARLIEST = date(2000, 1, 1)
+LATEST_YEAR = 9000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class FaultCause(StrEnum):
@@ -93,43 +103,58 @@ COMMON_OPTIONAL: tuple[str, ...] = ("note", "at")
 def coerce(name: str, spec: FieldSpec, value: Any, *, rule: str) -> Any:
     """Check one field's value against its spec and return it normalised (SPEC §8)."""
     if spec.kind == "money":
-        return to_money(value, rule=rule, field=name)
+        return parse_money(value, field=name, rule=rule)
     if spec.kind == "bool":
         if not isinstance(value, bool):
-            raise DomainError(rule, name, "must be true or false")
+            raise RuleBroken("must be true or false", field=name, rule=rule)
         return value
     if spec.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise DomainError(rule, name, "must be a whole number")
+            raise RuleBroken("must be a whole number", field=name, rule=rule)
         if value < 0:
-            raise DomainError(rule, name, "must not be negative")
+            raise RuleBroken("must not be negative", field=name, rule=rule)
+        if value > INT_MAX:
+            raise RuleBroken(f"must be at most {INT_MAX}", field=name, rule=rule)
         return value
     if spec.kind == "datetime":
         if isinstance(value, str):
             try:
                 value = datetime.fromisoformat(value)
             except ValueError:
-                raise DomainError(rule, name, "must be an ISO 8601 date-time") from None
+                raise RuleBroken("must be an ISO 8601 date-time", field=name, rule=rule) from None
+        if isinstance(value, datetime):
+            _plausible(name, value.date(), rule=rule)
         return to_utc(value, rule=rule, field=name)
     if spec.kind == "date":
-        return _to_date(name, value, rule=rule)
+        return _plausible(name, _to_date(name, value, rule=rule), rule=rule)
     if not isinstance(value, str):
-        raise DomainError(rule, name, "must be text")
+        raise RuleBroken("must be text", field=name, rule=rule)
+    if _CONTROL.search(value):
+        raise RuleBroken("must not contain control characters", field=name, rule=rule)
     text = value.strip()
     if spec.kind == "choice":
         if text not in spec.choices:
-            raise DomainError(rule, name, f"must be one of {', '.join(spec.choices)}")
+            raise RuleBroken(f"must be one of {', '.join(spec.choices)}", field=name, rule=rule)
         return text
     if not text:
-        raise DomainError(rule, name, "must not be empty")
+        raise RuleBroken("must not be empty", field=name, rule=rule)
     if len(text) > TEXT_MAX:
-        raise DomainError(rule, name, f"is longer than {TEXT_MAX} characters")
+        raise RuleBroken(f"is longer than {TEXT_MAX} characters", field=name, rule=rule)
     return text
+
+
+def _plausible(name: str, day: date, *, rule: str) -> date:
+    """A date within the plausible window (checked before any zone arithmetic overflows)."""
+    if day < EARLIEST:
+        raise RuleBroken(f"must not be before {EARLIEST.isoformat()}", field=name, rule=rule)
+    if day.year > LATEST_YEAR:
+        raise RuleBroken("is not a plausible date", field=name, rule=rule)
+    return day
 
 
 def _to_date(name: str, value: Any, *, rule: str) -> date:
     if isinstance(value, datetime):
-        raise DomainError(rule, name, "must be a date, not a date-time")
+        raise RuleBroken("must be a date, not a date-time", field=name, rule=rule)
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -137,4 +162,4 @@ def _to_date(name: str, value: Any, *, rule: str) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise DomainError(rule, name, "must be a date YYYY-MM-DD")
+    raise RuleBroken("must be a date YYYY-MM-DD", field=name, rule=rule)

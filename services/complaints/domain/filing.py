@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from shared.rules import RuleBroken
+
 from .case_state import CaseState
 from .common import check_market, to_utc
-from .errors import DomainError
 from .workflow import WorkflowDef
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # a filing "received" later than this is a wrong clock
@@ -43,29 +44,36 @@ def check_filing(defn: WorkflowDef, filing: Filing, *, now: datetime, tz: tzinfo
     check_market(filing.market, rule="C10")
     if filing.classification not in defn.classifications:
         rule = "R1" if filing.classification == "service" else "C5"
-        raise DomainError(
-            rule, "classification",
+        raise RuleBroken(
             f"profile {defn.profile} takes {', '.join(defn.classifications)}",
+            field="classification", rule=rule,
         )
     for name in defn.filing_fields:
         if getattr(filing, name) is None:
-            raise DomainError("C9.1", name, f"is required to file a {defn.profile} complaint")
+            raise RuleBroken(
+                f"is required to file a {defn.profile} complaint", field=name, rule="C9.1",
+            )
     received = to_utc(filing.received_at, rule="C9.1", field="received_at")
     if received > to_utc(now, rule="C9.1", field="now") + MAX_CLOCK_SKEW:
-        raise DomainError("C9.1", "received_at", "a complaint cannot be received in the future")
+        raise RuleBroken(
+            "a complaint cannot be received in the future", field="received_at", rule="C9.1",
+        )
     if filing.quantity is not None and filing.quantity < 1:
-        raise DomainError("C9.1", "quantity", "must be at least 1")
+        raise RuleBroken("must be at least 1", field="quantity", rule="C9.1")
     if filing.defective_quantity is not None:
         if filing.defective_quantity < 0:
-            raise DomainError("C9.1", "defective_quantity", "must not be negative")
+            raise RuleBroken("must not be negative", field="defective_quantity", rule="C9.1")
         if filing.quantity is not None and filing.defective_quantity > filing.quantity:
-            raise DomainError("C9.1", "defective_quantity", "exceeds the quantity shipped")
+            raise RuleBroken(
+                "exceeds the quantity shipped", field="defective_quantity", rule="C9.1",
+            )
     received_on = received.astimezone(tz).date()
     if filing.ship_date is not None and filing.ship_date > received_on:
-        raise DomainError("C9.1", "ship_date", "is after the complaint was received")
+        raise RuleBroken("is after the complaint was received", field="ship_date", rule="C9.1")
     if filing.joint_inspection_on is not None and filing.joint_inspection_on > received_on:
-        raise DomainError(
-            "C9.2", "joint_inspection_on", "a joint inspection happens before the form is filed"
+        raise RuleBroken(
+            "a joint inspection happens before the form is filed",
+            field="joint_inspection_on", rule="C9.2",
         )
 
 

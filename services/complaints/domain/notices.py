@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, tzinfo
 from decimal import Decimal
 
-from .common import ZERO, to_utc
-from .errors import ConflictError, DomainError
+from shared.money import ZERO
+from shared.rules import RuleBroken, WrongState
+
+from .common import to_utc
 from .statistics import parse_month, statistics_due_on
 
 RULE = "P8"
@@ -73,7 +75,7 @@ def publication_due(month: str, tz: tzinfo) -> datetime:
 def check_publishable(month: str, now: datetime, tz: tzinfo) -> None:
     """Refuse publishing a month that is not over yet (SPEC P8)."""
     if to_utc(now, rule=RULE, field="now") < publishable_from(month, tz):
-        raise ConflictError(RULE, "month", f"{month} is not over yet")
+        raise WrongState(f"{month} is not over yet", field="month", rule=RULE)
 
 
 def notices(
@@ -86,7 +88,7 @@ def notices(
     cases: dict[str, set[str]] = defaultdict(set)
     for line in lines:
         if line.kind not in ("economic", "administrative"):
-            raise DomainError(RULE, "kind", f"unknown penalty kind {line.kind!r}")
+            raise RuleBroken(f"unknown penalty kind {line.kind!r}", field="kind", rule=RULE)
         sums[line.person_id][line.kind] += line.amount
         units.setdefault(line.person_id, line.unit)
         if line.case_no:

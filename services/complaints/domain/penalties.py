@@ -16,8 +16,9 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Literal
 
-from .common import CENT, ZERO, to_money
-from .errors import DomainError
+from shared.money import CENT, ZERO, parse_money
+from shared.rules import RuleBroken
+
 from .fields import FaultCause
 
 WARNING_MIN = Decimal("400.00")  # P3: a warning deducts at least 400
@@ -41,28 +42,32 @@ def returned_goods_loss(
     sold_on: date | None = None,
 ) -> Decimal:
     """Loss on returned goods: resold within a month → shortfall on A-grade, else actual (P1)."""
-    a_grade = to_money(a_grade_price, rule="P1", field="a_grade_price")
+    a_grade = parse_money(a_grade_price, field="a_grade_price", rule="P1")
     if sold_on is not None and sold_on < returned_on:
-        raise DomainError("P1", "sold_on", "cannot be before the goods came back")
+        raise RuleBroken("cannot be before the goods came back", field="sold_on", rule="P1")
     if sold_on is not None and sold_on <= resale_window_end(returned_on):
         if resale_price is None:
-            raise DomainError("P1", "resale_price", "is required when the goods were resold")
-        resale = to_money(resale_price, rule="P1", field="resale_price")
+            raise RuleBroken(
+                "is required when the goods were resold", field="resale_price", rule="P1",
+            )
+        resale = parse_money(resale_price, field="resale_price", rule="P1")
         return max(a_grade - resale, ZERO)
     if actual_loss is None:
-        raise DomainError("P1", "actual_loss", "is required when not resold within a month")
-    return to_money(actual_loss, rule="P1", field="actual_loss")
+        raise RuleBroken(
+            "is required when not resold within a month", field="actual_loss", rule="P1",
+        )
+    return parse_money(actual_loss, field="actual_loss", rule="P1")
 
 
 def _ratio(unit: str, value: object) -> Fraction:
     if isinstance(value, bool | float):
-        raise DomainError("P2", f"shares.{unit}", "give the ratio as a decimal string")
+        raise RuleBroken("give the ratio as a decimal string", field=f"shares.{unit}", rule="P2")
     try:
         ratio = Fraction(Decimal(str(value)))
     except (InvalidOperation, ValueError):
-        raise DomainError("P2", f"shares.{unit}", f"{value!r} is not a ratio") from None
+        raise RuleBroken(f"{value!r} is not a ratio", field=f"shares.{unit}", rule="P2") from None
     if ratio < 0:
-        raise DomainError("P2", f"shares.{unit}", "must not be negative")
+        raise RuleBroken("must not be negative", field=f"shares.{unit}", rule="P2")
     return ratio
 
 
@@ -74,13 +79,13 @@ def apportion(
     Ratios are normalised ({A: 3, B: 1} equals {A: 0.75, B: 0.25}); each share is rounded
     down to the cent and the remaining cents go to the largest share (ties: unit name).
     """
-    cents = int(to_money(loss, rule="P2", field="loss") * 100)
+    cents = int(parse_money(loss, field="loss", rule="P2") * 100)
     if not shares:
-        raise DomainError("P2", "shares", "name at least one responsible party")
+        raise RuleBroken("name at least one responsible party", field="shares", rule="P2")
     ratios = {unit: _ratio(unit, value) for unit, value in shares.items()}
     total = sum(ratios.values(), Fraction(0))
     if total == 0:
-        raise DomainError("P2", "shares", "at least one ratio must be positive")
+        raise RuleBroken("at least one ratio must be positive", field="shares", rule="P2")
     parts = {unit: int(cents * r / total) for unit, r in ratios.items()}
     largest = min(ratios, key=lambda unit: (-ratios[unit], unit))
     parts[largest] += cents - sum(parts.values())
@@ -106,23 +111,29 @@ def admin_penalty_amount(
     try:
         penalty = AdminPenalty(level)
     except ValueError:
-        raise DomainError("P3", "level", f"must be one of {', '.join(AdminPenalty)}") from None
-    bonus = to_money(monthly_bonus, rule="P3", field="monthly_bonus")
+        raise RuleBroken(
+            f"must be one of {', '.join(AdminPenalty)}", field="level", rule="P3",
+        ) from None
+    bonus = parse_money(monthly_bonus, field="monthly_bonus", rule="P3")
     if penalty is AdminPenalty.MAJOR_DEMERIT:
-        if decided is not None and to_money(decided, rule="P3", field="decided") != bonus:
-            raise DomainError("P3", "decided", "a major demerit takes the whole month's bonus")
+        if decided is not None and parse_money(decided, field="decided", rule="P3") != bonus:
+            raise RuleBroken(
+                "a major demerit takes the whole month's bonus", field="decided", rule="P3",
+            )
         return bonus
     minimum = WARNING_MIN
     if penalty is AdminPenalty.MINOR_DEMERIT:
-        points = to_money(base_points, rule="P3", field="base_points")
+        points = parse_money(base_points, field="base_points", rule="P3")
         if points <= 0:
-            raise DomainError("P3", "base_points", "must be positive")
+            raise RuleBroken("must be positive", field="base_points", rule="P3")
         minimum = (MINOR_PER_BASE * points).quantize(CENT)
     if decided is None:
         return minimum
-    amount = to_money(decided, rule="P3", field="decided")
+    amount = parse_money(decided, field="decided", rule="P3")
     if amount < minimum:
-        raise DomainError("P3", "decided", f"a {penalty.value} deducts at least {minimum}")
+        raise RuleBroken(
+            f"a {penalty.value} deducts at least {minimum}", field="decided", rule="P3",
+        )
     return amount
 
 
@@ -203,7 +214,9 @@ def attribute(
     try:
         dept = Department(department)
     except ValueError:
-        raise DomainError("P5", "department", f"must be one of {', '.join(Department)}") from None
+        raise RuleBroken(
+            f"must be one of {', '.join(Department)}", field="department", rule="P5",
+        ) from None
     whole = unit_name or dept.value
     if dept is Department.MANUFACTURING:
         if smallest_group:
@@ -219,4 +232,4 @@ def improvement_tracking_required(cause: FaultCause | str) -> bool:
     try:
         return FaultCause(cause) is not FaultCause.HUMAN_NEGLIGENCE
     except ValueError:
-        raise DomainError("C9.7", "cause_category", f"unknown cause {cause!r}") from None
+        raise RuleBroken(f"unknown cause {cause!r}", field="cause_category", rule="C9.7") from None

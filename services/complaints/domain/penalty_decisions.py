@@ -17,8 +17,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
-from .common import CENT, to_money
-from .errors import DomainError
+from shared.money import CENT, parse_money
+from shared.rules import RuleBroken
+
 from .penalties import Department, PenaltyGround, admin_penalty_amount, apportion, attribute
 
 Kind = Literal["economic", "administrative"]
@@ -63,16 +64,16 @@ def split_by_base_points(
 ) -> dict[str, Decimal]:
     """A unit's share over its members by base points, summing exactly (SPEC P5, P6)."""
     if not members:
-        raise DomainError("P5", field, "a unit bears this share: list its members")
+        raise RuleBroken("a unit bears this share: list its members", field=field, rule="P5")
     points: dict[str, Fraction] = {}
     for i, member in enumerate(members):
-        value = to_money(member.base_points, rule="P6", field=f"{field}.{i}.base_points")
+        value = parse_money(member.base_points, field=f"{field}.{i}.base_points", rule="P6")
         if member.person_id in points:
-            raise DomainError("P6", f"{field}.{i}.person_id", "is listed twice")
+            raise RuleBroken("is listed twice", field=f"{field}.{i}.person_id", rule="P6")
         points[member.person_id] = Fraction(value)
     total = sum(points.values(), Fraction(0))
     if total <= 0:
-        raise DomainError("P6", field, "the members have no base points")
+        raise RuleBroken("the members have no base points", field=field, rule="P6")
     cents = int(amount / CENT)
     parts = {p: int(cents * w / total) for p, w in points.items()}
     holders = sorted((p for p in points if points[p] > 0), key=lambda p: (-points[p], p))
@@ -84,8 +85,8 @@ def split_by_base_points(
 def economic_lines(loss: Decimal | str | int, parties: Sequence[Party]) -> list[PenaltyLine]:
     """Apportion a loss (P2) and attribute each share (P5) down to people (P6)."""
     if not parties:
-        raise DomainError("P2", "parties", "name at least one responsible party")
-    amount = to_money(loss, rule="P1", field="loss")
+        raise RuleBroken("name at least one responsible party", field="parties", rule="P2")
+    amount = parse_money(loss, field="loss", rule="P1")
     shares = apportion(amount, {str(i): p.ratio for i, p in enumerate(parties)})
     lines: list[PenaltyLine] = []
     for i, party in enumerate(parties):
@@ -115,11 +116,13 @@ def administrative_line(
     try:
         reason = PenaltyGround(ground)
     except ValueError:
-        raise DomainError("P4", "ground", "must be one of the 15 grounds of P4") from None
+        raise RuleBroken("must be one of the 15 grounds of P4", field="ground", rule="P4") from None
     try:
         Department(department)
     except ValueError:
-        raise DomainError("P5", "department", f"must be one of {', '.join(Department)}") from None
+        raise RuleBroken(
+            f"must be one of {', '.join(Department)}", field="department", rule="P5",
+        ) from None
     amount = admin_penalty_amount(level, base_points, monthly_bonus, decided=decided)
     return PenaltyLine(
         kind="administrative", person_id=person_id, unit=unit, amount=amount,

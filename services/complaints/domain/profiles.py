@@ -40,8 +40,9 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from shared.rules import RuleBroken
+
 from .approval import MANUFACTURER_MATRIX, RETAIL_MATRIX
-from .errors import DomainError
 from .workflow import WorkflowDef
 
 HALF_DAY = {"days": "0.5"}
@@ -221,7 +222,7 @@ def load_profile(data: Mapping[str, Any]) -> WorkflowDef:
 def builtin_profile(name: str) -> WorkflowDef:
     """One of the shipped profiles: manufacturer, retail or service (SPEC C9.4, R2, Q26)."""
     if name not in PROFILE_DATA:
-        raise DomainError("C9.4", "profile", f"must be one of {', '.join(PROFILE_DATA)}")
+        raise RuleBroken(f"must be one of {', '.join(PROFILE_DATA)}", field="profile", rule="C9.4")
     return load_profile(PROFILE_DATA[name])
 
 

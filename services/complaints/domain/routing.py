@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from shared.rules import RuleBroken, WrongState
+
 from .approval import approver_for, check_promise_within_authority
 from .case_state import CaseState
 from .checks import CHECKS
 from .common import check_market, to_utc
 from .conditions import CONDITIONS
-from .errors import ConflictError, DomainError
 from .fields import COMMON_OPTIONAL, coerce
 from .workflow import Advance, StepDef, WorkflowDef
 
@@ -30,7 +31,9 @@ def first_step(defn: WorkflowDef, case: CaseState | None = None) -> str:
     for step in defn.steps:
         if _applies(defn, step, state):
             return step.name
-    raise DomainError(defn.rule, "profile", f"no step of {defn.profile} applies to this case")
+    raise RuleBroken(
+        f"no step of {defn.profile} applies to this case", field="profile", rule=defn.rule,
+    )
 
 
 def next_step(defn: WorkflowDef, current_step: str, case_state: CaseState) -> str | None:
@@ -54,17 +57,19 @@ def step_owner(defn: WorkflowDef, step: str, case_state: CaseState) -> str:
         return definition.owner_role
     amount = case_state.fact("amount")
     if amount is None:
-        raise DomainError(defn.rule, "amount", f"step {step} needs the proposed amount first")
+        raise RuleBroken(
+            f"step {step} needs the proposed amount first", field="amount", rule=defn.rule,
+        )
     return approver_for(amount, defn.approval_matrix, handling=case_state.fact("handling"))
 
 
 def ensure_current_step(case_state: CaseState, step: str, *, rule: str = "C9.4") -> None:
     """Refuse work on a step that is not the case's current one (CONTRACT: 409)."""
     if case_state.closed or case_state.current_step is None:
-        raise ConflictError(rule, "step", "the case is closed")
+        raise WrongState("the case is closed", field="step", rule=rule)
     if case_state.current_step != step:
-        raise ConflictError(
-            rule, "step", f"{step} is not the current step ({case_state.current_step})"
+        raise WrongState(
+            f"{step} is not the current step ({case_state.current_step})", field="step", rule=rule,
         )
 
 
@@ -104,13 +109,13 @@ def validate_step_input(defn: WorkflowDef, step: str, fields: Mapping[str, Any])
     allowed = {*definition.fields, *definition.optional_fields, *COMMON_OPTIONAL}
     for name in fields:
         if name not in allowed:
-            raise DomainError(defn.rule, name, f"is not a field of step {step}")
+            raise RuleBroken(f"is not a field of step {step}", field=name, rule=defn.rule)
     clean: dict[str, Any] = {}
     for name in (*definition.fields, *definition.optional_fields, *COMMON_OPTIONAL):
         value = fields.get(name)
         if value is None:
             if name in definition.fields:
-                raise DomainError(defn.rule, name, f"is required by step {step}")
+                raise RuleBroken(f"is required by step {step}", field=name, rule=defn.rule)
             continue
         spec = defn.field_spec(name)
         assert spec is not None  # guaranteed by WorkflowDef validation
@@ -119,7 +124,9 @@ def validate_step_input(defn: WorkflowDef, step: str, fields: Mapping[str, Any])
             owner = definition.owner_role or "approver"
             check_promise_within_authority(owner, clean[name], defn.approval_matrix)
     if clean.get("handling") == "not_valid" and clean.get("amount", 0) != 0:
-        raise DomainError("C9.14", "amount", "a complaint found not valid carries no amount")
+        raise RuleBroken(
+            "a complaint found not valid carries no amount", field="amount", rule="C9.14",
+        )
     return clean
 
 

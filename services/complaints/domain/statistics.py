@@ -18,8 +18,10 @@ from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 
-from .common import CLASSIFICATIONS, ZERO, to_money
-from .errors import DomainError
+from shared.money import ZERO, parse_money
+from shared.rules import RuleBroken
+
+from .common import CLASSIFICATIONS
 
 RULE = "C9.10"
 STATISTICS_DAY = 10  # C9.10: summarised by the 10th of the following month
@@ -64,16 +66,16 @@ def parse_month(month: str) -> tuple[int, int]:
         year_s, month_s = month.split("-")
         year, mon = int(year_s), int(month_s)
     except (AttributeError, ValueError):
-        raise DomainError(RULE, "month", f"{month!r} is not YYYY-MM") from None
+        raise RuleBroken(f"{month!r} is not YYYY-MM", field="month", rule=RULE) from None
     if len(year_s) != 4 or len(month_s) != 2 or not 1 <= mon <= 12:
-        raise DomainError(RULE, "month", f"{month!r} is not YYYY-MM")
+        raise RuleBroken(f"{month!r} is not YYYY-MM", field="month", rule=RULE)
     return year, mon
 
 
 def percentage_shares(weights: Mapping[str, int | Decimal]) -> dict[str, Decimal]:
     """Shares of 100.00 % in proportion to `weights`, summing exactly (largest remainder)."""
     if any(w < 0 for w in weights.values()):
-        raise DomainError(RULE, "weights", "must not be negative")
+        raise RuleBroken("must not be negative", field="weights", rule=RULE)
     total = sum((Fraction(w) for w in weights.values()), Fraction(0))
     if total == 0:
         return {key: ZERO for key in weights}
@@ -96,8 +98,10 @@ def complaint_statistics(cases: Iterable[ClosedCase], *, month: str) -> Complain
     total_loss = ZERO
     for case in cases:
         if case.classification not in CLASSIFICATIONS:
-            raise DomainError("C5", "classification", f"{case.case_no}: unknown classification")
-        loss = to_money(case.loss_amount, rule=RULE, field="loss_amount")
+            raise RuleBroken(
+                f"{case.case_no}: unknown classification", field="classification", rule="C5",
+            )
+        loss = parse_money(case.loss_amount, field="loss_amount", rule=RULE)
         total += 1
         total_loss += loss
         by_class[case.classification] += 1

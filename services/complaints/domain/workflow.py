@@ -29,11 +29,12 @@ from pydantic import (
     model_validator,
 )
 
+from shared.rules import RuleBroken
+
 from .approval import MANUFACTURER_MATRIX, ApprovalMatrix
 from .checks import CHECKS
 from .common import CLASSIFICATIONS, COPY_RECIPIENTS, ROLES, Market
 from .conditions import CONDITION_INPUTS, CONDITIONS
-from .errors import DomainError
 from .fields import STANDARD_FIELDS, FieldSpec
 
 Advance = Callable[[datetime, timedelta], datetime]
@@ -203,11 +204,13 @@ class WorkflowDef(BaseModel):
         return self.field_types.get(name) or STANDARD_FIELDS.get(name)
 
     def step(self, name: str) -> StepDef:
-        """The step called `name`; DomainError when the profile has none."""
+        """The step called `name`; RuleBroken when the profile has none."""
         for step in self.steps:
             if step.name == name:
                 return step
-        raise DomainError(self.rule, "step", f"profile {self.profile} has no step {name!r}")
+        raise RuleBroken(
+            f"profile {self.profile} has no step {name!r}", field="step", rule=self.rule,
+        )
 
     def step_names(self) -> list[str]:
         """Step names in chain order."""

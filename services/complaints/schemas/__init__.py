@@ -1,0 +1,1 @@
+"""Complaints' request and response bodies: cases (CONTRACT "Complaints") and penalties."""

@@ -1,0 +1,232 @@
+"""Loading and reading cases: the workflow snapshot, the domain's view of a row, who may
+read a case, and the read model of one case (CONTRACT GET /complaints/…).
+
+A case keeps a snapshot of the workflow definition it was filed under, so an admin who
+loads a new definition later never changes the route of a case already under way.
+[choice] The company's zone (case-number months, penalty and statistics months) is the
+zone of the first branch in the reference data (Asia/Shanghai for the demo).
+"""
+
+from __future__ import annotations
+
+from datetime import date, tzinfo
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import HEAD_OFFICE_ROLES, Actor
+from shared.context import Context
+from shared.rules import Forbidden, NotFound, Refusal, RuleBroken
+
+from ..domain.access import may_read
+from ..domain.case_state import CaseState
+from ..domain.profiles import PROFILE_DATA, builtin_profile
+from ..domain.routing import step_owner
+from ..domain.workflow import WorkflowDef
+from ..models import Complaint, FollowUp, Petition, Profile, Reminder, StepRecord
+from ..models import SupplierCoordination as SupplierRow
+from ..schemas.cases import (
+    CaseOut,
+    FollowUpOut,
+    ImprovementOut,
+    PetitionOut,
+    ReminderOut,
+    SupplierOut,
+    TimelineOut,
+)
+
+SUBJECT = "complaint"
+REGISTER_LIMIT = 1000
+
+
+def company_zone(ctx: Context) -> tzinfo:
+    """The zone months are read in: the first branch's (SPEC C8, C9.10, P8 [choice])."""
+    for branch in ctx.branches.values():
+        return branch.zone
+    return ZoneInfo("UTC")
+
+
+def company_today(ctx: Context) -> date:
+    """Today in the company's zone (the first branch's local date, [choice] as above)."""
+    for branch in ctx.branches.values():
+        return branch.local_date(ctx.now())
+    return ctx.now().date()
+
+
+async def workflow_for(session: AsyncSession, name: str) -> WorkflowDef:
+    """A built-in profile, or a company's own loaded with PUT /profiles (SPEC §3)."""
+    if name in PROFILE_DATA:
+        return builtin_profile(name)
+    row = await session.get(Profile, name)
+    if row is None:
+        known = [*PROFILE_DATA, *(await session.scalars(select(Profile.name)))]
+        raise RuleBroken(f"unknown profile; one of {', '.join(known)}", field="profile",
+                         rule="C9.4")
+    return WorkflowDef.model_validate(row.definition)
+
+
+async def all_workflows(session: AsyncSession) -> list[tuple[WorkflowDef, str]]:
+    """Every profile with its source (`builtin` or `custom`), built-ins first."""
+    found = [(builtin_profile(name), "builtin") for name in PROFILE_DATA]
+    rows = await session.scalars(select(Profile).order_by(Profile.name))
+    found.extend((WorkflowDef.model_validate(r.definition), "custom") for r in rows)
+    return found
+
+
+async def find_case(session: AsyncSession, case_no: str, *, lock: bool = False) -> Complaint:
+    """The case with this number, locked FOR UPDATE when asked (PostgreSQL; SQLite's
+    writers are serialised by ``BEGIN IMMEDIATE``); 404 otherwise."""
+    query = select(Complaint).where(Complaint.case_no == case_no)
+    if lock:
+        query = query.with_for_update()
+    case = await session.scalar(query)
+    if case is None:
+        raise NotFound(f"no complaint {case_no}", field="case_no")
+    return case
+
+
+def definition(case: Complaint) -> WorkflowDef:
+    """The workflow snapshot the case runs under."""
+    return WorkflowDef.model_validate(case.workflow)
+
+
+def case_state(case: Complaint) -> CaseState:
+    """The domain's view of a case: its step, deadlines, decisions and attributes."""
+    return CaseState(
+        market=case.market,  # type: ignore[arg-type]
+        current_step=case.current_step,
+        decisions=case.decisions or {},
+        attributes={
+            "severity": case.severity,
+            "defective_quantity": case.defective_quantity,
+            "supplier_coordinated": case.supplier_coordinated,
+            "classification": case.classification,
+            "store_id": case.store_id,
+        },
+        step_started_at=case.step_started_at,
+        step_due_at=case.step_due_at,
+        case_due_at=case.case_due_at,
+        closed_at=case.closed_at,
+    )
+
+
+def owner_role(case: Complaint) -> str | None:
+    """The role owning the case's current step, when it can be told (SPEC C9.4)."""
+    if case.current_step is None:
+        return None
+    try:
+        return step_owner(definition(case), case.current_step, case_state(case))
+    except Refusal:
+        return None
+
+
+def readable_by(actor: Actor, case: Complaint) -> bool:
+    """Whether ``actor`` may read ``case``: the roles on its route within its branch, and
+    head office (issue 11; ``domain.access``)."""
+    if actor.role == "system":
+        return True
+    return may_read(
+        definition(case), role=actor.role, branch=actor.branch, case_branch=case.branch,
+        filed_role=case.filed_role, head_office=HEAD_OFFICE_ROLES,
+    )
+
+
+async def readable_case(session: AsyncSession, *, actor: Actor, case_no: str,
+                        lock: bool = False) -> Complaint:
+    """The case, if ``actor`` may read it; a case of another branch is 404 (it is not
+    theirs to know of), one of another route 403."""
+    case = await find_case(session, case_no, lock=lock)
+    if case.branch is not None and not actor.may_act_in(case.branch):
+        raise NotFound(f"no complaint {case_no}", field="case_no")
+    if not readable_by(actor, case):
+        raise Forbidden(f"{actor.role} is not on the route of complaint {case_no}",
+                        field="case_no", rule="C9.4")
+    return case
+
+
+async def register_lines(
+    session: AsyncSession, *, actor: Actor, status: str | None = None,
+    profile: str | None = None, source_card_id: int | None = None,
+) -> list[Complaint]:
+    """Cases of the register the actor may read, oldest first, filtered by status, profile
+    or survey card; a branch-bound actor sees only their branch's cases."""
+    query = select(Complaint).order_by(Complaint.id).limit(REGISTER_LIMIT)
+    if actor.branch is not None:
+        query = query.where(
+            or_(Complaint.branch == actor.branch, Complaint.branch.is_(None))
+            if actor.role in HEAD_OFFICE_ROLES else Complaint.branch == actor.branch
+        )
+    if status is not None:
+        query = query.where(Complaint.status == status)
+    if profile is not None:
+        query = query.where(Complaint.profile == profile)
+    if source_card_id is not None:
+        query = query.where(Complaint.source_card_id == source_card_id)
+    return [c for c in (await session.scalars(query)).all() if readable_by(actor, c)]
+
+
+async def _rows(session: AsyncSession, model: type, case: Complaint) -> list:
+    query = select(model).where(model.complaint_id == case.id).order_by(model.id)
+    return list((await session.scalars(query)).all())
+
+
+def _timeline(records: list[StepRecord]) -> list[TimelineOut]:
+    return [
+        TimelineOut(
+            step=r.step, by=r.by, role=r.role, at=r.at, note=r.note, decision=r.decision,
+            due_at=r.due_at, late=r.due_at is not None and r.at > r.due_at,
+        )
+        for r in records
+    ]
+
+
+async def case_view(session: AsyncSession, case: Complaint) -> CaseOut:
+    """Everything recorded on one case, oldest first (SPEC §8: who, when, what)."""
+    records = await _rows(session, StepRecord, case)
+    reminders = await _rows(session, Reminder, case)
+    followups = await _rows(session, FollowUp, case)
+    petitions = await _rows(session, Petition, case)
+    suppliers = await _rows(session, SupplierRow, case)
+    appeals = (
+        await session.scalars(
+            select(Complaint.case_no).where(Complaint.appeal_of == case.case_no)
+            .order_by(Complaint.id)
+        )
+    ).all()
+    improvement = None
+    if case.improvement_tracking is not None:
+        improvement = ImprovementOut(
+            required=case.improvement_tracking, done_at=case.improvement_done_at,
+            note=case.improvement_note,
+        )
+    closed = case.status == "closed"
+    return CaseOut(
+        case_no=case.case_no, profile=case.profile, status=case.status, market=case.market,
+        classification=case.classification, customer=case.customer, order_no=case.order_no,
+        part_no=case.part_no, ship_date=case.ship_date, quantity=case.quantity,
+        defective_quantity=case.defective_quantity, demand=case.demand,
+        received_at=case.received_at, filed_at=case.filed_at, filed_by=case.filed_by,
+        branch=case.branch, store_id=case.store_id, severity=case.severity,
+        source_card_id=case.source_card_id, joint_inspection_on=case.joint_inspection_on,
+        joint_inspection_note=case.joint_inspection_note, current_step=case.current_step,
+        owner_role=owner_role(case), step_due_at=case.step_due_at,
+        case_due_at=case.case_due_at, registered_at=case.registered_at,
+        closed_at=case.closed_at, appeal_of=case.appeal_of, appeals=list(appeals),
+        handling=case.handling, amount=case.amount, responsible_unit=case.responsible_unit,
+        loss_amount=case.loss_amount, decisions=case.decisions or {}, improvement=improvement,
+        copies_to=list(definition(case).copies_to) if closed else [],
+        timeline=_timeline(records),
+        reminders=[ReminderOut.model_validate(r, from_attributes=True) for r in reminders],
+        followups=[FollowUpOut.model_validate(f, from_attributes=True) for f in followups],
+        petitions=[PetitionOut.model_validate(p, from_attributes=True) for p in petitions],
+        supplier_coordinations=[
+            SupplierOut.model_validate(s, from_attributes=True) for s in suppliers
+        ],
+    )
+
+
+async def read_case(session: AsyncSession, *, actor: Actor, case_no: str) -> CaseOut:
+    """One case as the actor may read it (SPEC C9.4, C14, §8; issue 11)."""
+    return await case_view(session, await readable_case(session, actor=actor, case_no=case_no))
+

@@ -1,0 +1,221 @@
+"""Penalty decisions on closed cases and the monthly notices (SPEC P1–P5, P8), C9.10 table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.complaints.app import create_app
+from services.complaints.service.penalties import WATCHER
+from shared.clock import FixedClock
+from tests.helpers import eventually, running, token
+
+from ..support import (
+    GM_OFFICE,
+    QA,
+    SALES,
+    SALES_MANAGER,
+    file,
+    step,
+    stream_reader,
+    walk_to_approval,
+    watchers_by_hand,
+)
+
+pytestmark = pytest.mark.integration
+NOV = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
+ACCOUNTANT = token("accountant", "A01")
+
+
+async def _closed(client, *, handling="return", amount="3000.00", **changes) -> str:
+    """A closed case; QA named "assembly" responsible."""
+    case_no = (await file(client, **changes))["case_no"]
+    await walk_to_approval(client, case_no, handling=handling, amount=amount)
+    await step(client, case_no, "approval", SALES_MANAGER, approved=True)
+    await step(client, case_no, "execution", SALES)
+    return case_no
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(NOV)
+
+
+@pytest.fixture
+async def app_client(ns, clock):
+    app = create_app(ns.settings("complaints"), clock=clock)
+    watchers = watchers_by_hand(app)
+    async with running(app) as client:
+        yield app, client, watchers
+
+
+async def test_p1_loss_on_returned_goods_after_the_resale_window(app_client) -> None:
+    _, client, _ = app_client
+    open_case = (await file(client))["case_no"]
+    body = {"a_grade_price": "5000.00", "returned_on": "2026-11-01", "sold_on": "2026-11-20",
+            "resale_price": "4200.00"}
+    r = await client.post(f"/complaints/{open_case}/loss", json=body, headers=GM_OFFICE)
+    assert (r.status_code, r.json()["rule"]) == (409, "P1")
+    case_no = await _closed(client)
+    assert (await client.post(f"/complaints/{case_no}/loss", json=body,
+                              headers=SALES)).status_code == 403
+    r = await client.post(f"/complaints/{case_no}/loss", json=body, headers=GM_OFFICE)
+    assert r.json() == {"case_no": case_no, "loss_amount": "800.00"}  # shortfall on A grade
+    unsold = {"a_grade_price": "5000.00", "returned_on": "2026-10-01", "actual_loss": "1300.00"}
+    r = await client.post(f"/complaints/{case_no}/loss", json=unsold, headers=GM_OFFICE)
+    assert r.json()["loss_amount"] == "1300.00"
+    r = await client.post(f"/complaints/{case_no}/loss", headers=GM_OFFICE,
+                          json={"a_grade_price": "5000.00", "returned_on": "2026-10-01"})
+    assert (r.status_code, r.json()["field"]) == (422, "actual_loss")
+    allowance = await _closed(client, handling="allowance")
+    r = await client.post(f"/complaints/{allowance}/loss", json=body, headers=GM_OFFICE)
+    assert (r.status_code, r.json()["rule"]) == (409, "P1")
+
+
+async def test_p2_p5_loss_apportioned_by_ratio_and_attributed_down_to_people(app_client) -> None:
+    _, client, _ = app_client
+    case_no = await _closed(client)
+    await client.post(f"/complaints/{case_no}/loss", headers=GM_OFFICE, json={
+        "a_grade_price": "5000.00", "returned_on": "2026-10-01", "actual_loss": "1200.00"})
+    parties = [
+        {"department": "manufacturing", "unit": "assembly", "group": "line 2", "ratio": "3",
+         "members": [{"person_id": "W1", "base_points": "2"},
+                     {"person_id": "W2", "base_points": "1"}]},
+        {"department": "sales", "unit": "export sales", "individual": "E-S1", "ratio": "1"},
+    ]
+    url = f"/complaints/{case_no}/penalties/economic"
+    r = await client.post(url, json={"parties": parties}, headers=GM_OFFICE)
+    assert r.status_code == 201, r.text
+    lines = {(x["person_id"], x["amount"], x["bearer_level"]) for x in r.json()}
+    assert lines == {("W1", "600.00", "group"), ("W2", "300.00", "group"),
+                     ("E-S1", "300.00", "individual")}
+    r = await client.post(url, headers=GM_OFFICE, json={"loss": "100.00", "parties": [
+        {"department": "manufacturing", "unit": "assembly"}]})
+    assert (r.status_code, r.json()["field"], r.json()["rule"]) == (
+        422, "parties.0.members", "P5")
+    r = await client.post(url, headers=GM_OFFICE, json={"loss": "100.00", "parties": [
+        {"department": "sales", "unit": "sales", "members": [
+            {"person_id": "E1", "base_points": "1"}, {"person_id": "E2", "base_points": "3"}]}]})
+    assert {x["bearer"] for x in r.json()} == {"sales"}  # P5: no individual → the department
+    got = (await client.get(f"/complaints/{case_no}/penalties", headers=ACCOUNTANT)).json()
+    assert len(got) == 5
+
+
+async def test_p3_p4_administrative_penalty_names_one_of_fifteen_grounds(app_client) -> None:
+    _, client, _ = app_client
+    case_no = await _closed(client, handling="allowance")
+    url = f"/complaints/{case_no}/penalties/administrative"
+    body = {"person_id": "E-S1", "department": "sales", "unit": "export sales",
+            "level": "warning", "ground": "order_entry_error", "base_points": "1",
+            "monthly_bonus": "3000.00"}
+    r = await client.post(url, json=body, headers=GM_OFFICE)
+    assert r.status_code == 201 and r.json()["amount"] == "400.00"
+    r = await client.post(url, json={**body, "amount": "300.00"}, headers=GM_OFFICE)
+    assert (r.status_code, r.json()["rule"]) == (422, "P3")
+    r = await client.post(url, json={**body, "ground": "bad_luck"}, headers=GM_OFFICE)
+    assert (r.status_code, r.json()["field"], r.json()["rule"]) == (422, "ground", "P4")
+    r = await client.post(url, json={**body, "level": "minor_demerit", "base_points": "1.5"},
+                          headers=GM_OFFICE)
+    assert r.json()["amount"] == "1200.00"
+    r = await client.post(url, json={**body, "level": "major_demerit"}, headers=GM_OFFICE)
+    assert r.json()["amount"] == "3000.00"
+    open_case = (await file(client))["case_no"]
+    r = await client.post(f"/complaints/{open_case}/penalties/administrative", json=body,
+                          headers=GM_OFFICE)
+    assert r.status_code == 409
+
+
+async def test_p8_last_months_decisions_published_once_per_person_and_on_the_10th(
+    ns, app_client, clock,
+) -> None:
+    _, client, watchers = app_client
+    async with stream_reader(ns, "complaints.penalty.published.v1") as published:
+        case_no = await _closed(client, handling="allowance")
+        await client.post(f"/complaints/{case_no}/penalties/economic", headers=GM_OFFICE,
+                          json={"loss": "900.00", "parties": [
+                              {"department": "sales", "unit": "export", "individual": "E-S1"},
+                              {"department": "sales", "unit": "export", "individual": "E-S2"}]})
+        await client.post(f"/complaints/{case_no}/penalties/administrative", headers=GM_OFFICE,
+                          json={"person_id": "E-S1", "department": "sales", "unit": "export",
+                                "level": "warning", "ground": "late_delivery",
+                                "base_points": "1", "monthly_bonus": "2000.00"})
+        url = "/penalty-notices/publish"
+        r = await client.post(url, params={"month": "2026-11"}, headers=GM_OFFICE)
+        assert (r.status_code, r.json()["rule"]) == (409, "P8")  # November is not over
+        assert (await client.post(url, params={"month": "2026-10"},
+                                  headers=SALES)).status_code == 403
+
+        clock.advance(timedelta(days=17))  # 3 December
+        r = await client.post(url, params={"month": "2026-11"}, headers=GM_OFFICE)
+        assert r.status_code == 200 and r.json()["published"] == 2
+        notices = {n["person_id"]: n["amount"] for n in r.json()["notices"]}
+        assert notices == {"E-S1": "850.00", "E-S2": "450.00"}
+        again = await client.post(url, params={"month": "2026-11"}, headers=GM_OFFICE)
+        assert again.json()["published"] == 0 and len(again.json()["notices"]) == 2
+
+        await eventually(lambda: _at_least(published, 2), within=10)
+        first = {e["person_id"]: e for e in published}
+        assert first["E-S1"]["amount"] == "850.00"
+        assert (first["E-S1"]["economic_amount"], first["E-S1"]["administrative_amount"]) == (
+            "450.00", "400.00")
+        assert first["E-S1"]["case_no"] == case_no and first["E-S1"]["month"] == "2026-11"
+
+        # December's decision is published by the watcher on 10 January.
+        await client.post(f"/complaints/{case_no}/penalties/administrative", headers=GM_OFFICE,
+                          json={"person_id": "E-S3", "department": "sales", "unit": "export",
+                                "level": "warning", "ground": "other",
+                                "base_points": "1", "monthly_bonus": "2000.00"})
+        watcher = watchers[WATCHER]
+        clock.advance(timedelta(days=37))  # 9 January, 02:00 UTC
+        await watcher.tick()
+        assert (await client.get("/penalty-notices", params={"month": "2026-12"},
+                                 headers=ACCOUNTANT)).json()["notices"] == []
+        clock.advance(timedelta(days=1))  # 10 January (Asia/Shanghai)
+        await watcher.tick()
+        await watcher.tick()
+        dec = (await client.get("/penalty-notices", params={"month": "2026-12"},
+                                headers=ACCOUNTANT)).json()["notices"]
+        assert [(n["person_id"], n["amount"]) for n in dec] == [("E-S3", "400.00")]
+        await eventually(lambda: _at_least(published, 3), within=10)
+        assert len(published) == 3  # nothing published twice
+
+
+async def _at_least(items: list, n: int) -> bool:
+    return len(items) >= n
+
+
+async def test_c9_10_statistics_of_closed_cases_available_from_1st_final_from_10th(
+    app_client, clock,
+) -> None:
+    _, client, _ = app_client
+    await _closed(client, handling="allowance")
+    await _closed(client, handling="allowance", classification="non_quality")
+    other = (await file(client))["case_no"]
+    await step(client, other, "registration", GM_OFFICE)
+    await step(client, other, "qa_analysis", QA, cause="c", responsible_unit="packing",
+               rnd_required=False)
+    await step(client, other, "manufacturing_countermeasure", token("manufacturing"),
+               countermeasure="m")
+    await step(client, other, "sales_negotiation", SALES, handling="allowance", amount="10")
+    await step(client, other, "consolidation", GM_OFFICE, summary="s", loss_amount="10.00")
+    await step(client, other, "approval", SALES_MANAGER, approved=True)
+    await step(client, other, "execution", SALES)
+    await file(client)  # still open: not counted
+
+    url, month = "/statistics", {"month": "2026-11"}
+    running = (await client.get(url, params=month, headers=GM_OFFICE)).json()
+    assert running["provisional"] is True and running["final"] is False  # the month runs on
+    assert running["total"] == 3
+    clock.advance(timedelta(days=16))  # 2 December
+    table = (await client.get(url, params=month, headers=GM_OFFICE)).json()
+    assert table["final"] is False and table["provisional"] is False and table["total"] == 3
+    assert table["by_classification"] == {"non_quality": 1, "quality": 2, "service": 0}
+    assert table["by_unit"] == [
+        {"unit": "assembly", "count": 2, "share": "66.67", "loss": "0.00"},
+        {"unit": "packing", "count": 1, "share": "33.33", "loss": "10.00"},
+    ]
+    clock.advance(timedelta(days=8))  # 10 December
+    assert (await client.get(url, params=month, headers=GM_OFFICE)).json()["final"] is True
+    assert (await client.get(url, params={"month": "2026-13"},
+                             headers=GM_OFFICE)).status_code == 422
