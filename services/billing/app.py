@@ -1,7 +1,7 @@
 """Builds the billing service: invoices, contracts, extended warranties, returns, deductions.
 
-A refusal from the pure domain (:class:`DomainError`) answers 422 with the same body as
-``shared.errors.RuleViolation``: ``detail`` naming the field and the SPEC rule (§8).
+Refusals are the shared ``shared.rules`` family, answered by the shared handlers with
+``detail`` naming the field and the SPEC rule (§8).
 """
 
 from __future__ import annotations
@@ -16,17 +16,19 @@ from shared.settings import Settings
 
 from . import api, handlers
 from .models import Base, plumbing
+from .service.collection import CollectionSettings
 from .service.pos_delivery import PosDelivery
 
 
 def create_app(
     settings: Settings | None = None, clock: Clock | None = None,
-    pos_delivery: PosDelivery | None = None,
+    pos_delivery: PosDelivery | None = None, collection: CollectionSettings | None = None,
 ) -> FastAPI:
     """The billing app; nothing is connected until its lifespan starts.
 
     ``pos_delivery`` tunes how POS instructions are re-sent (default: from the
-    ``AFTERSALES_POS_*`` environment, 1 s base back-off capped at 5 minutes).
+    ``AFTERSALES_POS_*`` environment, 1 s base back-off capped at 5 minutes);
+    ``collection`` the S10 on-site thresholds (default: ``AFTERSALES_BILLING_*``).
     """
     app = build_app(
         service="billing",
@@ -34,7 +36,8 @@ def create_app(
         plumbing=plumbing,
         migrations_dir=Path(__file__).with_name("migrations"),
         routers=[api.router],
-        consumers=lambda rt: handlers.register(rt, delivery=pos_delivery),
+        consumers=lambda rt: handlers.register(rt, delivery=pos_delivery,
+                                               collection=collection),
         settings=settings,
         clock=clock,
         description="Billing and returns accounting: invoices, contracts, returns, deductions.",

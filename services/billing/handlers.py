@@ -29,7 +29,6 @@ from shared.events.intake import (
 )
 from shared.runtime import Runtime
 
-from . import service
 from .service import (
     contracts,
     customers,
@@ -38,34 +37,42 @@ from .service import (
     pos,
     pos_delivery,
     returns,
+    vouchers,
     warranties,
 )
+from .service.collection import CollectionSettings
 
 
-def register(rt: Runtime, *, delivery: pos_delivery.PosDelivery | None = None) -> None:
-    """Subscribe billing's consumers and its deadline watchers."""
+def register(
+    rt: Runtime, *, delivery: pos_delivery.PosDelivery | None = None,
+    collection: CollectionSettings | None = None,
+) -> None:
+    """Subscribe billing's consumers and its deadline watchers; each use case gets
+    ``rt.context``, never the runtime."""
     delivery = delivery or pos_delivery.PosDelivery()
+    collection = collection or CollectionSettings()
+    ctx = rt.context
 
     async def on_call_registered(session: AsyncSession, event: CallRegistered) -> None:
-        await service.voucher_known(rt, session, event)
+        await vouchers.voucher_known(ctx, session, event)
 
     async def on_voucher_completed(session: AsyncSession, event: VoucherCompleted) -> None:
-        await invoices.voucher_completed(rt, session, event)
+        await invoices.voucher_completed(ctx, session, event, collection=collection)
 
     async def on_pos_sale(session: AsyncSession, event: PosSaleRegistered) -> None:
-        await warranties.pos_sale(rt, session, event)
+        await warranties.pos_sale(ctx, session, event)
 
     async def on_copy_issued(session: AsyncSession, event: ComplaintCopyIssued) -> None:
-        await returns.copy_issued(rt, session, event)
+        await returns.copy_issued(ctx, session, event)
 
     async def on_pos_executed(session: AsyncSession, event: PosInstructionExecuted) -> None:
-        await pos.execution_reported(rt, session, event)
+        await pos.execution_reported(ctx, session, event)
 
     async def on_customer_merged(session: AsyncSession, event: CustomerMerged) -> None:
-        await customers.customer_merged(rt, session, event)
+        await customers.customer_merged(ctx, session, event)
 
     async def on_penalty(session: AsyncSession, event: PenaltyNoticePublished) -> None:
-        await deductions.penalty_published(rt, session, event)
+        await deductions.penalty_published(ctx, session, event)
 
     consume(rt, CallRegistered, consumer="call-registered", handler=on_call_registered)
     consume(rt, VoucherCompleted, consumer="voucher-completed", handler=on_voucher_completed)
@@ -76,13 +83,13 @@ def register(rt: Runtime, *, delivery: pos_delivery.PosDelivery | None = None) -
     consume(rt, CustomerMerged, consumer="customer-merged", handler=on_customer_merged)
 
     async def fire_expiry_notices(session: AsyncSession, now: datetime) -> None:
-        await contracts.send_due_notices(rt, session, now)
+        await contracts.send_due_notices(ctx, session, now)
 
     rt.watch(contracts.WATCHER, next_due=contracts.next_notice_due, fire=fire_expiry_notices)
 
     async def fire_pos_deliveries(_session: AsyncSession, now: datetime) -> None:
         # The watcher's own unit of work stays unused (no connection is taken), so no
         # transaction is held open across the HTTP calls: deliver_due opens its own.
-        await pos_delivery.deliver_due(rt, delivery, now)
+        await pos_delivery.deliver_due(ctx, rt.db, delivery, now)
 
     rt.watch(pos.WATCHER, next_due=pos_delivery.next_due, fire=fire_pos_deliveries)

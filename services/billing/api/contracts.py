@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from shared.auth import require_branch
 from shared.runtime import RuntimeDep
 
 from ..schemas.contracts import ContractIn, ContractOut, ExpiryNoticeOut
 from ..service import contracts as svc
+from .params import DocNo
 from .roles import Accountant, ContractReader
 
 router = APIRouter(tags=["contracts"])
@@ -17,10 +17,9 @@ router = APIRouter(tags=["contracts"])
 @router.post("/contracts", response_model=ContractOut, status_code=status.HTTP_201_CREATED)
 async def open_contract(body: ContractIn, rt: RuntimeDep, actor: Accountant) -> ContractOut:
     """Open a maintenance contract; its product's calls become category B (SPEC S6 B)."""
-    require_branch(actor, body.branch)
     async with rt.db.transaction() as session:
         contract = await svc.open_contract(
-            rt, session, actor=actor, branch=body.branch, customer_id=body.customer_id,
+            rt.context, session, actor=actor, branch=body.branch, customer_id=body.customer_id,
             product_id=body.product_id, starts_on=body.starts_on, ends_on=body.ends_on,
             fee=body.fee,
         )
@@ -29,18 +28,20 @@ async def open_contract(body: ContractIn, rt: RuntimeDep, actor: Accountant) -> 
 
 @router.get("/contracts/expiry-notices", response_model=list[ExpiryNoticeOut])
 async def list_expiry_notices(
-    branch: str, rt: RuntimeDep, actor: ContractReader
+    branch: str, rt: RuntimeDep, _actor: ContractReader
 ) -> list[ExpiryNoticeOut]:
     """A branch's contract expiry notices, sent one month before the end (SPEC S20)."""
-    rt.branch(branch)
-    require_branch(actor, branch)
+    rt.context.branch(branch)  # and current_actor refused another branch than the caller's
     async with rt.db.reading() as session:
         return [ExpiryNoticeOut.model_validate(n)
                 for n in await svc.expiry_notices(session, branch=branch)]
 
 
 @router.get("/contracts/{contract_no}", response_model=ContractOut)
-async def read_contract(contract_no: str, rt: RuntimeDep, _actor: ContractReader) -> ContractOut:
+async def read_contract(
+    contract_no: DocNo, rt: RuntimeDep, actor: ContractReader
+) -> ContractOut:
     """One maintenance contract (SPEC S6 B)."""
     async with rt.db.reading() as session:
-        return ContractOut.model_validate(await svc.get_contract(session, contract_no))
+        return ContractOut.model_validate(
+            await svc.get_contract(session, contract_no, actor=actor))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
 
+from fastapi import APIRouter, Query, status
+
+from shared.fields import PathId
 from shared.runtime import RuntimeDep
 
 from ..schemas.returns import (
@@ -15,6 +18,7 @@ from ..schemas.returns import (
 )
 from ..service import bookings
 from ..service import ledger as svc
+from .params import CODE, QueryCode
 from .roles import Accountant, LedgerReader, RateReader
 
 router = APIRouter(tags=["journal"])
@@ -22,24 +26,25 @@ router = APIRouter(tags=["journal"])
 
 @router.get("/journal", response_model=list[JournalEntryOut])
 async def read_journal(
-    rt: RuntimeDep, _actor: LedgerReader, case_no: str | None = None,
-    invoice_no: str | None = None,
+    rt: RuntimeDep, actor: LedgerReader, case_no: QueryCode = None,
+    invoice_no: QueryCode = None,
 ) -> list[JournalEntryOut]:
     """Journal entries of a complaint case or an invoice, reversals included (C13.2)."""
     async with rt.db.reading() as session:
-        entries = await svc.journal(session, case_no=case_no, invoice_no=invoice_no)
+        entries = await svc.journal(session, case_no=case_no, invoice_no=invoice_no,
+                                    actor=actor)
         return [JournalEntryOut.model_validate(e) for e in entries]
 
 
 @router.post("/journal/{entry_id}/reverse", response_model=JournalEntryOut,
              status_code=status.HTTP_201_CREATED)
 async def reverse_entry(
-    entry_id: int, body: ReverseIn, rt: RuntimeDep, actor: Accountant
+    entry_id: PathId, body: ReverseIn, rt: RuntimeDep, actor: Accountant
 ) -> JournalEntryOut:
     """Correct a booked return or allowance by its reversing entry, never an edit (§8)."""
     async with rt.db.transaction() as session:
-        reversal = await bookings.reverse_booking(rt, session, actor=actor, entry_id=entry_id,
-                                                  reason=body.reason)
+        reversal = await bookings.reverse_booking(rt.context, session, actor=actor,
+                                                  entry_id=entry_id, reason=body.reason)
         entries = await svc.journal(session, case_no=reversal.case_no, invoice_no=None)
         return JournalEntryOut.model_validate(
             next(e for e in entries if e["entry_id"] == reversal.id))
@@ -50,13 +55,14 @@ async def reverse_entry(
 async def add_receivable(body: ReceivableIn, rt: RuntimeDep, actor: Accountant) -> ReceivableOut:
     """Record a salesperson's receivable for a month and part number (SPEC C13.2(3))."""
     async with rt.db.transaction() as session:
-        row = await svc.add_receivable(rt, session, actor=actor, **body.model_dump())
+        row = await svc.add_receivable(rt.context, session, actor=actor, **body.model_dump())
         return ReceivableOut.model_validate(row)
 
 
 @router.get("/collection-rate", response_model=CollectionRateOut, tags=["collection rate"])
 async def read_collection_rate(
-    salesperson: str, month: str, rt: RuntimeDep, _actor: RateReader
+    salesperson: Annotated[str, Query(max_length=64, pattern=CODE)],
+    month: Annotated[str, Query(max_length=7)], rt: RuntimeDep, _actor: RateReader
 ) -> CollectionRateOut:
     """Collected ÷ due for a salesperson's month, complaint-delayed parts left out (C13.2(3))."""
     async with rt.db.reading() as session:

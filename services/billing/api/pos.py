@@ -10,6 +10,7 @@ from shared.runtime import RuntimeDep
 
 from ..schemas.pos import OrphanConfirmationOut, PosInstructionOut, ReviewIn
 from ..service import pos as svc
+from .params import DocNo, QueryCode
 from .roles import Accountant, Accounting
 
 router = APIRouter(prefix="/pos", tags=["POS instructions"])
@@ -19,42 +20,43 @@ Status = Literal["pending", "delivered", "confirmed", "reversed"]
 
 @router.get("/instructions", response_model=list[PosInstructionOut])
 async def list_instructions(
-    rt: RuntimeDep, _actor: Accounting, store_id: str | None = None,
-    status: Status | None = None, case_no: str | None = None, held: bool | None = None,
+    rt: RuntimeDep, actor: Accounting, store_id: QueryCode = None,
+    status: Status | None = None, case_no: QueryCode = None, held: bool | None = None,
 ) -> list[PosInstructionOut]:
     """Refund and allowance instructions with their delivery state (SPEC §7)."""
     async with rt.db.reading() as session:
-        rows = await svc.find_instructions(session, store_id=store_id, status=status,
+        rows = await svc.find_instructions(session, actor=actor, store_id=store_id, status=status,
                                            case_no=case_no, held=held)
         return [PosInstructionOut.model_validate(r) for r in rows]
 
 
 @router.get("/instructions/{instruction_id}", response_model=PosInstructionOut)
 async def read_instruction(
-    instruction_id: str, rt: RuntimeDep, _actor: Accounting
+    instruction_id: DocNo, rt: RuntimeDep, actor: Accounting
 ) -> PosInstructionOut:
     """One instruction: attempts, last error, delivery and confirmation (SPEC §7)."""
     async with rt.db.reading() as session:
-        return PosInstructionOut.model_validate(await svc.get_instruction(session,
-                                                                          instruction_id))
+        return PosInstructionOut.model_validate(
+            await svc.get_instruction(session, instruction_id, actor=actor))
 
 
 @router.post("/instructions/{instruction_id}/review", response_model=PosInstructionOut)
 async def review_instruction(
-    instruction_id: str, body: ReviewIn, rt: RuntimeDep, actor: Accountant
+    instruction_id: DocNo, body: ReviewIn, rt: RuntimeDep, actor: Accountant
 ) -> PosInstructionOut:
     """Clear the hold on a booking whose executed amount differed (SPEC §7, C13.2)."""
     async with rt.db.transaction() as session:
-        row = await svc.review(rt, session, actor=actor, instruction_id=instruction_id,
+        row = await svc.review(rt.context, session, actor=actor, instruction_id=instruction_id,
                                note=body.note)
         return PosInstructionOut.model_validate(row)
 
 
 @router.get("/orphan-confirmations", response_model=list[OrphanConfirmationOut])
 async def list_orphans(
-    rt: RuntimeDep, _actor: Accounting, store_id: str | None = None
+    rt: RuntimeDep, actor: Accounting, store_id: QueryCode = None
 ) -> list[OrphanConfirmationOut]:
     """POS confirmations that fit no instruction, kept for inspection (SPEC §7)."""
     async with rt.db.reading() as session:
-        rows = await svc.orphan_confirmations(session, store_id=store_id)
+        rows = await svc.orphan_confirmations(rt.context, session, actor=actor,
+                                              store_id=store_id)
         return [OrphanConfirmationOut.model_validate(r) for r in rows]

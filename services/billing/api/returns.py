@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.runtime import RuntimeDep
 
 from ..domain.returns import missing_allowance_signatures
-from ..models_accounting import Allowance, ReturnSlip
+from ..models import Allowance, ReturnSlip
 from ..schemas.returns import (
     AllowanceOut,
     OrderRatioIn,
@@ -21,6 +21,7 @@ from ..schemas.returns import (
 )
 from ..service import bookings
 from ..service import returns as svc
+from .params import DocNo, QueryCode
 from .roles import Accountant, Approver, RatioSetter, ReturnsReader, SignatureTaker, Warehouse
 
 router = APIRouter(tags=["returns accounting"])
@@ -28,7 +29,7 @@ router = APIRouter(tags=["returns accounting"])
 
 @router.get("/return-slips", response_model=list[ReturnSlipOut])
 async def list_return_slips(
-    rt: RuntimeDep, _actor: ReturnsReader, case_no: str | None = None, status: str | None = None
+    rt: RuntimeDep, _actor: ReturnsReader, case_no: QueryCode = None, status: QueryCode = None
 ) -> list[ReturnSlipOut]:
     """Return slips by complaint case and status (SPEC C13.1(2))."""
     async with rt.db.reading() as session:
@@ -37,46 +38,48 @@ async def list_return_slips(
 
 
 @router.get("/return-slips/{slip_no}", response_model=ReturnSlipOut)
-async def read_return_slip(slip_no: str, rt: RuntimeDep, _actor: ReturnsReader) -> ReturnSlipOut:
+async def read_return_slip(slip_no: DocNo, rt: RuntimeDep, _actor: ReturnsReader) -> ReturnSlipOut:
     """One return slip (SPEC C13.1(2))."""
     async with rt.db.reading() as session:
         return ReturnSlipOut.model_validate(await svc.get_slip(session, slip_no))
 
 
 @router.post("/return-slips/{slip_no}/receipt", response_model=ReturnSlipOut)
-async def receive(slip_no: str, body: ReceiptIn, rt: RuntimeDep, actor: Warehouse) -> ReturnSlipOut:
+async def receive(
+    slip_no: DocNo, body: ReceiptIn, rt: RuntimeDep, actor: Warehouse
+) -> ReturnSlipOut:
     """The warehouse confirms the quantity received against the slip (SPEC C13.2(1))."""
     async with rt.db.transaction() as session:
-        slip = await bookings.receive(rt, session, actor=actor, slip_no=slip_no,
+        slip = await bookings.receive(rt.context, session, actor=actor, slip_no=slip_no,
                                       received_qty=body.received_qty)
         return ReturnSlipOut.model_validate(slip)
 
 
 @router.post("/return-slips/{slip_no}/release", response_model=ReturnSlipOut)
 async def release(
-    slip_no: str, body: ReleaseIn, rt: RuntimeDep, actor: Accountant
+    slip_no: DocNo, body: ReleaseIn, rt: RuntimeDep, actor: Accountant
 ) -> ReturnSlipOut:
     """Release a held slip after review with the quantity to book (SPEC C13.2(1))."""
     async with rt.db.transaction() as session:
-        slip = await bookings.release(rt, session, actor=actor, slip_no=slip_no,
+        slip = await bookings.release(rt.context, session, actor=actor, slip_no=slip_no,
                                       book_qty=body.book_qty, note=body.note)
         return ReturnSlipOut.model_validate(slip)
 
 
 @router.post("/return-slips/{slip_no}/book", response_model=ReturnSlipOut)
 async def book_return(
-    slip_no: str, body: ProofIn, rt: RuntimeDep, actor: Accountant
+    slip_no: DocNo, body: ProofIn, rt: RuntimeDep, actor: Accountant
 ) -> ReturnSlipOut:
     """Book a received return with its proof; journal entry and ReturnBooked (C13.2(4))."""
     async with rt.db.transaction() as session:
-        slip = await bookings.book_return(rt, session, actor=actor, slip_no=slip_no,
+        slip = await bookings.book_return(rt.context, session, actor=actor, slip_no=slip_no,
                                           proof=body.proof)
         return ReturnSlipOut.model_validate(slip)
 
 
 @router.get("/allowances", response_model=list[AllowanceOut])
 async def list_allowances(
-    rt: RuntimeDep, _actor: ReturnsReader, case_no: str | None = None, status: str | None = None
+    rt: RuntimeDep, _actor: ReturnsReader, case_no: QueryCode = None, status: QueryCode = None
 ) -> list[AllowanceOut]:
     """Allowance certificates by complaint case and status (SPEC C13.1(1))."""
     async with rt.db.reading() as session:
@@ -85,49 +88,52 @@ async def list_allowances(
 
 
 @router.get("/allowances/{allowance_no}", response_model=AllowanceOut)
-async def read_allowance(allowance_no: str, rt: RuntimeDep, _actor: ReturnsReader) -> AllowanceOut:
+async def read_allowance(
+    allowance_no: DocNo, rt: RuntimeDep, _actor: ReturnsReader
+) -> AllowanceOut:
     """One allowance certificate with its approvals and what it still lacks (C13.1(1))."""
     async with rt.db.reading() as session:
         return await _allowance_out(session, await svc.get_allowance(session, allowance_no))
 
 
 @router.post("/allowances/{allowance_no}/approve", response_model=AllowanceOut)
-async def approve(allowance_no: str, rt: RuntimeDep, actor: Approver) -> AllowanceOut:
+async def approve(allowance_no: DocNo, rt: RuntimeDep, actor: Approver) -> AllowanceOut:
     """Approve an allowance at the caller's level: (vice) manager or (vice) GM (C13.1(1))."""
     async with rt.db.transaction() as session:
-        allowance = await bookings.approve(rt, session, actor=actor, allowance_no=allowance_no)
+        allowance = await bookings.approve(rt.context, session, actor=actor,
+                                           allowance_no=allowance_no)
         return await _allowance_out(session, allowance)
 
 
 @router.post("/allowances/{allowance_no}/sign", response_model=AllowanceOut)
 async def sign(
-    allowance_no: str, body: SignIn, rt: RuntimeDep, actor: SignatureTaker
+    allowance_no: DocNo, body: SignIn, rt: RuntimeDep, actor: SignatureTaker
 ) -> AllowanceOut:
     """Record the customer's signature on the certificate (SPEC C13.1(1))."""
     async with rt.db.transaction() as session:
-        allowance = await bookings.sign(rt, session, actor=actor, allowance_no=allowance_no,
+        allowance = await bookings.sign(rt.context, session, actor=actor, allowance_no=allowance_no,
                                         signed_by=body.signed_by)
         return await _allowance_out(session, allowance)
 
 
 @router.post("/allowances/{allowance_no}/book", response_model=AllowanceOut)
 async def book_allowance(
-    allowance_no: str, body: ProofIn, rt: RuntimeDep, actor: Accountant
+    allowance_no: DocNo, body: ProofIn, rt: RuntimeDep, actor: Accountant
 ) -> AllowanceOut:
     """Book an approved, signed allowance with its proof (SPEC C13.1(1), C13.2(5))."""
     async with rt.db.transaction() as session:
-        allowance = await bookings.book_allowance(rt, session, actor=actor,
+        allowance = await bookings.book_allowance(rt.context, session, actor=actor,
                                                   allowance_no=allowance_no, proof=body.proof)
         return await _allowance_out(session, allowance)
 
 
 @router.put("/orders/{order_no}/over-acceptance-ratio", response_model=OrderRatioOut)
 async def set_ratio(
-    order_no: str, body: OrderRatioIn, rt: RuntimeDep, actor: RatioSetter
+    order_no: DocNo, body: OrderRatioIn, rt: RuntimeDep, actor: RatioSetter
 ) -> OrderRatioOut:
     """Record a customer order's over-acceptance ratio (超量允收比率, SPEC C13.2(1))."""
     async with rt.db.transaction() as session:
-        row = await svc.set_order_ratio(rt, session, actor=actor, order_no=order_no,
+        row = await svc.set_order_ratio(rt.context, session, actor=actor, order_no=order_no,
                                         ratio=body.ratio)
         return OrderRatioOut.model_validate(row)
 

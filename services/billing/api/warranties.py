@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from shared.auth import ActorDep, require_branch
+from shared.auth import ActorDep
 from shared.runtime import RuntimeDep
 
 from ..schemas.contracts import QuoteOut, WarrantyIn, WarrantyOut
 from ..service import warranties as svc
+from .params import DocNo
 from .roles import WarrantySeller
 
 router = APIRouter(tags=["extended warranty"])
@@ -18,7 +19,8 @@ router = APIRouter(tags=["extended warranty"])
 
 @router.get("/extended-warranty/quote", response_model=QuoteOut)
 async def quote(
-    _actor: ActorDep, product_price: Annotated[str, Query(max_length=20)], years: int
+    _actor: ActorDep, product_price: Annotated[str, Query(max_length=20)],
+    years: Annotated[int, Query(ge=1, le=5)],
 ) -> QuoteOut:
     """The price of an extended warranty by product price band and term (SPEC E1)."""
     price = svc.quote(product_price=product_price, years=years)
@@ -29,10 +31,9 @@ async def quote(
              status_code=status.HTTP_201_CREATED)
 async def sell(body: WarrantyIn, rt: RuntimeDep, actor: WarrantySeller) -> WarrantyOut:
     """Sell an extended warranty at the counter; its cover is granted at once (SPEC E1)."""
-    require_branch(actor, body.branch)
     async with rt.db.transaction() as session:
         warranty = await svc.open_warranty(
-            rt, session, actor=actor, branch=body.branch, customer_id=body.customer_id,
+            rt.context, session, actor=actor, branch=body.branch, customer_id=body.customer_id,
             product_id=body.product_id, product_price=body.product_price, years=body.years,
             maker_warranty_ends_on=body.maker_warranty_ends_on, channel="counter",
         )
@@ -40,10 +41,10 @@ async def sell(body: WarrantyIn, rt: RuntimeDep, actor: WarrantySeller) -> Warra
 
 
 @router.get("/extended-warranties/{warranty_no}", response_model=WarrantyOut)
-async def read(warranty_no: str, rt: RuntimeDep, _actor: ActorDep) -> WarrantyOut:
+async def read(warranty_no: DocNo, rt: RuntimeDep, actor: ActorDep) -> WarrantyOut:
     """One extended warranty with the cover it gives (SPEC E2–E4)."""
     async with rt.db.reading() as session:
-        return _out(await svc.get_warranty(session, warranty_no))
+        return _out(await svc.get_warranty(session, warranty_no, actor=actor))
 
 
 def _out(warranty: object) -> WarrantyOut:

@@ -15,8 +15,8 @@ import calendar
 from datetime import date
 from decimal import Decimal
 
-from services.billing.domain.errors import DomainError
-from services.billing.domain.money import non_negative_money
+from shared.money import parse_money
+from shared.rules import RuleBroken
 
 MAX_CONTRACT_YEARS = 10  # [choice] a longer term is almost certainly a typing error
 
@@ -32,16 +32,14 @@ def months_before(day: date, months: int) -> date:
 def check_term(*, starts_on: date, ends_on: date) -> None:
     """A contract runs from ``starts_on`` to ``ends_on`` inclusive (SPEC S6 B)."""
     if ends_on < starts_on:
-        raise DomainError(rule="S6", field="ends_on", message="must not be before starts_on")
+        raise RuleBroken("must not be before starts_on", field="ends_on", rule="S6")
     if ends_on.year - starts_on.year > MAX_CONTRACT_YEARS:
-        raise DomainError(
-            rule="S6", field="ends_on", message=f"term longer than {MAX_CONTRACT_YEARS} years"
-        )
+        raise RuleBroken(f"term longer than {MAX_CONTRACT_YEARS} years", field="ends_on", rule="S6")
 
 
 def contract_fee(fee: Decimal | str | int) -> Decimal:
     """The contract fee in cents; refused when negative (SPEC S6 B)."""
-    return non_negative_money(fee, field="fee", rule="S6")
+    return parse_money(fee, field="fee", rule="S6")
 
 
 def expiry_notice_date(ends_on: date) -> date:

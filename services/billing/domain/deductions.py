@@ -18,27 +18,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from services.billing.domain.errors import DomainError
-from services.billing.domain.money import (
-    CENT,
-    ZERO,
-    money,
-    money_down,
-    non_negative_money,
-    to_decimal,
-)
+from services.billing.domain.money import exact_decimal
+from shared.money import CENT, ZERO, parse_money, round_money
+from shared.rules import RuleBroken
 
 MONTHLY_CAP_SHARE = Decimal("0.5")  # P7: at most 50% of the month's efficiency bonus
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _points(value: Decimal | int, *, field: str) -> Decimal:
-    points = to_decimal(value, field=field, rule="P6")
+    points = exact_decimal(value, field=field, rule="P6")
     if points < 0:
-        raise DomainError(rule="P6", field=field, message="base points must not be negative")
+        raise RuleBroken("base points must not be negative", field=field, rule="P6")
     return points
 
 
@@ -46,24 +40,25 @@ def person_share(
     *, loss: Decimal, unit_total_base_points: Decimal | int, person_base_points: Decimal | int
 ) -> Decimal:
     """Loss ÷ the unit's total base points × the person's base points, in cents (SPEC P6)."""
-    amount = non_negative_money(loss, field="loss", rule="P6")
+    amount = parse_money(loss, field="loss", rule="P6")
     total_points = _points(unit_total_base_points, field="unit_total_base_points")
     points = _points(person_base_points, field="person_base_points")
     if total_points == 0:
-        raise DomainError(rule="P6", field="unit_total_base_points", message="must be > 0")
+        raise RuleBroken("must be > 0", field="unit_total_base_points", rule="P6")
     if points > total_points:
-        raise DomainError(rule="P6", field="person_base_points", message="exceeds the unit's total")
-    return (amount * points / total_points).quantize(CENT, rounding=ROUND_HALF_UP)
+        raise RuleBroken("exceeds the unit's total", field="person_base_points", rule="P6")
+    return round_money(amount * points / total_points, rounding=ROUND_HALF_UP)
 
 
 def split_unit_loss(loss: Decimal, points: Mapping[str, Decimal | int]) -> dict[str, Decimal]:
     """Every member's P6 share; the shares sum exactly to the loss (SPEC P6)."""
-    amount = non_negative_money(loss, field="loss", rule="P6")
+    amount = parse_money(loss, field="loss", rule="P6")
     weights = {person: _points(p, field=f"points[{person}]") for person, p in points.items()}
     total_points = sum(weights.values(), Decimal(0))
     if total_points == 0:
-        raise DomainError(rule="P6", field="points", message="the unit has no base points")
-    shares = {person: money_down(amount * w / total_points) for person, w in weights.items()}
+        raise RuleBroken("the unit has no base points", field="points", rule="P6")
+    shares = {person: round_money(amount * w / total_points, rounding=ROUND_DOWN)
+              for person, w in weights.items()}
     leftover_cents = int((amount - sum(shares.values(), ZERO)) / CENT)
     holders = sorted((p for p in weights if weights[p] > 0), key=lambda p: (-weights[p], p))
     for person in holders[:leftover_cents]:
@@ -93,13 +88,14 @@ class DeductionSchedule:
 
 def _check_month(month: str, field: str) -> str:
     if not isinstance(month, str) or not _MONTH.match(month):
-        raise DomainError(rule="P7", field=field, message="month must be YYYY-MM")
+        raise RuleBroken("month must be YYYY-MM", field=field, rule="P7")
     return month
 
 
 def month_cap(bonus: Decimal) -> Decimal:
     """50% of a month's efficiency bonus, rounded down to cents (SPEC P7)."""
-    return money_down(non_negative_money(bonus, field="bonus", rule="P7") * MONTHLY_CAP_SHARE)
+    return round_money(parse_money(bonus, field="bonus", rule="P7") * MONTHLY_CAP_SHARE,
+                       rounding=ROUND_DOWN)
 
 
 def schedule_deductions(
@@ -109,9 +105,9 @@ def schedule_deductions(
     already_scheduled: Mapping[str, Decimal] | None = None,
 ) -> DeductionSchedule:
     """Spread ``owed`` over months, each at most 50% of its bonus incl. other penalties (P7)."""
-    remaining = non_negative_money(owed, field="owed", rule="P7")
+    remaining = parse_money(owed, field="owed", rule="P7")
     taken = {
-        _check_month(month, "already_scheduled"): non_negative_money(
+        _check_month(month, "already_scheduled"): parse_money(
             amount, field=f"already_scheduled[{month}]", rule="P7"
         )
         for month, amount in (already_scheduled or {}).items()
@@ -120,8 +116,8 @@ def schedule_deductions(
     for index, (month, bonus) in enumerate(bonuses):
         _check_month(month, f"bonuses[{index}].month")
         if month in months:
-            raise DomainError(rule="P7", field=f"bonuses[{index}].month", message="repeated")
-        months[month] = non_negative_money(bonus, field=f"bonuses[{index}].bonus", rule="P7")
+            raise RuleBroken("repeated", field=f"bonuses[{index}].month", rule="P7")
+        months[month] = parse_money(bonus, field=f"bonuses[{index}].bonus", rule="P7")
     instalments: list[Instalment] = []
     for month in sorted(months):
         if remaining == 0:
@@ -129,13 +125,13 @@ def schedule_deductions(
         room = month_cap(months[month]) - taken.get(month, ZERO)
         amount = min(remaining, max(room, ZERO))
         if amount > 0:
-            instalments.append(Instalment(month=month, amount=money(amount)))
+            instalments.append(Instalment(month=month, amount=round_money(amount)))
             remaining -= amount
     return DeductionSchedule(instalments=tuple(instalments), unscheduled=remaining)
 
 
 def check_month(month: str, field: str = "month") -> str:
-    """``month`` if it is ``YYYY-MM``, else DomainError naming ``field`` (SPEC P7)."""
+    """``month`` if it is ``YYYY-MM``, else RuleBroken naming ``field`` (SPEC P7)."""
     return _check_month(month, field)
 
 

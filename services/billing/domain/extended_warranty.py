@@ -21,8 +21,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from services.billing.domain.errors import DomainError
-from services.billing.domain.money import money
+from shared.money import parse_money
+from shared.rules import RuleBroken
 
 MIN_TERM_YEARS = 1
 MAX_TERM_YEARS = 5  # seed part 3: "延保最長時間為5年"
@@ -38,12 +38,13 @@ class PriceBand:
 
     def __post_init__(self) -> None:
         if not Decimal(0) <= self.lower_exclusive < self.upper_inclusive:
-            raise DomainError(rule="E1", field="bands", message="band bounds out of order")
+            raise RuleBroken("band bounds out of order", field="bands", rule="E1")
         if len(self.prices) != MAX_TERM_YEARS:
-            raise DomainError(rule="E1", field="bands", message="need one price per term 1..5")
+            raise RuleBroken("need one price per term 1..5", field="bands", rule="E1")
         if any(p <= 0 for p in self.prices) or list(self.prices) != sorted(set(self.prices)):
-            raise DomainError(rule="E1", field="bands", message="prices must rise with the term")
-        object.__setattr__(self, "prices", tuple(money(p) for p in self.prices))
+            raise RuleBroken("prices must rise with the term", field="bands", rule="E1")
+        prices = tuple(parse_money(p, field="bands", rule="E1") for p in self.prices)
+        object.__setattr__(self, "prices", prices)
 
     def contains(self, product_price: Decimal) -> bool:
         """Whether ``product_price`` falls in this band (SPEC E1)."""
@@ -58,19 +59,18 @@ class PriceTable:
 
     def __post_init__(self) -> None:
         if not self.bands or self.bands[0].lower_exclusive != 0:
-            raise DomainError(rule="E1", field="bands", message="first band must start at 0")
+            raise RuleBroken("first band must start at 0", field="bands", rule="E1")
         for lower, upper in zip(self.bands, self.bands[1:], strict=False):
             if lower.upper_inclusive != upper.lower_exclusive:
-                raise DomainError(rule="E1", field="bands", message="bands must be contiguous")
+                raise RuleBroken("bands must be contiguous", field="bands", rule="E1")
 
     def band_for(self, product_price: Decimal) -> PriceBand:
         """The band holding ``product_price``; refused above the top band (SPEC E1)."""
         for band in self.bands:
             if band.contains(product_price):
                 return band
-        raise DomainError(
-            rule="E1", field="product_price", message="no extended-warranty price band covers it"
-        )
+        raise RuleBroken("no extended-warranty price band covers it",
+                         field="product_price", rule="E1")
 
 
 def _band(lower: str, upper: str, *prices: str) -> PriceBand:
@@ -92,18 +92,18 @@ DEFAULT_TABLE = PriceTable(
 
 def _check_years(years: int) -> int:
     if isinstance(years, bool) or not isinstance(years, int):
-        raise DomainError(rule="E1", field="years", message="must be a whole number of years")
+        raise RuleBroken("must be a whole number of years", field="years", rule="E1")
     if not MIN_TERM_YEARS <= years <= MAX_TERM_YEARS:
-        raise DomainError(rule="E1", field="years", message="must be between 1 and 5")
+        raise RuleBroken("must be between 1 and 5", field="years", rule="E1")
     return years
 
 
 def quote(*, product_price: Decimal, years: int, table: PriceTable = DEFAULT_TABLE) -> Decimal:
     """Price of an extended warranty by product price band and term (SPEC E1)."""
     term = _check_years(years)
-    price = money(product_price, field="product_price", rule="E1")
+    price = parse_money(product_price, field="product_price", rule="E1")
     if price <= 0:
-        raise DomainError(rule="E1", field="product_price", message="must be greater than zero")
+        raise RuleBroken("must be greater than zero", field="product_price", rule="E1")
     return table.band_for(price).prices[term - 1]
 
 
@@ -158,7 +158,7 @@ def covers(
     try:
         part, why = Component(component), Cause(cause)
     except ValueError as exc:
-        raise DomainError(rule="E3", field="component/cause", message=str(exc)) from exc
+        raise RuleBroken(str(exc), field="component/cause", rule="E3") from exc
     return part not in cover.excluded_components and why in cover.covered_causes
 
 

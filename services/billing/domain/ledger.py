@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from services.billing.domain.errors import DomainError
-from services.billing.domain.money import ZERO, money, positive_money
+from services.billing.domain.money import positive_money
 from services.billing.domain.returns import ACCOUNTS_RECEIVABLE, JournalLine
+from shared.money import ZERO
+from shared.rules import RuleBroken
 
 CASH = "cash"
 SERVICE_REVENUE = "service_revenue"
@@ -34,7 +35,7 @@ def journal_for_invoice(amount: Decimal, *, source: str = "service") -> list[Jou
     try:
         revenue = REVENUE_ACCOUNTS[source]
     except KeyError as exc:
-        raise DomainError(rule="S10", field="source", message=f"unknown: {source!r}") from exc
+        raise RuleBroken(f"unknown: {source!r}", field="source", rule="S10") from exc
     value = positive_money(amount, field="amount", rule="S10")
     return [
         JournalLine(account=ACCOUNTS_RECEIVABLE, debit=value),
@@ -53,7 +54,7 @@ def journal_for_payment(amount: Decimal) -> list[JournalLine]:
 
 def balance_due(amount: Decimal, paid: Decimal) -> Decimal:
     """What is still owed on an invoice (SPEC S10)."""
-    return money(amount) - money(paid)
+    return amount - paid
 
 
 def check_payment(*, amount: Decimal, invoice_amount: Decimal, paid: Decimal) -> Decimal:
@@ -61,7 +62,7 @@ def check_payment(*, amount: Decimal, invoice_amount: Decimal, paid: Decimal) ->
     value = positive_money(amount, field="amount", rule="S10")
     due = balance_due(invoice_amount, paid)
     if value > due:
-        raise DomainError(rule="S10", field="amount", message=f"exceeds the balance due {due}")
+        raise RuleBroken(f"exceeds the balance due {due}", field="amount", rule="S10")
     return value
 
 

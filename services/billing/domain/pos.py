@@ -17,9 +17,9 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 
-from services.billing.domain.errors import DomainError
 from services.billing.domain.money import positive_money
 from services.billing.domain.returns import JournalLine, journal_for_allowance, journal_for_return
+from shared.rules import RuleBroken
 
 DEFAULT_RETRY_BASE_SECONDS = 1.0  # [choice]
 DEFAULT_RETRY_CAP_SECONDS = 300.0  # [choice] 5 minutes
@@ -71,10 +71,10 @@ def retry_delay(failures: int, *, base: float = DEFAULT_RETRY_BASE_SECONDS,
                 cap: float = DEFAULT_RETRY_CAP_SECONDS) -> float:
     """Seconds to wait after the ``failures``-th failed delivery: 1, 2, 4, … ≤ cap (§7)."""
     if failures < 1:
-        raise DomainError(rule="§7", field="attempts", message="must be at least 1")
+        raise RuleBroken("must be at least 1", field="attempts", rule="§7")
     if base <= 0 or cap < base:
-        raise DomainError(rule="§7", field="retry_base_seconds",
-                          message="base must be positive and not above the cap")
+        raise RuleBroken("base must be positive and not above the cap",
+                         field="retry_base_seconds", rule="§7")
     exponent = min(failures - 1, 62)  # beyond this the cap has long applied
     return min(cap, base * 2.0 ** exponent)
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from services.billing.domain.errors import DomainError
-from services.billing.domain.money import ZERO, money, non_negative_money
+from shared.money import ZERO, parse_money, round_money
+from shared.rules import RuleBroken
 
 DEFAULT_VISIT_FEE = Decimal("20.00")  # [choice] the seed's example visit fee (part 3)
 DEFAULT_LABOUR_RATE_PER_HOUR = Decimal("100.00")  # [choice] 400 labour = 4 hours
@@ -31,7 +31,12 @@ _BRANCH_CODE = re.compile(r"^[A-Z0-9]{2,16}$")
 
 
 class ServiceCategory(StrEnum):
-    """Voucher service category (SPEC S6): A paid, B contract, C free warranty, D internal."""
+    """Voucher service category (SPEC S6): A paid, B contract, C free warranty, D internal.
+
+    Deliberately per service: intake decides the category (its own ``ServiceCategory``)
+    and the events carry it as a plain string (``VoucherCompleted.category``); billing
+    reads that string with its own enum, so neither service imports the other.
+    """
 
     A = "A"
     B = "B"
@@ -74,9 +79,9 @@ class PriceList:
 
     def __post_init__(self) -> None:
         if not _BRANCH_CODE.match(self.branch):
-            raise DomainError(rule="S10", field="branch", message="must be a branch code")
-        fee = non_negative_money(self.visit_fee, field="visit_fee", rule="S10")
-        rate = non_negative_money(
+            raise RuleBroken("must be a branch code", field="branch", rule="S10")
+        fee = parse_money(self.visit_fee, field="visit_fee", rule="S10")
+        rate = parse_money(
             self.labour_rate_per_hour, field="labour_rate_per_hour", rule="S10"
         )
         object.__setattr__(self, "visit_fee", fee)
@@ -97,9 +102,9 @@ class InvoiceLine:
 def billable_quarter_hours(labour_minutes: int) -> int:
     """Started quarter hours in ``labour_minutes`` (SPEC S12 labour time, S13 [choice])."""
     if isinstance(labour_minutes, bool) or not isinstance(labour_minutes, int):
-        raise DomainError(rule="S13", field="labour_minutes", message="must be whole minutes")
+        raise RuleBroken("must be whole minutes", field="labour_minutes", rule="S13")
     if labour_minutes < 0:
-        raise DomainError(rule="S13", field="labour_minutes", message="must not be negative")
+        raise RuleBroken("must not be negative", field="labour_minutes", rule="S13")
     return -(-labour_minutes // MINUTES_PER_BILLING_UNIT)
 
 
@@ -131,7 +136,7 @@ def price_service(
                 description=f"Labour {labour_minutes} min, billed {hours} h",
                 quantity=hours,
                 unit_price=price_list.labour_rate_per_hour,
-                amount=money(price_list.labour_rate_per_hour * hours),
+                amount=round_money(price_list.labour_rate_per_hour * hours),
             )
         )
     for index, part in enumerate(parts):
@@ -145,28 +150,25 @@ def _part_line(index: int, part: tuple[str, int, Decimal]) -> InvoiceLine:
     try:
         part_no, quantity, unit_price = part
     except (TypeError, ValueError) as exc:
-        raise DomainError(
-            rule="S13", field=field, message="expected (part_no, quantity, unit_price)"
-        ) from exc
+        raise RuleBroken("expected (part_no, quantity, unit_price)",
+                         field=field, rule="S13") from exc
     if not isinstance(part_no, str) or not part_no.strip():
-        raise DomainError(rule="S13", field=f"{field}.part_no", message="must not be empty")
+        raise RuleBroken("must not be empty", field=f"{field}.part_no", rule="S13")
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-        raise DomainError(
-            rule="S13", field=f"{field}.quantity", message="must be a positive whole number"
-        )
-    price = non_negative_money(unit_price, field=f"{field}.unit_price", rule="S13")
+        raise RuleBroken("must be a positive whole number", field=f"{field}.quantity", rule="S13")
+    price = parse_money(unit_price, field=f"{field}.unit_price", rule="S13")
     return InvoiceLine(
         kind=LineKind.PART,
         description=f"Part {part_no.strip()}",
         quantity=Decimal(quantity),
         unit_price=price,
-        amount=money(price * quantity),
+        amount=round_money(price * quantity),
     )
 
 
 def total(lines: Sequence[InvoiceLine]) -> Decimal:
     """Invoice total: the exact sum of line amounts (SPEC S10/S13)."""
-    return money(sum((line.amount for line in lines), ZERO))
+    return round_money(sum((line.amount for line in lines), ZERO))
 
 
 def collection_mode(
@@ -179,11 +181,11 @@ def collection_mode(
     try:
         cat = ServiceCategory(category)
     except ValueError as exc:
-        raise DomainError(rule="S6", field="category", message=f"unknown: {category!r}") from exc
+        raise RuleBroken(f"unknown: {category!r}", field="category", rule="S6") from exc
     if cat is ServiceCategory.D:
-        raise DomainError(rule="S6", field="category", message="D is internal work, not billed")
-    fee = non_negative_money(amount, field="amount", rule="S10")
-    limit = non_negative_money(threshold, field="threshold", rule="S10")
+        raise RuleBroken("D is internal work, not billed", field="category", rule="S6")
+    fee = parse_money(amount, field="amount", rule="S10")
+    limit = parse_money(threshold, field="threshold", rule="S10")
     if cat is not ServiceCategory.A or fee == 0:
         return CollectionMode.NONE  # B/C are covered; an A job charging nothing has no invoice
     return CollectionMode.ON_SITE if fee <= limit else CollectionMode.INVOICE_LATER
@@ -201,9 +203,9 @@ def invoice_status_for(mode: CollectionMode) -> InvoiceStatus | None:
 def format_invoice_no(branch: str, year: int, serial: int) -> str:
     """``SC01-2026-000001``: gap-free serial per branch per year (SPEC S10/S13)."""
     if not _BRANCH_CODE.match(branch):
-        raise DomainError(rule="S13", field="branch", message="must be a branch code")
+        raise RuleBroken("must be a branch code", field="branch", rule="S13")
     if isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 9999:
-        raise DomainError(rule="S13", field="year", message="must be a four-digit year")
+        raise RuleBroken("must be a four-digit year", field="year", rule="S13")
     if isinstance(serial, bool) or not isinstance(serial, int) or serial < 1:
-        raise DomainError(rule="S13", field="serial", message="must be a positive integer")
+        raise RuleBroken("must be a positive integer", field="serial", rule="S13")
     return f"{branch}-{year:04d}-{serial:06d}"

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from services.billing.domain.errors import DomainError
-from services.billing.domain.money import ZERO, money, positive_money, to_decimal
+from services.billing.domain.money import exact_decimal, positive_money
+from shared.money import ZERO, parse_money, round_money
+from shared.rules import RuleBroken
 
 DEFAULT_OVER_ACCEPTANCE_RATIO = Decimal("0.05")  # [choice] company default
 
@@ -44,7 +45,7 @@ class Decision:
 
 def _whole(value: int, *, field: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise DomainError(rule="C13.2(1)", field=field, message=f"must be an integer ≥ {minimum}")
+        raise RuleBroken(f"must be an integer ≥ {minimum}", field=field, rule="C13.2(1)")
     return value
 
 
@@ -60,13 +61,13 @@ def over_acceptance_check(
     approved = _whole(approved_qty, field="approved_qty", minimum=1)
     received = _whole(received_qty, field="received_qty", minimum=0)
     ratio_field = "order_ratio" if order_ratio is not None else "default_ratio"
-    ratio = to_decimal(
+    ratio = exact_decimal(
         order_ratio if order_ratio is not None else default_ratio,
         field=ratio_field,
         rule="C13.2(1)",
     )
     if not Decimal(0) <= ratio < 1:
-        raise DomainError(rule="C13.2(1)", field=ratio_field, message="must be in [0, 1)")
+        raise RuleBroken("must be in [0, 1)", field=ratio_field, rule="C13.2(1)")
     tolerance = approved * ratio
     difference = received - approved
     if difference == 0:
@@ -118,21 +119,20 @@ _PROOFS: dict[AdjustmentKind, tuple[type[StrEnum], str]] = {
 def require_proof(
     kind: AdjustmentKind | str, proof: ReturnProof | AllowanceProof | str | None
 ) -> ReturnProof | AllowanceProof:
-    """The proof, if it is one the adjustment accepts; else DomainError (SPEC C13.2(4)/(5))."""
+    """The proof, if it is one the adjustment accepts; else RuleBroken (SPEC C13.2(4)/(5))."""
     try:
         adjustment = AdjustmentKind(kind)
     except ValueError as exc:
-        raise DomainError(rule="C13.1", field="kind", message=f"unknown: {kind!r}") from exc
+        raise RuleBroken(f"unknown: {kind!r}", field="kind", rule="C13.1") from exc
     accepted, rule = _PROOFS[adjustment]
     if proof is None or proof == "":
-        raise DomainError(rule=rule, field="proof", message=f"a {adjustment} needs proof")
+        raise RuleBroken(f"a {adjustment} needs proof", field="proof", rule=rule)
     try:
         return accepted(proof)  # type: ignore[return-value]
     except ValueError as exc:
         allowed = ", ".join(p.value for p in accepted)
-        raise DomainError(
-            rule=rule, field="proof", message=f"{proof!r} is not accepted; one of: {allowed}"
-        ) from exc
+        raise RuleBroken(f"{proof!r} is not accepted; one of: {allowed}",
+                         field="proof", rule=rule) from exc
 
 
 def missing_allowance_signatures(approvals: Collection[str], customer_signed: bool) -> list[str]:
@@ -153,11 +153,9 @@ def allowance_ready_to_book(approvals: Collection[str], customer_signed: bool) -
 
 
 def require_allowance_ready(approvals: Collection[str], customer_signed: bool) -> None:
-    """Raise DomainError naming what is missing before an allowance is booked (C13.1(1))."""
+    """Raise RuleBroken naming what is missing before an allowance is booked (C13.1(1))."""
     if missing := missing_allowance_signatures(approvals, customer_signed):
-        raise DomainError(
-            rule="C13.1(1)", field="approvals", message="missing " + ", ".join(missing)
-        )
+        raise RuleBroken("missing " + ", ".join(missing), field="approvals", rule="C13.1(1)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +193,7 @@ def is_balanced(lines: Sequence[JournalLine]) -> bool:
 def reverse(lines: Sequence[JournalLine]) -> list[JournalLine]:
     """The reversing entry for a booked one: debits and credits swapped (SPEC C13.2)."""
     if not lines or not is_balanced(lines):
-        raise DomainError(rule="C13.2", field="lines", message="only a balanced entry reverses")
+        raise RuleBroken("only a balanced entry reverses", field="lines", rule="C13.2")
     return [JournalLine(account=x.account, debit=x.credit, credit=x.debit) for x in lines]
 
 
@@ -217,8 +215,9 @@ def collection_rate(
     for item in receivables:
         if item.part_no in excluded:
             continue  # whole receivable leaves numerator and denominator
-        due += money(item.amount_due, field="amount_due", rule="C13.2(3)")
-        collected += money(item.amount_collected, field="amount_collected", rule="C13.2(3)")
+        due += parse_money(item.amount_due, field="amount_due", rule="C13.2(3)")
+        collected += parse_money(item.amount_collected, field="amount_collected",
+                                 rule="C13.2(3)")
     if due <= 0:
         return None
     return (collected / due).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
@@ -229,7 +228,7 @@ def booked_amount(*, amount: Decimal, approved_qty: int, book_qty: int) -> Decim
     value = positive_money(amount, field="amount", rule="C13.2(1)")
     approved = _whole(approved_qty, field="approved_qty", minimum=1)
     booked = _whole(book_qty, field="book_qty", minimum=1)
-    return money(value * booked / approved)
+    return round_money(value * booked / approved)  # HALF_UP: a pro-rata share
 
 
 def delayed_in_month(*, opened_on: str, resolved_on: str | None, month: str) -> bool:

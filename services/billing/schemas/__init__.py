@@ -1,18 +1,18 @@
 """Billing's request and response bodies (CONTRACT "Billing").
 
 Money travels as decimal strings (``"279.00"``): response fields are ``Decimal`` quantized
-to cents, which pydantic writes as strings; request amounts accept strings or numbers
-with at most two decimal places.
+to cents, which pydantic writes as strings; request amounts are ``shared.money.MoneyIn``
+(a decimal string or an integer, at most two decimals, never a float). Ids, text and
+times use the edge types of ``shared.fields`` (issue 11: a clear 422, never a 500).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated
+from pydantic import BaseModel, ConfigDict
 
-from pydantic import BaseModel, ConfigDict, Field
+from shared.money import MoneyIn
 
-MoneyIn = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
+__all__ = ["MoneyIn", "Out", "VoucherOut"]
 
 
 class Out(BaseModel):

@@ -8,15 +8,17 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from shared.fields import Code, PastDate, RecordId
+
 from . import MoneyIn, Out
 
 
 class ContractIn(BaseModel):
-    branch: str
-    customer_id: int = Field(gt=0)
-    product_id: int = Field(gt=0)
-    starts_on: date
-    ends_on: date
+    branch: Code
+    customer_id: RecordId
+    product_id: RecordId
+    starts_on: PastDate
+    ends_on: PastDate
     fee: MoneyIn
 
 
@@ -49,12 +51,12 @@ class QuoteOut(BaseModel):
 
 
 class WarrantyIn(BaseModel):
-    branch: str
-    customer_id: int = Field(gt=0)
-    product_id: int = Field(gt=0)
+    branch: Code
+    customer_id: RecordId
+    product_id: RecordId
     product_price: MoneyIn
-    years: int
-    maker_warranty_ends_on: date
+    years: int = Field(strict=True, ge=1, le=5)
+    maker_warranty_ends_on: PastDate
 
 
 class WarrantyOut(Out):

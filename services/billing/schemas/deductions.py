@@ -7,13 +7,16 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from shared.fields import ShortText
+
 from . import MoneyIn, Out
 
 
 class BonusIn(BaseModel):
     amount: MoneyIn
-    base_points: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=2)
-    unit: str | None = Field(default=None, max_length=80)
+    base_points: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=2,
+                                        allow_inf_nan=False)
+    unit: ShortText | None = Field(default=None, max_length=80)
 
 
 class BonusOut(Out):

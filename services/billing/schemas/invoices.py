@@ -6,7 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
+
+from shared.fields import PastInstant, ShortText, Text
 
 from . import MoneyIn, Out
 
@@ -63,8 +65,8 @@ class InvoiceOut(Out):
 class PaymentIn(BaseModel):
     amount: MoneyIn
     method: Literal["cash", "transfer", "card", "cheque"] = "cash"
-    collected_by: str | None = Field(default=None, max_length=64)
-    paid_at: AwareDatetime | None = None
+    collected_by: ShortText | None = Field(default=None, max_length=64)
+    paid_at: PastInstant | None = None
 
 
 class PaymentResult(BaseModel):
@@ -77,11 +79,11 @@ class PaymentResult(BaseModel):
 
 
 class VoidIn(BaseModel):
-    reason: str = Field(min_length=3, max_length=500)
+    reason: Text = Field(min_length=3, max_length=500)
 
 
 class MailedIn(BaseModel):
-    at: AwareDatetime | None = None
+    at: PastInstant | None = None
 
 
 class PriceListBody(BaseModel):

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field, computed_field
 
+from shared.fields import Text
+
 from . import Out
 
 
@@ -46,7 +48,7 @@ class PosInstructionOut(Out):
 
 
 class ReviewIn(BaseModel):
-    note: str = Field(min_length=3, max_length=200)
+    note: Text = Field(min_length=3, max_length=200)
 
 
 class OrphanConfirmationOut(Out):

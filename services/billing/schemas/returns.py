@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from shared.fields import Count, ShortText, Text
+
 from . import MoneyIn, Out
 
 
@@ -53,24 +55,24 @@ class AllowanceOut(Out):
 
 
 class ReceiptIn(BaseModel):
-    received_qty: int = Field(ge=0)
+    received_qty: Count
 
 
 class ReleaseIn(BaseModel):
-    book_qty: int = Field(ge=1)
-    note: str = Field(min_length=3, max_length=200)
+    book_qty: Count = Field(ge=1)
+    note: Text = Field(min_length=3, max_length=200)
 
 
 class ProofIn(BaseModel):
-    proof: str
+    proof: str = Field(max_length=64)  # the domain names the accepted ones (C13.2(4)/(5))
 
 
 class SignIn(BaseModel):
-    signed_by: str = Field(min_length=1, max_length=120)
+    signed_by: ShortText = Field(max_length=120)
 
 
 class ReverseIn(BaseModel):
-    reason: str = Field(min_length=3, max_length=250)
+    reason: Text = Field(min_length=3, max_length=250)
 
 
 class JournalLineOut(BaseModel):
@@ -94,7 +96,7 @@ class JournalEntryOut(BaseModel):
 
 
 class OrderRatioIn(BaseModel):
-    ratio: Decimal = Field(ge=0, lt=1, max_digits=6, decimal_places=4)
+    ratio: Decimal = Field(ge=0, lt=1, max_digits=6, decimal_places=4, allow_inf_nan=False)
 
 
 class OrderRatioOut(Out):
@@ -104,11 +106,11 @@ class OrderRatioOut(Out):
 
 
 class ReceivableIn(BaseModel):
-    salesperson: str = Field(min_length=1, max_length=64)
+    salesperson: ShortText = Field(max_length=64)
     month: str
-    part_no: str = Field(min_length=1, max_length=40)
-    order_no: str | None = None
-    customer: str | None = None
+    part_no: ShortText = Field(max_length=40)
+    order_no: ShortText | None = Field(default=None, max_length=40)
+    customer: ShortText | None = None
     amount_due: MoneyIn
     amount_collected: MoneyIn
 

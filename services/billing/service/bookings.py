@@ -16,21 +16,20 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
+from shared.context import Context
 from shared.events.billing import BookingReversed, ReturnBooked
-from shared.rules import Forbidden, NotFound, WrongState
-from shared.runtime import Runtime
+from shared.rules import Forbidden, NotFound, RuleBroken, WrongState
 
 from ..domain import returns as rules
-from ..domain.errors import DomainError
-from ..models_accounting import (
+from ..models import (
     Allowance,
     AllowanceApproval,
     JournalEntry,
     OrderRatio,
+    PosInstruction,
     ReturnSlip,
 )
-from ..models_pos import PosInstruction
-from .common import book, entry_lines, record
+from .common import book, entry_lines
 from .delays import end_delay
 from .pos import get_instruction
 from .returns import get_allowance, get_slip, require_status
@@ -39,13 +38,13 @@ RATIO_PLACES = Decimal("0.0001")
 
 
 async def receive(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, slip_no: str, received_qty: int
+    ctx: Context, session: AsyncSession, *, actor: Actor, slip_no: str, received_qty: int
 ) -> ReturnSlip:
     """The warehouse's receipt against a return slip, checked for tolerance (C13.2(1))."""
     slip = await get_slip(session, slip_no, lock=True)
     require_status(slip, "awaiting_receipt", rule="C13.1(2)")
     slip.received_qty, slip.received_by, slip.received_at = (
-        received_qty, actor.user_id, rt.clock.now())
+        received_qty, actor.user_id, ctx.now())
     if slip.approved_qty is None:
         slip.status, slip.decision = "held", "approved quantity undetermined (C9.1)"
     else:
@@ -59,31 +58,31 @@ async def receive(
         slip.book_qty = decision.book_qty
         slip.status = "held" if decision.held else "received"
         slip.decision = decision.reason
-    await record(rt, session, actor=actor, action="return_slip.received",
-                 subject_type="return_slip", subject_id=slip_no,
-                 detail={"received_qty": received_qty, "status": slip.status,
-                         "decision": slip.decision, "ratio": slip.ratio})
+    await ctx.audit.record(session, actor=actor, action="return_slip.received",
+                           subject_type="return_slip", subject_id=slip_no,
+                           detail={"received_qty": received_qty, "status": slip.status,
+                                   "decision": slip.decision, "ratio": slip.ratio})
     return slip
 
 
 async def release(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, slip_no: str, book_qty: int, note: str
+    ctx: Context, session: AsyncSession, *, actor: Actor, slip_no: str, book_qty: int, note: str
 ) -> ReturnSlip:
     """An accountant's review of a held slip decides the quantity to book (C13.2(1))."""
     slip = await get_slip(session, slip_no, lock=True)
     require_status(slip, "held", rule="C13.2(1)")
     if book_qty < 1:
-        raise DomainError(rule="C13.2(1)", field="book_qty", message="must be at least 1")
+        raise RuleBroken("must be at least 1", field="book_qty", rule="C13.2(1)")
     slip.book_qty, slip.status = book_qty, "received"
     slip.decision = f"released after review by {actor.user_id}: {note}"
-    await record(rt, session, actor=actor, action="return_slip.released",
-                 subject_type="return_slip", subject_id=slip_no,
-                 detail={"book_qty": book_qty, "note": note})
+    await ctx.audit.record(session, actor=actor, action="return_slip.released",
+                           subject_type="return_slip", subject_id=slip_no,
+                           detail={"book_qty": book_qty, "note": note})
     return slip
 
 
 async def book_return(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, slip_no: str, proof: str
+    ctx: Context, session: AsyncSession, *, actor: Actor, slip_no: str, proof: str
 ) -> ReturnSlip:
     """Book a received return at its checked quantity, with proof (C13.2(1), C13.2(4))."""
     slip = await get_slip(session, slip_no, lock=True)
@@ -93,15 +92,15 @@ async def book_return(
         raise WrongState("no approved amount to book", field="amount", rule="C13.1(2)")
     amount = slip.amount if slip.approved_qty is None else rules.booked_amount(
         amount=slip.amount, approved_qty=slip.approved_qty, book_qty=slip.book_qty)
-    entry = await book(rt, session, actor=actor, lines=rules.journal_for_return(amount),
+    entry = await book(ctx, session, actor=actor, lines=rules.journal_for_return(amount),
                        source_type="return_slip", source_no=slip_no, case_no=slip.case_no,
                        memo=f"return {slip_no}: {slip.book_qty} of {slip.part_no}, {checked}")
     slip.status, slip.proof = "booked", checked.value
-    await end_delay(rt, session, slip.case_no)
-    await record(rt, session, actor=actor, action="return_slip.booked",
-                 subject_type="return_slip", subject_id=slip_no,
-                 detail={"proof": checked.value, "amount": amount, "entry": entry.id})
-    await rt.outbox.add(session, ReturnBooked(
+    await end_delay(ctx, session, slip.case_no)
+    await ctx.audit.record(session, actor=actor, action="return_slip.booked",
+                           subject_type="return_slip", subject_id=slip_no,
+                           detail={"proof": checked.value, "amount": amount, "entry": entry.id})
+    await ctx.outbox.add(session, ReturnBooked(
         case_no=slip.case_no, kind="return", amount=str(amount), quantity=slip.book_qty,
         document_no=slip_no, journal_entry_id=entry.id, part_no=slip.part_no,
     ))
@@ -109,7 +108,7 @@ async def book_return(
 
 
 async def approve(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, allowance_no: str
+    ctx: Context, session: AsyncSession, *, actor: Actor, allowance_no: str
 ) -> Allowance:
     """A (vice) manager's or (vice) GM's approval of an allowance (SPEC C13.1(1))."""
     allowance = await get_allowance(session, allowance_no, lock=True)
@@ -122,26 +121,28 @@ async def approve(
             AllowanceApproval.allowance_no == allowance_no, AllowanceApproval.level == level)):
         raise WrongState(f"already approved at {level} level", field="approvals", rule="C13.1(1)")
     session.add(AllowanceApproval(allowance_no=allowance_no, level=level, role=actor.role,
-                                  approved_by=actor.user_id, approved_at=rt.clock.now()))
+                                  approved_by=actor.user_id, approved_at=ctx.now()))
     await session.flush()
     await _refresh(session, allowance)
-    await record(rt, session, actor=actor, action="allowance.approved",
-                 subject_type="allowance", subject_id=allowance_no, detail={"level": level})
+    await ctx.audit.record(
+        session, actor=actor, action="allowance.approved",
+        subject_type="allowance", subject_id=allowance_no, detail={"level": level})
     return allowance
 
 
 async def sign(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, allowance_no: str, signed_by: str
+    ctx: Context, session: AsyncSession, *, actor: Actor, allowance_no: str, signed_by: str
 ) -> Allowance:
     """Record the customer's signature on the allowance certificate (SPEC C13.1(1))."""
     allowance = await get_allowance(session, allowance_no, lock=True)
     require_status(allowance, "awaiting_approval", "ready", rule="C13.1(1)")
     if allowance.customer_signed_by is not None:
         raise WrongState("the customer has already signed", field="signed_by", rule="C13.1(1)")
-    allowance.customer_signed_by, allowance.customer_signed_at = signed_by, rt.clock.now()
+    allowance.customer_signed_by, allowance.customer_signed_at = signed_by, ctx.now()
     await _refresh(session, allowance)
-    await record(rt, session, actor=actor, action="allowance.signed", subject_type="allowance",
-                 subject_id=allowance_no, detail={"signed_by": signed_by})
+    await ctx.audit.record(
+        session, actor=actor, action="allowance.signed", subject_type="allowance",
+        subject_id=allowance_no, detail={"signed_by": signed_by})
     return allowance
 
 
@@ -159,7 +160,7 @@ async def _refresh(session: AsyncSession, allowance: Allowance) -> None:
 
 
 async def book_allowance(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, allowance_no: str, proof: str
+    ctx: Context, session: AsyncSession, *, actor: Actor, allowance_no: str, proof: str
 ) -> Allowance:
     """Book an approved, signed allowance with its proof (SPEC C13.1(1), C13.2(5))."""
     allowance = await get_allowance(session, allowance_no, lock=True)
@@ -171,15 +172,16 @@ async def book_allowance(
     checked = rules.require_proof(rules.AdjustmentKind.ALLOWANCE, proof)
     if allowance.amount is None:
         raise WrongState("no approved amount to book", field="amount", rule="C13.1(1)")
-    entry = await book(rt, session, actor=actor,
+    entry = await book(ctx, session, actor=actor,
                        lines=rules.journal_for_allowance(allowance.amount),
                        source_type="allowance", source_no=allowance_no,
                        case_no=allowance.case_no, memo=f"allowance {allowance_no}, {checked}")
     allowance.status, allowance.proof = "booked", checked.value
-    await end_delay(rt, session, allowance.case_no)
-    await record(rt, session, actor=actor, action="allowance.booked", subject_type="allowance",
-                 subject_id=allowance_no, detail={"proof": checked.value, "entry": entry.id})
-    await rt.outbox.add(session, ReturnBooked(
+    await end_delay(ctx, session, allowance.case_no)
+    await ctx.audit.record(
+        session, actor=actor, action="allowance.booked", subject_type="allowance",
+        subject_id=allowance_no, detail={"proof": checked.value, "entry": entry.id})
+    await ctx.outbox.add(session, ReturnBooked(
         case_no=allowance.case_no, kind="allowance", amount=str(allowance.amount),
         document_no=allowance_no, journal_entry_id=entry.id, part_no=allowance.part_no,
     ))
@@ -187,7 +189,7 @@ async def book_allowance(
 
 
 async def reverse_booking(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, entry_id: int, reason: str
+    ctx: Context, session: AsyncSession, *, actor: Actor, entry_id: int, reason: str
 ) -> JournalEntry:
     """Correct a booked return or allowance by its reversing entry (SPEC C13.2, §8)."""
     entry = await session.get(JournalEntry, entry_id, with_for_update=True)
@@ -200,7 +202,7 @@ async def reverse_booking(
             select(JournalEntry).where(JournalEntry.reverses_id == entry_id)):
         raise WrongState("a reversal or an entry already reversed", field="entry_id",
                        rule="C13.2")
-    reversal = await book(rt, session, actor=actor,
+    reversal = await book(ctx, session, actor=actor,
                           lines=rules.reverse(await entry_lines(session, entry_id)),
                           source_type=entry.source_type, source_no=entry.source_no,
                           case_no=entry.case_no, memo=f"reversal of #{entry_id}: {reason}",
@@ -214,7 +216,7 @@ async def reverse_booking(
     else:
         doc = await get_allowance(session, entry.source_no, lock=True)
     doc.status = "reversed"
-    await rt.outbox.add(session, BookingReversed(
+    await ctx.outbox.add(session, BookingReversed(
         entry_id=reversal.id, reverses_entry_id=entry_id, case_no=entry.case_no,
         invoice_no=None, reason=reason,
     ))

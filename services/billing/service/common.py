@@ -1,4 +1,4 @@
-"""Plumbing shared by billing's use cases: serials, audit, journal bookings, local dates.
+"""Plumbing shared by billing's use cases: serials and journal bookings.
 
 Invariants enforced here:
 
@@ -12,31 +12,24 @@ Invariants enforced here:
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import audit
 from shared.auth import Actor
-from shared.runtime import Runtime
+from shared.context import Context
+from shared.db import is_sqlite
+from shared.rules import RuleBroken
 
-from ..domain.errors import DomainError
 from ..domain.returns import JournalLine, is_balanced
-from ..models import Counter
-from ..models_accounting import JournalEntry, JournalLineRow
+from ..models import Counter, JournalEntry, JournalLineRow
 
 
 async def next_serial(session: AsyncSession, *, kind: str, scope: str, period: str) -> int:
     """The next gap-free serial of ``kind`` in ``scope`` and ``period`` (SPEC S10/S13)."""
     table = Counter.__table__
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = sqlite_insert if is_sqlite(session) else pg_insert
     stmt = (
         insert(table)
         .values(kind=kind, scope=scope, period=period, last=1)
@@ -49,45 +42,18 @@ async def next_serial(session: AsyncSession, *, kind: str, scope: str, period: s
     return int((await session.execute(stmt)).scalar_one())
 
 
-def local_date(rt: Runtime, branch: str, at: datetime) -> date:
-    """The branch-local calendar date of ``at`` (SPEC §8: shown in the branch's zone)."""
-    return at.astimezone(ZoneInfo(rt.branch(branch).timezone)).date()
-
-
-def jsonable(value: Any) -> Any:
-    """Audit details as JSON: decimals and dates as strings."""
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, Decimal | date | datetime):
-        return str(value) if isinstance(value, Decimal) else value.isoformat()
-    return value
-
-
-async def record(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, action: str, subject_type: str,
-    subject_id: str | int, detail: dict[str, Any] | None = None,
-) -> None:
-    """Who did what, when, on which record and on what signature (SPEC §8)."""
-    await audit.record(
-        session, rt.plumbing.audit_log, actor=actor, action=action, subject_type=subject_type,
-        subject_id=subject_id, at=rt.clock.now(), detail=jsonable(detail or {}),
-    )
-
-
 async def book(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, lines: list[JournalLine],
+    ctx: Context, session: AsyncSession, *, actor: Actor, lines: list[JournalLine],
     source_type: str, source_no: str, memo: str, case_no: str | None = None,
     invoice_no: str | None = None, reverses_id: int | None = None,
 ) -> JournalEntry:
     """Append one balanced journal entry with its lines (SPEC C13.2, §8)."""
     if not lines or not is_balanced(lines):
-        raise DomainError(rule="C13.2", field="lines", message="a journal entry must balance")
+        raise RuleBroken("a journal entry must balance", field="lines", rule="C13.2")
     entry = JournalEntry(
         source_type=source_type, source_no=source_no, case_no=case_no, invoice_no=invoice_no,
         memo=memo, reverses_id=reverses_id, booked_by=actor.user_id, booked_role=actor.role,
-        booked_at=rt.clock.now(),
+        booked_at=ctx.now(),
     )
     session.add(entry)
     await session.flush()
@@ -95,8 +61,8 @@ async def book(
         JournalLineRow(entry_id=entry.id, account=x.account, debit=x.debit, credit=x.credit)
         for x in lines
     )
-    await record(
-        rt, session, actor=actor, action="journal.booked", subject_type="journal_entry",
+    await ctx.audit.record(
+        session, actor=actor, action="journal.booked", subject_type="journal_entry",
         subject_id=entry.id,
         detail={"source": f"{source_type}:{source_no}", "memo": memo, "reverses": reverses_id,
                 "lines": [[x.account, x.debit, x.credit] for x in lines]},

@@ -15,76 +15,78 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import Actor
-from shared.db import get_or_404
+from shared.auth import Actor, require_branch
+from shared.context import Context
+from shared.db import get_or_404, is_sqlite
 from shared.events.billing import ContractExpiring, CoverGranted
-from shared.runtime import Runtime
 
 from ..domain import contracts as rules
 from ..domain.pricing import CollectionMode, InvoiceLine, LineKind
 from ..models import Contract, ExpiryNotice
-from .common import local_date, next_serial, record
+from .common import next_serial
 from .invoices import announce, raise_invoice
 
 WATCHER = "contract-expiry"
 
 
-def _notice_due_at(rt: Runtime, branch: str, ends_on: date) -> datetime:
-    tz = ZoneInfo(rt.branch(branch).timezone)
+def _notice_due_at(ctx: Context, branch: str, ends_on: date) -> datetime:
+    tz = ctx.branch(branch).zone
     local = datetime.combine(rules.expiry_notice_date(ends_on), time(0), tzinfo=tz)
     return local.astimezone(UTC)
 
 
 async def open_contract(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, branch: str, customer_id: int,
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, customer_id: int,
     product_id: int, starts_on: date, ends_on: date, fee: Decimal,
 ) -> Contract:
     """Open a maintenance contract, invoice its fee and grant cover (SPEC S6 B, S20)."""
-    rt.branch(branch)
+    ctx.branch(branch)
+    require_branch(actor, branch)
     rules.check_term(starts_on=starts_on, ends_on=ends_on)
     amount = rules.contract_fee(fee)
-    year = local_date(rt, branch, rt.clock.now()).year
+    year = ctx.branch(branch).local_date(ctx.now()).year
     serial = await next_serial(session, kind="contract", scope=branch, period=str(year))
     contract = Contract(
         contract_no=f"MC-{branch}-{year:04d}-{serial:05d}", branch=branch,
         customer_id=customer_id, product_id=product_id, starts_on=starts_on, ends_on=ends_on,
-        fee=amount, notice_due_at=_notice_due_at(rt, branch, ends_on), notice_sent_at=None,
-        created_by=actor.user_id, created_at=rt.clock.now(),
+        fee=amount, notice_due_at=_notice_due_at(ctx, branch, ends_on), notice_sent_at=None,
+        created_by=actor.user_id, created_at=ctx.now(),
     )
     session.add(contract)
     await session.flush()
-    await record(rt, session, actor=actor, action="contract.opened", subject_type="contract",
-                 subject_id=contract.contract_no,
-                 detail={"customer_id": customer_id, "product_id": product_id,
-                         "starts_on": starts_on, "ends_on": ends_on, "fee": amount})
+    await ctx.audit.record(session, actor=actor, action="contract.opened", subject_type="contract",
+                           subject_id=contract.contract_no,
+                           detail={"customer_id": customer_id, "product_id": product_id,
+                                   "starts_on": starts_on, "ends_on": ends_on, "fee": amount})
     if amount > 0:
         line = InvoiceLine(kind=LineKind.FEE, description=f"Maintenance contract "
                            f"{contract.contract_no} {starts_on}–{ends_on}",
                            quantity=Decimal(1), unit_price=amount, amount=amount)
         invoice = await raise_invoice(
-            rt, session, actor=actor, branch=branch, source="contract", lines=[line],
-            issued_on=local_date(rt, branch, rt.clock.now()),
+            ctx, session, actor=actor, branch=branch, source="contract", lines=[line],
+            issued_on=ctx.branch(branch).local_date(ctx.now()),
             collection=CollectionMode.INVOICE_LATER, ref=contract.contract_no,
             customer_id=customer_id,
         )
-        await announce(rt, session, invoice)
-    await rt.outbox.add(session, CoverGranted(
+        await announce(ctx, session, invoice)
+    await ctx.outbox.add(session, CoverGranted(
         kind="contract", ref=contract.contract_no, branch=branch, customer_id=customer_id,
         product_id=product_id, starts_on=starts_on, ends_on=ends_on,
     ))
-    if WATCHER in rt.watchers:
-        rt.watchers[WATCHER].wake_after_commit(session)
+    ctx.wake_after_commit(session, WATCHER)
     return contract
 
 
-async def get_contract(session: AsyncSession, contract_no: str) -> Contract:
-    """One contract, or 404 naming ``contract_no``."""
-    return await get_or_404(session, Contract, contract_no, what="contract", field="contract_no")
+async def get_contract(session: AsyncSession, contract_no: str, *, actor: Actor) -> Contract:
+    """One contract, or 404 naming ``contract_no``; 403 outside the caller's branch."""
+    contract = await get_or_404(session, Contract, contract_no, what="contract",
+                                field="contract_no")
+    require_branch(actor, contract.branch, field="contract_no")
+    return contract
 
 
 async def next_notice_due(session: AsyncSession) -> datetime | None:
@@ -94,14 +96,14 @@ async def next_notice_due(session: AsyncSession) -> datetime | None:
     )
 
 
-async def send_due_notices(rt: Runtime, session: AsyncSession, now: datetime) -> int:
+async def send_due_notices(ctx: Context, session: AsyncSession, now: datetime) -> int:
     """Issue every expiry notice that has fallen due, once each (SPEC S20)."""
     query = (
         select(Contract)
         .where(Contract.notice_sent_at.is_(None), Contract.notice_due_at <= now)
         .order_by(Contract.notice_due_at, Contract.contract_no)
     )
-    if not rt.db.is_sqlite:
+    if not is_sqlite(session):
         query = query.with_for_update(skip_locked=True)
     due = list(await session.scalars(query))
     actor = Actor.system("billing")
@@ -110,13 +112,13 @@ async def send_due_notices(rt: Runtime, session: AsyncSession, now: datetime) ->
         session.add(ExpiryNotice(
             contract_no=contract.contract_no, branch=contract.branch,
             customer_id=contract.customer_id, product_id=contract.product_id,
-            ends_on=contract.ends_on, issued_on=local_date(rt, contract.branch, now),
+            ends_on=contract.ends_on, issued_on=ctx.branch(contract.branch).local_date(now),
             issued_at=now,
         ))
-        await record(rt, session, actor=actor, action="contract.expiry_notice_sent",
-                     subject_type="contract", subject_id=contract.contract_no,
-                     detail={"ends_on": contract.ends_on})
-        await rt.outbox.add(session, ContractExpiring(
+        await ctx.audit.record(session, actor=actor, action="contract.expiry_notice_sent",
+                               subject_type="contract", subject_id=contract.contract_no,
+                               detail={"ends_on": contract.ends_on})
+        await ctx.outbox.add(session, ContractExpiring(
             contract_no=contract.contract_no, branch=contract.branch,
             customer_id=contract.customer_id, product_id=contract.product_id,
             ends_on=contract.ends_on,

@@ -11,16 +11,15 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
+from shared.context import Context
 from shared.events.intake import CustomerMerged
-from shared.runtime import Runtime
 
 from ..models import BillingVoucher, Contract, ExpiryNotice, ExtendedWarranty, Invoice
-from .common import record
 
 _OWNED_BY_CUSTOMER = (BillingVoucher, Invoice, Contract, ExpiryNotice, ExtendedWarranty)
 
 
-async def customer_merged(rt: Runtime, session: AsyncSession, event: CustomerMerged) -> None:
+async def customer_merged(ctx: Context, session: AsyncSession, event: CustomerMerged) -> None:
     """Re-point the duplicate's billing records to the survivor (idempotent by nature)."""
     moved: dict[str, int] = {}
     for model in _OWNED_BY_CUSTOMER:
@@ -29,7 +28,7 @@ async def customer_merged(rt: Runtime, session: AsyncSession, event: CustomerMer
             .values(customer_id=event.survivor_id)
         )
         moved[model.__tablename__] = result.rowcount or 0
-    await record(rt, session, actor=Actor.system("billing"), action="customer.merged",
-                 subject_type="customer", subject_id=event.survivor_id,
-                 detail={"duplicate_id": event.duplicate_id, "merged_by": event.merged_by,
-                         "moved": moved})
+    await ctx.audit.record(session, actor=Actor.system("billing"), action="customer.merged",
+                           subject_type="customer", subject_id=event.survivor_id,
+                           detail={"duplicate_id": event.duplicate_id, "merged_by": event.merged_by,
+                                   "moved": moved})

@@ -19,21 +19,24 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
+from shared.context import Context
+from shared.db import is_sqlite
 from shared.events.complaints import PenaltyNoticePublished
-from shared.runtime import Runtime
+from shared.money import ZERO, parse_money
+from shared.rules import RuleBroken
 
 from ..domain import deductions as rules
-from ..domain.errors import DomainError
-from ..domain.money import ZERO, non_negative_money, positive_money
-from ..models_accounting import Bonus, PenaltyRow
-from .common import record
+from ..domain.money import positive_money
+from ..models import Bonus, PenaltyRow
 
 
 async def penalty_published(
-    rt: Runtime, session: AsyncSession, event: PenaltyNoticePublished
+    ctx: Context, session: AsyncSession, event: PenaltyNoticePublished
 ) -> None:
     """Schedule a person's penalty from a published notice (SPEC P6, P8)."""
     if await session.scalar(select(PenaltyRow).where(
@@ -44,36 +47,62 @@ async def penalty_published(
         notice_no=event.notice_no, person_id=event.person_id, case_no=event.case_no,
         unit=event.unit, decision_month=rules.check_month(event.month),
         first_month=rules.first_deduction_month(event.month), amount=amount,
-        received_at=rt.clock.now(),
+        received_at=ctx.now(),
     )
     session.add(row)
-    await record(rt, session, actor=Actor.system("billing"), action="penalty.scheduled",
-                 subject_type="person", subject_id=event.person_id,
-                 detail={"notice_no": event.notice_no, "case_no": event.case_no,
-                         "amount": amount, "first_month": row.first_month})
+    await ctx.audit.record(session, actor=Actor.system("billing"), action="penalty.scheduled",
+                           subject_type="person", subject_id=event.person_id,
+                           detail={"notice_no": event.notice_no, "case_no": event.case_no,
+                                   "amount": amount, "first_month": row.first_month})
 
 
 async def put_bonus(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, person_id: str, month: str,
+    ctx: Context, session: AsyncSession, *, actor: Actor, person_id: str, month: str,
     amount: Decimal, base_points: Decimal | None, unit: str | None,
 ) -> Bonus:
     """Record a person's efficiency bonus for a month (and base points, SPEC P6, P7)."""
     rules.check_month(month)
-    value = non_negative_money(amount, field="amount", rule="P7")
+    value = parse_money(amount, field="amount", rule="P7")
     if base_points is not None and base_points < 0:
-        raise DomainError(rule="P6", field="base_points", message="must not be negative")
-    row = await session.get(Bonus, (person_id, month))
-    before = None if row is None else {"amount": row.amount, "base_points": row.base_points}
-    if row is None:
-        row = Bonus(person_id=person_id, month=month)
-        session.add(row)
-    row.amount, row.base_points, row.unit = value, base_points, unit
-    row.recorded_by, row.recorded_at = actor.user_id, rt.clock.now()
-    await record(rt, session, actor=actor, action="bonus.recorded", subject_type="person",
-                 subject_id=person_id,
-                 detail={"month": month, "amount": value, "base_points": base_points,
-                         "unit": unit, "before": before})
+        raise RuleBroken("must not be negative", field="base_points", rule="P6")
+    row = await _locked_bonus(ctx, session, actor=actor, person_id=person_id, month=month,
+                              amount=value, base_points=base_points, unit=unit)
+    if row is not None:  # it existed: locked FOR UPDATE before it is compared and changed
+        if (row.amount, row.base_points, row.unit) == (value, base_points, unit):
+            return row  # the same PUT again: nothing changes, nothing is audited
+        before: dict[str, Any] | None = {"amount": row.amount, "base_points": row.base_points}
+        row.amount, row.base_points, row.unit = value, base_points, unit
+        row.recorded_by, row.recorded_at = actor.user_id, ctx.now()
+    else:
+        before = None
+        row = await session.get(Bonus, (person_id, month))
+        assert row is not None
+    await ctx.audit.record(session, actor=actor, action="bonus.recorded", subject_type="person",
+                           subject_id=person_id,
+                           detail={"month": month, "amount": value, "base_points": base_points,
+                                   "unit": unit, "before": before})
     return row
+
+
+async def _locked_bonus(
+    ctx: Context, session: AsyncSession, *, actor: Actor, person_id: str, month: str,
+    amount: Decimal, base_points: Decimal | None, unit: str | None,
+) -> Bonus | None:
+    """Insert the bonus row if absent (None: this call created it), else the existing row
+    locked FOR UPDATE. ``ON CONFLICT DO NOTHING`` makes a concurrent first PUT wait for the
+    other's commit instead of failing on the primary key (issue 11: one winner)."""
+    insert = sqlite_insert if is_sqlite(session) else pg_insert
+    created = await session.scalar(
+        insert(Bonus).values(person_id=person_id, month=month, amount=amount,
+                             base_points=base_points, unit=unit, recorded_by=actor.user_id,
+                             recorded_at=ctx.now())
+        .on_conflict_do_nothing(index_elements=[Bonus.person_id, Bonus.month])
+        .returning(Bonus.person_id)
+    )
+    if created is not None:
+        return None
+    return await session.get(Bonus, (person_id, month), with_for_update=True,
+                             populate_existing=True)
 
 
 async def deductions_for(session: AsyncSession, *, person_id: str, month: str) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.runtime import Runtime
+from shared.context import Context
 
-from ..models_accounting import CollectionDelay
+from ..models import CollectionDelay
 
 
 async def open_delay(
@@ -26,8 +26,8 @@ async def open_delay(
                                     opened_on=opened_on, resolved_on=None))
 
 
-async def end_delay(rt: Runtime, session: AsyncSession, case_no: str) -> None:
+async def end_delay(ctx: Context, session: AsyncSession, case_no: str) -> None:
     """The complaint no longer delays collection once its adjustment is booked (C13.2(3))."""
     delay = await session.get(CollectionDelay, case_no)
     if delay is not None and delay.resolved_on is None:
-        delay.resolved_on = rt.clock.now().date()
+        delay.resolved_on = ctx.now().date()

@@ -21,15 +21,16 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import Actor
+from shared.auth import Actor, require_branch, scoped_branch
+from shared.context import Context
 from shared.db import get_or_404
 from shared.events.billing import InvoiceRaised
 from shared.events.dispatch import VoucherCompleted
+from shared.fields import check_happened
+from shared.money import ZERO
 from shared.rules import WrongState
-from shared.runtime import Runtime
 
 from ..domain import ledger
-from ..domain.money import ZERO
 from ..domain.pricing import (
     CollectionMode,
     InvoiceStatus,
@@ -42,10 +43,12 @@ from ..domain.pricing import (
 )
 from ..domain.pricing import InvoiceLine as LineSpec
 from ..models import BillingVoucher, Invoice, InvoiceLine, InvoiceVoid, PriceListRow
-from .common import book, local_date, next_serial, record
+from .collection import CollectionSettings
+from .common import book, next_serial
 from .payments import payments_of, record_payment
 
 SERVICE = "service"
+DEFAULT_COLLECTION = CollectionSettings()
 
 
 async def price_list(session: AsyncSession, branch: str) -> PriceList:
@@ -64,34 +67,36 @@ async def has_own_price_list(session: AsyncSession, branch: str) -> bool:
 
 
 async def set_price_list(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, branch: str, visit_fee: Decimal,
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, visit_fee: Decimal,
     labour_rate_per_hour: Decimal,
 ) -> PriceList:
     """Override a branch's fees for paid work (SPEC S10/S13 [choice])."""
-    rt.branch(branch)
+    ctx.branch(branch)
+    require_branch(actor, branch)
     prices = PriceList(
         branch=branch, visit_fee=visit_fee, labour_rate_per_hour=labour_rate_per_hour
     )
-    row = await session.get(PriceListRow, branch)
+    row = await session.get(PriceListRow, branch, with_for_update=True)
     if row is None:
         row = PriceListRow(branch=branch)
         session.add(row)
     row.visit_fee, row.labour_rate_per_hour = prices.visit_fee, prices.labour_rate_per_hour
-    row.updated_by, row.updated_at = actor.user_id, rt.clock.now()
-    await record(rt, session, actor=actor, action="price_list.set", subject_type="price_list",
-                 subject_id=branch, detail={"visit_fee": prices.visit_fee,
-                                            "labour_rate_per_hour": prices.labour_rate_per_hour})
+    row.updated_by, row.updated_at = actor.user_id, ctx.now()
+    await ctx.audit.record(
+        session, actor=actor, action="price_list.set", subject_type="price_list",
+        subject_id=branch, detail={"visit_fee": prices.visit_fee,
+                                   "labour_rate_per_hour": prices.labour_rate_per_hour})
     return prices
 
 
 async def raise_invoice(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, branch: str, source: str,
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, source: str,
     lines: list[LineSpec], issued_on: date, collection: CollectionMode,
     voucher_no: str | None = None, ref: str | None = None, customer_id: int | None = None,
     service_mode: str | None = None,
 ) -> Invoice:
     """Number, record and journal an ``issued`` invoice (SPEC S10/S13)."""
-    rt.branch(branch)
+    ctx.branch(branch)
     amount = total(lines)
     serial = await next_serial(session, kind="invoice", scope=branch, period=str(issued_on.year))
     invoice = Invoice(
@@ -99,7 +104,7 @@ async def raise_invoice(
         year=issued_on.year, serial=serial, source=source, voucher_no=voucher_no, ref=ref,
         customer_id=customer_id, service_mode=service_mode, collection=collection.value,
         amount=amount, status=InvoiceStatus.ISSUED.value, issued_on=issued_on,
-        raised_at=rt.clock.now(), raised_by=actor.user_id, mailed_at=None,
+        raised_at=ctx.now(), raised_by=actor.user_id, mailed_at=None,
     )
     session.add(invoice)
     session.add_all(
@@ -109,19 +114,20 @@ async def raise_invoice(
         for i, x in enumerate(lines)
     )
     await session.flush()
-    await book(rt, session, actor=actor, lines=ledger.journal_for_invoice(amount, source=source),
+    await book(ctx, session, actor=actor, lines=ledger.journal_for_invoice(amount, source=source),
                source_type="invoice", source_no=invoice.invoice_no,
                memo=f"invoice {invoice.invoice_no} ({source})", invoice_no=invoice.invoice_no)
-    await record(rt, session, actor=actor, action="invoice.raised", subject_type="invoice",
-                 subject_id=invoice.invoice_no,
-                 detail={"voucher_no": voucher_no, "ref": ref, "amount": amount,
-                         "collection": collection.value, "issued_on": issued_on})
+    await ctx.audit.record(
+        session, actor=actor, action="invoice.raised", subject_type="invoice",
+        subject_id=invoice.invoice_no,
+        detail={"voucher_no": voucher_no, "ref": ref, "amount": amount,
+                "collection": collection.value, "issued_on": issued_on})
     return invoice
 
 
-async def announce(rt: Runtime, session: AsyncSession, invoice: Invoice) -> None:
+async def announce(ctx: Context, session: AsyncSession, invoice: Invoice) -> None:
     """Publish ``InvoiceRaised`` with the invoice's status after any on-site payment."""
-    await rt.outbox.add(session, InvoiceRaised(
+    await ctx.outbox.add(session, InvoiceRaised(
         invoice_no=invoice.invoice_no, voucher_no=invoice.voucher_no, branch=invoice.branch,
         amount=str(invoice.amount), status=invoice.status, source=invoice.source,
         ref=invoice.ref, issued_on=invoice.issued_on,
@@ -129,39 +135,42 @@ async def announce(rt: Runtime, session: AsyncSession, invoice: Invoice) -> None
 
 
 async def voucher_completed(
-    rt: Runtime, session: AsyncSession, event: VoucherCompleted
+    ctx: Context, session: AsyncSession, event: VoucherCompleted, *,
+    collection: CollectionSettings = DEFAULT_COLLECTION,
 ) -> Invoice | None:
     """Invoice a completed paid job: on site per S10, carry-in on the return day per S13."""
     actor = Actor.system("billing")
     if await _open_invoice(session, event.voucher_no):
         return None
-    branch = rt.branch(event.branch)
+    branch = ctx.branch(event.branch)
     lines = price_service(
         price_list=await price_list(session, event.branch), labour_minutes=event.labour_minutes,
         parts=[(p.part_no, p.quantity, Decimal(p.unit_price)) for p in event.parts],
     )
+    # SPEC S10: billing's own threshold (service/collection.py), not the branches file.
     mode = collection_mode(category=event.category, amount=total(lines),
-                           threshold=branch.onsite_collection_threshold)
+                           threshold=collection.threshold(event.branch))
     if mode is CollectionMode.NONE:
-        await record(rt, session, actor=actor, action="voucher.not_invoiced",
-                     subject_type="voucher", subject_id=event.voucher_no,
-                     detail={"category": event.category, "signed_by": event.signed_by})
+        await ctx.audit.record(
+            session, actor=actor, action="voucher.not_invoiced", subject_type="voucher",
+            subject_id=event.voucher_no,
+            detail={"category": event.category, "signed_by": event.signed_by})
         return None
     if event.service_mode == "carry_in":
         mode = CollectionMode.INVOICE_LATER  # SPEC S13
     voucher = await session.get(BillingVoucher, event.voucher_no)
-    issued_on = local_date(rt, event.branch, event.completed_at)
     invoice = await raise_invoice(
-        rt, session, actor=actor, branch=event.branch, source=SERVICE, lines=lines,
-        issued_on=issued_on, collection=mode, voucher_no=event.voucher_no,
-        customer_id=voucher.customer_id if voucher else None, service_mode=event.service_mode,
+        ctx, session, actor=actor, branch=event.branch, source=SERVICE, lines=lines,
+        issued_on=branch.local_date(event.completed_at), collection=mode,
+        voucher_no=event.voucher_no, customer_id=voucher.customer_id if voucher else None,
+        service_mode=event.service_mode,
     )
     if invoice_status_for(mode) is InvoiceStatus.PAID:
         await record_payment(
-            rt, session, actor=actor, invoice=invoice, amount=invoice.amount, method="cash",
+            ctx, session, actor=actor, invoice=invoice, amount=invoice.amount, method="cash",
             collected_by=event.technician_id, paid_at=event.completed_at,
         )
-    await announce(rt, session, invoice)
+    await announce(ctx, session, invoice)
     return invoice
 
 
@@ -171,37 +180,44 @@ async def _open_invoice(session: AsyncSession, voucher_no: str) -> Invoice | Non
     )
 
 
-async def get_invoice(session: AsyncSession, invoice_no: str, *, lock: bool = False) -> Invoice:
-    """One invoice, or 404 naming ``invoice_no``."""
-    return await get_or_404(
-        session, Invoice, invoice_no,
-        what="invoice", field="invoice_no", lock=lock,
+async def get_invoice(
+    session: AsyncSession, invoice_no: str, *, actor: Actor | None = None, lock: bool = False
+) -> Invoice:
+    """One invoice, or 404 naming ``invoice_no``; 403 if it is not ``actor``'s branch's."""
+    invoice = await get_or_404(
+        session, Invoice, invoice_no, what="invoice", field="invoice_no", lock=lock,
     )
+    if actor is not None:
+        require_branch(actor, invoice.branch, field="invoice_no")
+    return invoice
 
 
 async def find_invoices(
-    session: AsyncSession, *, voucher_no: str | None, ref: str | None, branch: str | None,
-    issued_on: date | None,
+    session: AsyncSession, *, actor: Actor, voucher_no: str | None, ref: str | None,
+    branch: str | None, issued_on: date | None,
 ) -> list[Invoice]:
-    """Invoices by voucher, contract/warranty reference, branch or day (CONTRACT Billing)."""
+    """Invoices by voucher, contract/warranty reference, branch or day, within the
+    caller's branch (CONTRACT Billing)."""
+    scope = scoped_branch(actor, branch)
     query = select(Invoice).order_by(Invoice.raised_at, Invoice.invoice_no)
     for column, value in ((Invoice.voucher_no, voucher_no), (Invoice.ref, ref),
-                          (Invoice.branch, branch), (Invoice.issued_on, issued_on)):
+                          (Invoice.branch, scope), (Invoice.issued_on, issued_on)):
         if value is not None:
             query = query.where(column == value)
     return list(await session.scalars(query))
 
 
 async def mark_mailed(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, invoice_no: str, at: datetime | None
+    ctx: Context, session: AsyncSession, *, actor: Actor, invoice_no: str, at: datetime | None
 ) -> Invoice:
     """Record that a collected-on-site invoice was mailed to the customer (SPEC S10)."""
-    invoice = await get_invoice(session, invoice_no, lock=True)
+    invoice = await get_invoice(session, invoice_no, actor=actor, lock=True)
     if invoice.mailed_at is not None:
         raise WrongState("already mailed", field="invoice_no", rule="S10")
-    invoice.mailed_at = at or rt.clock.now()
-    await record(rt, session, actor=actor, action="invoice.mailed", subject_type="invoice",
-                 subject_id=invoice_no, detail={"at": invoice.mailed_at})
+    when = ctx.now() if at is None else check_happened(at, now=ctx.now(), field="at", rule="S10")
+    invoice.mailed_at = when
+    await ctx.audit.record(session, actor=actor, action="invoice.mailed",
+                           subject_type="invoice", subject_id=invoice_no, detail={"at": when})
     return invoice
 
 

@@ -15,23 +15,28 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import Actor
+from shared.auth import Actor, require_branch
+from shared.context import Context
+from shared.money import ZERO, parse_money
 from shared.rules import RuleBroken
-from shared.runtime import Runtime
 
 from ..domain import returns as rules
 from ..domain.deductions import check_month
-from ..domain.money import ZERO, non_negative_money
-from ..models_accounting import CollectionDelay, JournalEntry, JournalLineRow, Receivable
-from .common import record
+from ..models import CollectionDelay, Invoice, JournalEntry, JournalLineRow, Receivable
 
 
 async def journal(
-    session: AsyncSession, *, case_no: str | None, invoice_no: str | None
+    session: AsyncSession, *, case_no: str | None, invoice_no: str | None,
+    actor: Actor | None = None,
 ) -> list[dict[str, Any]]:
-    """Journal entries with their lines, by complaint case or invoice (SPEC C13.2)."""
+    """Journal entries with their lines, by complaint case or invoice (SPEC C13.2); an
+    invoice's only for a caller of its branch."""
     if case_no is None and invoice_no is None:
         raise RuleBroken("give case_no or invoice_no", field="case_no")
+    if invoice_no is not None and actor is not None:
+        invoice = await session.get(Invoice, invoice_no)
+        if invoice is not None:
+            require_branch(actor, invoice.branch, field="invoice_no")
     query = select(JournalEntry).order_by(JournalEntry.id)
     if case_no is not None:
         query = query.where(JournalEntry.case_no == case_no)
@@ -56,23 +61,23 @@ async def journal(
 
 
 async def add_receivable(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, salesperson: str, month: str,
+    ctx: Context, session: AsyncSession, *, actor: Actor, salesperson: str, month: str,
     part_no: str, order_no: str | None, customer: str | None, amount_due: Decimal,
     amount_collected: Decimal,
 ) -> Receivable:
     """Record a salesperson's receivable for a month (input to SPEC C13.2(3))."""
     check_month(month, "month")
-    due = non_negative_money(amount_due, field="amount_due", rule="C13.2(3)")
-    collected = non_negative_money(amount_collected, field="amount_collected", rule="C13.2(3)")
+    due = parse_money(amount_due, field="amount_due", rule="C13.2(3)")
+    collected = parse_money(amount_collected, field="amount_collected", rule="C13.2(3)")
     row = Receivable(salesperson=salesperson, month=month, part_no=part_no, order_no=order_no,
                      customer=customer, amount_due=due, amount_collected=collected,
-                     recorded_by=actor.user_id, recorded_at=rt.clock.now())
+                     recorded_by=actor.user_id, recorded_at=ctx.now())
     session.add(row)
     await session.flush()
-    await record(rt, session, actor=actor, action="receivable.recorded",
-                 subject_type="receivable", subject_id=row.id,
-                 detail={"salesperson": salesperson, "month": month, "part_no": part_no,
-                         "amount_due": due, "amount_collected": collected})
+    await ctx.audit.record(session, actor=actor, action="receivable.recorded",
+                           subject_type="receivable", subject_id=row.id,
+                           detail={"salesperson": salesperson, "month": month, "part_no": part_no,
+                                   "amount_due": due, "amount_collected": collected})
     return row
 
 

@@ -17,18 +17,19 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import Actor
+from shared.auth import Actor, require_branch
+from shared.context import Context
+from shared.db import get_or_404
 from shared.events.billing import InvoiceVoided
+from shared.fields import check_happened
+from shared.money import ZERO, round_money
 from shared.rules import WrongState
-from shared.runtime import Runtime
 
 from ..domain import ledger
-from ..domain.money import ZERO
 from ..domain.pricing import InvoiceStatus
 from ..domain.returns import reverse
-from ..models import Invoice, InvoiceVoid, Payment
-from ..models_accounting import JournalEntry
-from .common import book, entry_lines, local_date, next_serial, record
+from ..models import Invoice, InvoiceVoid, JournalEntry, Payment
+from .common import book, entry_lines, next_serial
 
 PAYMENT_METHODS = ("cash", "transfer", "card", "cheque")
 
@@ -38,7 +39,7 @@ async def paid_total(session: AsyncSession, invoice_no: str) -> Decimal:
     value = await session.scalar(
         select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.invoice_no == invoice_no)
     )
-    return Decimal(value or 0).quantize(Decimal("0.01"))
+    return round_money(Decimal(value or 0))
 
 
 async def payments_of(session: AsyncSession, invoice_no: str) -> list[Payment]:
@@ -50,26 +51,30 @@ async def payments_of(session: AsyncSession, invoice_no: str) -> list[Payment]:
     return list(rows)
 
 
-async def _receipt_no(rt: Runtime, session: AsyncSession, invoice: Invoice, at: datetime) -> str:
-    year = local_date(rt, invoice.branch, at).year
+async def _receipt_no(ctx: Context, session: AsyncSession, invoice: Invoice, at: datetime) -> str:
+    year = ctx.branch(invoice.branch).local_date(at).year
     serial = await next_serial(session, kind="receipt", scope=invoice.branch, period=str(year))
     return f"RC-{invoice.branch}-{year:04d}-{serial:06d}"
 
 
 async def record_payment(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, invoice: Invoice, amount: Decimal,
+    ctx: Context, session: AsyncSession, *, actor: Actor, invoice: Invoice, amount: Decimal,
     method: str, collected_by: str | None, paid_at: datetime | None = None,
 ) -> Payment:
-    """Record a payment and its receipt; settle the invoice when fully paid (SPEC S10)."""
+    """Record a payment and its receipt; settle the invoice when fully paid (SPEC S10).
+
+    ``invoice`` must have been loaded ``FOR UPDATE`` (one winner on PostgreSQL; SQLite
+    serialises writers), so two payments never both see the same balance.
+    """
     if invoice.status == InvoiceStatus.VOID:
         raise WrongState("the invoice is void", field="invoice_no", rule="S10")
     if invoice.status == InvoiceStatus.PAID:
         raise WrongState("the invoice is already paid", field="invoice_no", rule="S10")
     paid = await paid_total(session, invoice.invoice_no)
     value = ledger.check_payment(amount=amount, invoice_amount=invoice.amount, paid=paid)
-    at = paid_at or rt.clock.now()
+    at = paid_at or ctx.now()
     payment = Payment(
-        receipt_no=await _receipt_no(rt, session, invoice, at), invoice_no=invoice.invoice_no,
+        receipt_no=await _receipt_no(ctx, session, invoice, at), invoice_no=invoice.invoice_no,
         amount=value, method=method, collected_by=collected_by, paid_at=at,
         reverses_receipt=None, recorded_by=actor.user_id, recorded_role=actor.role,
     )
@@ -77,41 +82,75 @@ async def record_payment(
     if ledger.settled(invoice_amount=invoice.amount, paid=paid + value):
         invoice.status = InvoiceStatus.PAID.value
     await session.flush()
-    await book(rt, session, actor=actor, lines=ledger.journal_for_payment(value),
+    await book(ctx, session, actor=actor, lines=ledger.journal_for_payment(value),
                source_type="payment", source_no=payment.receipt_no,
                memo=f"payment {payment.receipt_no} on {invoice.invoice_no}",
                invoice_no=invoice.invoice_no)
-    await record(rt, session, actor=actor, action="invoice.payment_recorded",
-                 subject_type="invoice", subject_id=invoice.invoice_no,
-                 detail={"receipt_no": payment.receipt_no, "amount": value, "method": method,
-                         "collected_by": collected_by, "status": invoice.status})
+    await ctx.audit.record(
+        session, actor=actor, action="invoice.payment_recorded", subject_type="invoice",
+        subject_id=invoice.invoice_no,
+        detail={"receipt_no": payment.receipt_no, "amount": value, "method": method,
+                "collected_by": collected_by, "status": invoice.status})
     return payment
 
 
+async def pay(
+    ctx: Context, session: AsyncSession, *, actor: Actor, invoice_no: str, amount: Decimal,
+    method: str, collected_by: str | None, paid_at: datetime | None,
+) -> tuple[Invoice, Payment, Decimal]:
+    """An accountant records a payment: the invoice (locked, the caller's branch), the
+    payment and the balance left (SPEC S10). A payment is not dated in the future nor
+    before 2000 (issue 11: no receipt numbered for year 1 or 2099)."""
+    if paid_at is not None:
+        check_happened(paid_at, now=ctx.now(), field="paid_at", rule="S10", what="the payment")
+    invoice = await _locked_invoice(session, actor, invoice_no)
+    payment = await record_payment(ctx, session, actor=actor, invoice=invoice, amount=amount,
+                                   method=method, collected_by=collected_by, paid_at=paid_at)
+    balance = invoice.amount - await paid_total(session, invoice_no)
+    return invoice, payment, balance
+
+
+async def void(
+    ctx: Context, session: AsyncSession, *, actor: Actor, invoice_no: str, reason: str
+) -> Invoice:
+    """An accountant voids an invoice of their branch (SPEC S10, §8)."""
+    invoice = await _locked_invoice(session, actor, invoice_no)
+    return await void_invoice(ctx, session, actor=actor, invoice=invoice, reason=reason)
+
+
+async def _locked_invoice(session: AsyncSession, actor: Actor, invoice_no: str) -> Invoice:
+    # Locked FOR UPDATE before its state is checked: one winner on PostgreSQL too.
+    invoice = await get_or_404(session, Invoice, invoice_no, what="invoice",
+                               field="invoice_no", lock=True)
+    require_branch(actor, invoice.branch, field="invoice_no")
+    return invoice
+
+
 async def void_invoice(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, invoice: Invoice, reason: str
+    ctx: Context, session: AsyncSession, *, actor: Actor, invoice: Invoice, reason: str
 ) -> Invoice:
     """Void an invoice by reversing records: refunds, reversing entries (SPEC S10, §8)."""
     if invoice.status == InvoiceStatus.VOID:
         raise WrongState("the invoice is already void", field="invoice_no", rule="S10")
-    now = rt.clock.now()
+    now = ctx.now()
     for payment in await payments_of(session, invoice.invoice_no):
         if payment.amount > ZERO and not await _refunded(session, payment.receipt_no):
             session.add(Payment(
-                receipt_no=await _receipt_no(rt, session, invoice, now),
+                receipt_no=await _receipt_no(ctx, session, invoice, now),
                 invoice_no=invoice.invoice_no, amount=-payment.amount, method=payment.method,
                 collected_by=None, paid_at=now, reverses_receipt=payment.receipt_no,
                 recorded_by=actor.user_id, recorded_role=actor.role,
             ))
-    await reverse_entries(rt, session, actor=actor, invoice_no=invoice.invoice_no, reason=reason)
+    await reverse_entries(ctx, session, actor=actor, invoice_no=invoice.invoice_no, reason=reason)
     session.add(InvoiceVoid(
         invoice_no=invoice.invoice_no, amount=-invoice.amount, reason=reason,
         voided_by=actor.user_id, voided_role=actor.role, voided_at=now,
     ))
     invoice.status = InvoiceStatus.VOID.value
-    await record(rt, session, actor=actor, action="invoice.voided", subject_type="invoice",
-                 subject_id=invoice.invoice_no, detail={"reason": reason})
-    await rt.outbox.add(session, InvoiceVoided(
+    await ctx.audit.record(session, actor=actor, action="invoice.voided",
+                           subject_type="invoice", subject_id=invoice.invoice_no,
+                           detail={"reason": reason})
+    await ctx.outbox.add(session, InvoiceVoided(
         invoice_no=invoice.invoice_no, voucher_no=invoice.voucher_no, branch=invoice.branch,
         amount=str(invoice.amount), reason=reason, voided_by=actor.user_id,
     ))
@@ -124,7 +163,7 @@ async def _refunded(session: AsyncSession, receipt_no: str) -> bool:
 
 
 async def reverse_entries(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, invoice_no: str, reason: str
+    ctx: Context, session: AsyncSession, *, actor: Actor, invoice_no: str, reason: str
 ) -> None:
     """Reverse every booked entry of an invoice that is not reversed yet (SPEC §8)."""
     entries = list(await session.scalars(
@@ -139,7 +178,7 @@ async def reverse_entries(
     for entry in entries:
         if entry.id in reversed_ids:
             continue
-        await book(rt, session, actor=actor, lines=reverse(await entry_lines(session, entry.id)),
+        await book(ctx, session, actor=actor, lines=reverse(await entry_lines(session, entry.id)),
                    source_type=entry.source_type, source_no=entry.source_no,
                    memo=f"reversal of #{entry.id}: {reason}", invoice_no=invoice_no,
                    reverses_id=entry.id)

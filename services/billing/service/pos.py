@@ -27,19 +27,19 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import Actor
+from shared.auth import Actor, require_branch
+from shared.context import Context
 from shared.db import get_or_404
 from shared.events.billing import ReturnBooked
 from shared.events.complaints import ComplaintCopyIssued
 from shared.events.intake import PosInstructionExecuted
-from shared.rules import WrongState
-from shared.runtime import Runtime
+from shared.rules import RuleBroken, WrongState
+from shared.stores import load_stores
 
 from ..domain import pos as rules
-from ..domain.errors import DomainError
 from ..domain.pos import InstructionStatus as Status
-from ..models_pos import PosInstruction, PosOrphanConfirmation
-from .common import book, record
+from ..models import PosInstruction, PosOrphanConfirmation
+from .common import book
 from .delays import end_delay
 
 log = logging.getLogger("aftersales.billing.pos")
@@ -51,11 +51,11 @@ OPEN = (Status.PENDING.value, Status.DELIVERED.value)
 def _positive(raw: str | None) -> Decimal | None:
     try:
         return rules.executed_amount(raw) if raw is not None else None
-    except DomainError:
+    except RuleBroken:
         return None
 
 
-async def instruct_store(rt: Runtime, session: AsyncSession, event: ComplaintCopyIssued) -> bool:
+async def instruct_store(ctx: Context, session: AsyncSession, event: ComplaintCopyIssued) -> bool:
     """Open the POS instruction of a retail accounting copy; False if the copy takes the
     paper flow of C13.1 instead (SPEC R2, §7)."""
     kind = rules.instruction_type(event.handling)
@@ -65,7 +65,7 @@ async def instruct_store(rt: Runtime, session: AsyncSession, event: ComplaintCop
     if await session.scalar(select(PosInstruction).where(PosInstruction.case_no == event.case_no)):
         return True
     instruction_id = rules.instruction_id(event.case_no)
-    now = rt.clock.now()
+    now = ctx.now()
     session.add(PosInstruction(
         instruction_id=instruction_id, case_no=event.case_no, store_id=event.store_id,
         branch=event.branch, type=kind.value, amount=amount,
@@ -76,65 +76,66 @@ async def instruct_store(rt: Runtime, session: AsyncSession, event: ComplaintCop
         transaction_id=None, executed_amount=None, journal_entry_id=None, hold_reason=None,
         reviewed_by=None, reviewed_at=None, review_note=None, created_at=now,
     ))
-    await record(rt, session, actor=Actor.system("billing"), action="pos_instruction.issued",
-                 subject_type="pos_instruction", subject_id=instruction_id,
-                 detail={"case_no": event.case_no, "store_id": event.store_id,
-                         "type": kind.value, "amount": amount, "quantity": event.quantity})
-    if WATCHER in rt.watchers:
-        rt.watchers[WATCHER].wake_after_commit(session)
+    await ctx.audit.record(
+        session, actor=Actor.system("billing"), action="pos_instruction.issued",
+        subject_type="pos_instruction", subject_id=instruction_id,
+        detail={"case_no": event.case_no, "store_id": event.store_id,
+                "type": kind.value, "amount": amount, "quantity": event.quantity})
+    ctx.wake_after_commit(session, WATCHER)
     return True
 
 
 async def execution_reported(
-    rt: Runtime, session: AsyncSession, event: PosInstructionExecuted
+    ctx: Context, session: AsyncSession, event: PosInstructionExecuted
 ) -> None:
     """The store's cashier executed an instruction: confirm it and book it (SPEC §7)."""
     row = await session.scalar(select(PosInstruction).where(
         PosInstruction.instruction_id == event.instruction_id).with_for_update())
     amount = _positive(event.amount)
     if row is None:
-        return await _orphan(rt, session, event, "no such instruction")
+        return await _orphan(ctx, session, event, "no such instruction")
     if row.store_id != event.store_id:
-        return await _orphan(rt, session, event, f"instruction belongs to store {row.store_id}")
+        return await _orphan(ctx, session, event, f"instruction belongs to store {row.store_id}")
     if event.kind != rules.confirming_kind(row.type):
-        return await _orphan(rt, session, event,
+        return await _orphan(ctx, session, event,
                              f"a {row.type} is confirmed by {rules.confirming_kind(row.type)}")
     if row.status not in OPEN:
         if row.transaction_id != event.transaction_id:
-            await _orphan(rt, session, event, f"already {row.status} by transaction "
+            await _orphan(ctx, session, event, f"already {row.status} by transaction "
                                               f"{row.transaction_id}")
         return None  # the same transaction again: nothing changes
     if amount is None:
-        return await _orphan(rt, session, event, f"amount {event.amount!r} is not positive")
-    await _book(rt, session, row, event, amount)
+        return await _orphan(ctx, session, event, f"amount {event.amount!r} is not positive")
+    await _book(ctx, session, row, event, amount)
     return None
 
 
 async def _book(
-    rt: Runtime, session: AsyncSession, row: PosInstruction, event: PosInstructionExecuted,
+    ctx: Context, session: AsyncSession, row: PosInstruction, event: PosInstructionExecuted,
     amount: Decimal,
 ) -> None:
     actor = Actor.system("billing")
     entry = await book(
-        rt, session, actor=actor, lines=rules.journal_for(row.type, amount),
+        ctx, session, actor=actor, lines=rules.journal_for(row.type, amount),
         source_type="pos_instruction", source_no=row.instruction_id, case_no=row.case_no,
         memo=f"{row.type} {row.instruction_id} executed by store {row.store_id}, "
              f"POS transaction {event.transaction_id}",
     )
     row.status = Status.CONFIRMED.value
-    row.confirmed_at, row.executed_at = rt.clock.now(), event.executed_at
+    row.confirmed_at, row.executed_at = ctx.now(), event.executed_at
     row.transaction_id, row.executed_amount = event.transaction_id, amount
     row.journal_entry_id, row.next_attempt_at = entry.id, None
     if rules.amount_differs(row.amount, amount):
         row.hold_reason = f"executed {amount}, instructed {row.amount}"
-    await end_delay(rt, session, row.case_no)
-    await record(rt, session, actor=actor, action="pos_instruction.confirmed",
-                 subject_type="pos_instruction", subject_id=row.instruction_id,
-                 detail={"store_id": event.store_id, "transaction_id": event.transaction_id,
-                         "executed_at": event.executed_at, "amount": amount,
-                         "entry": entry.id, "hold_reason": row.hold_reason,
-                         "event_id": event.event_id})
-    await rt.outbox.add(session, ReturnBooked(
+    await end_delay(ctx, session, row.case_no)
+    await ctx.audit.record(
+        session, actor=actor, action="pos_instruction.confirmed",
+        subject_type="pos_instruction", subject_id=row.instruction_id,
+        detail={"store_id": event.store_id, "transaction_id": event.transaction_id,
+                "executed_at": event.executed_at, "amount": amount,
+                "entry": entry.id, "hold_reason": row.hold_reason,
+                "event_id": event.event_id})
+    await ctx.outbox.add(session, ReturnBooked(
         case_no=row.case_no,
         kind="return" if row.type == rules.InstructionType.REFUND else "allowance",
         amount=str(amount), quantity=row.quantity, document_no=row.instruction_id,
@@ -144,7 +145,7 @@ async def _book(
 
 
 async def _orphan(
-    rt: Runtime, session: AsyncSession, event: PosInstructionExecuted, reason: str
+    ctx: Context, session: AsyncSession, event: PosInstructionExecuted, reason: str
 ) -> None:
     """Keep a confirmation that fits no instruction, for inspection (SPEC §7)."""
     if await session.scalar(select(PosOrphanConfirmation.id).where(
@@ -155,32 +156,40 @@ async def _orphan(
     session.add(PosOrphanConfirmation(
         event_id=event.event_id, store_id=event.store_id, transaction_id=event.transaction_id,
         instruction_id=event.instruction_id, kind=event.kind, amount=event.amount[:40],
-        executed_at=event.executed_at, reason=reason[:200], received_at=rt.clock.now(),
+        executed_at=event.executed_at, reason=reason[:200], received_at=ctx.now(),
     ))
-    await record(rt, session, actor=Actor.system("billing"),
-                 action="pos_instruction.orphan_confirmation", subject_type="pos_instruction",
-                 subject_id=event.instruction_id,
-                 detail={"store_id": event.store_id, "transaction_id": event.transaction_id,
-                         "kind": event.kind, "amount": event.amount, "reason": reason})
+    await ctx.audit.record(
+        session, actor=Actor.system("billing"),
+        action="pos_instruction.orphan_confirmation", subject_type="pos_instruction",
+        subject_id=event.instruction_id,
+        detail={"store_id": event.store_id, "transaction_id": event.transaction_id,
+                "kind": event.kind, "amount": event.amount, "reason": reason})
 
 
 async def get_instruction(
-    session: AsyncSession, instruction_id: str, *, lock: bool = False
+    session: AsyncSession, instruction_id: str, *, actor: Actor | None = None,
+    lock: bool = False,
 ) -> PosInstruction:
-    """One instruction, or 404 naming ``instruction_id``."""
-    return await get_or_404(
+    """One instruction, or 404 naming ``instruction_id``; 403 outside ``actor``'s branch."""
+    row = await get_or_404(
         session, PosInstruction, instruction_id,
         what="POS instruction", field="instruction_id", lock=lock,
     )
+    if actor is not None:
+        require_branch(actor, row.branch, field="instruction_id")
+    return row
 
 
 async def find_instructions(
-    session: AsyncSession, *, store_id: str | None, status: str | None, case_no: str | None,
-    held: bool | None,
+    session: AsyncSession, *, actor: Actor, store_id: str | None, status: str | None,
+    case_no: str | None, held: bool | None,
 ) -> list[PosInstruction]:
-    """Instructions by store, status, case and review hold, oldest first (SPEC §7)."""
+    """Instructions by store, status, case and review hold, oldest first, within the
+    caller's branch (SPEC §7)."""
     query = select(PosInstruction).order_by(PosInstruction.created_at,
                                             PosInstruction.instruction_id)
+    if actor.branch is not None:
+        query = query.where(PosInstruction.branch == actor.branch)
     if store_id is not None:
         query = query.where(PosInstruction.store_id == store_id)
     if status is not None:
@@ -197,27 +206,32 @@ async def find_instructions(
 
 
 async def review(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, instruction_id: str, note: str
+    ctx: Context, session: AsyncSession, *, actor: Actor, instruction_id: str, note: str
 ) -> PosInstruction:
     """An accountant's review of a booking held for an amount mismatch (SPEC §7, C13.2).
 
     The booking stands; a wrong one is corrected by reversing its journal entry.
     """
-    row = await get_instruction(session, instruction_id, lock=True)
+    row = await get_instruction(session, instruction_id, actor=actor, lock=True)
     if row.hold_reason is None or row.reviewed_at is not None:
         raise WrongState("is not held for review", field="instruction_id", rule="§7")
-    row.reviewed_by, row.reviewed_at, row.review_note = actor.user_id, rt.clock.now(), note
-    await record(rt, session, actor=actor, action="pos_instruction.reviewed",
-                 subject_type="pos_instruction", subject_id=instruction_id,
-                 detail={"note": note, "hold_reason": row.hold_reason})
+    row.reviewed_by, row.reviewed_at, row.review_note = actor.user_id, ctx.now(), note
+    await ctx.audit.record(session, actor=actor, action="pos_instruction.reviewed",
+                           subject_type="pos_instruction", subject_id=instruction_id,
+                           detail={"note": note, "hold_reason": row.hold_reason})
     return row
 
 
 async def orphan_confirmations(
-    session: AsyncSession, *, store_id: str | None
+    ctx: Context, session: AsyncSession, *, actor: Actor, store_id: str | None
 ) -> list[PosOrphanConfirmation]:
-    """Confirmations that fit no instruction, newest first (SPEC §7: kept for inspection)."""
+    """Confirmations that fit no instruction, newest first (SPEC §7: kept for inspection),
+    from the stores of the caller's branch."""
     query = select(PosOrphanConfirmation).order_by(PosOrphanConfirmation.id.desc())
+    if actor.branch is not None:
+        stores = load_stores(ctx.settings.stores_file)
+        mine = [s for s, store in stores.items() if store.branch == actor.branch]
+        query = query.where(PosOrphanConfirmation.store_id.in_(mine))
     if store_id is not None:
         query = query.where(PosOrphanConfirmation.store_id == store_id)
     return list(await session.scalars(query.limit(500)))

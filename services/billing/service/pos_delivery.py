@@ -37,14 +37,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
-from shared.runtime import Runtime
+from shared.context import Context
+from shared.db import Database
 from shared.stores import Store, load_stores
 from shared.webhooks import sign
 
 from ..domain import pos as rules
 from ..domain.pos import InstructionStatus as Status
-from ..models_pos import PosInstruction
-from .common import record
+from ..models import PosInstruction
 
 log = logging.getLogger("aftersales.billing.pos")
 
@@ -82,9 +82,9 @@ class _Send:
     body: bytes
 
 
-def payload(rt: Runtime, row: PosInstruction, store: Store) -> dict[str, Any]:
+def payload(ctx: Context, row: PosInstruction, store: Store) -> dict[str, Any]:
     """The instruction as the store receives it (CONTRACT "POS", tests/pos_simulator.py)."""
-    branch = rt.branches.get(row.branch or store.branch)
+    branch = ctx.branches.get(row.branch or store.branch)
     return {
         "instruction_id": row.instruction_id, "store_id": row.store_id, "type": row.type,
         "case_no": row.case_no, "amount": str(row.amount),
@@ -101,19 +101,24 @@ async def next_due(session: AsyncSession) -> datetime | None:
         PosInstruction.status.in_(_UNCONFIRMED)))
 
 
-async def deliver_due(rt: Runtime, config: PosDelivery, now: datetime) -> int:
-    """Send every instruction due at ``now``, then record each outcome (SPEC §7)."""
-    sends = await _claim(rt, config, now)
+async def deliver_due(ctx: Context, db: Database, config: PosDelivery, now: datetime) -> int:
+    """Send every instruction due at ``now``, then record each outcome (SPEC §7).
+
+    It takes the database (``db``) besides the context because it opens its own short
+    units of work around the HTTP calls: none is held open while a store answers.
+    """
+    sends = await _claim(ctx, db, config, now)
     if not sends:
         return 0
     async with httpx.AsyncClient(timeout=config.timeout_seconds) as client:
         errors = await asyncio.gather(*(_post(client, s) for s in sends))
     for send, error in zip(sends, errors, strict=True):
-        await _record_outcome(rt, config, send, error)
+        await _record_outcome(ctx, db, config, send, error)
     return len(sends)
 
 
-async def _claim(rt: Runtime, config: PosDelivery, now: datetime) -> list[_Send]:
+async def _claim(ctx: Context, db: Database, config: PosDelivery, now: datetime
+                 ) -> list[_Send]:
     query = (
         select(PosInstruction)
         .where(PosInstruction.status.in_(_UNCONFIRMED),
@@ -121,11 +126,11 @@ async def _claim(rt: Runtime, config: PosDelivery, now: datetime) -> list[_Send]
         .order_by(PosInstruction.next_attempt_at, PosInstruction.instruction_id)
         .limit(config.batch_size)
     )
-    if not rt.db.is_sqlite:
+    if not db.is_sqlite:
         query = query.with_for_update(skip_locked=True)
-    stores = load_stores(rt.settings.stores_file)
+    stores = load_stores(ctx.settings.stores_file)
     sends: list[_Send] = []
-    async with rt.db.transaction() as session:
+    async with db.transaction() as session:
         for row in await session.scalars(query):
             store = stores.get(row.store_id)
             if store is None or not store.instructions_url:
@@ -135,7 +140,7 @@ async def _claim(rt: Runtime, config: PosDelivery, now: datetime) -> list[_Send]
                 continue
             row.next_attempt_at = now + timedelta(
                 seconds=config.timeout_seconds + LEASE_MARGIN_SECONDS)
-            body = json.dumps(payload(rt, row, store), separators=(",", ":")).encode()
+            body = json.dumps(payload(ctx, row, store), separators=(",", ":")).encode()
             sends.append(_Send(instruction_id=row.instruction_id, url=store.instructions_url,
                                secret=store.secret, body=body))
     return sends
@@ -156,13 +161,13 @@ async def _post(client: httpx.AsyncClient, send: _Send) -> str | None:
 
 
 async def _record_outcome(
-    rt: Runtime, config: PosDelivery, send: _Send, error: str | None
+    ctx: Context, db: Database, config: PosDelivery, send: _Send, error: str | None
 ) -> None:
-    async with rt.db.transaction() as session:
+    async with db.transaction() as session:
         row = await session.get(PosInstruction, send.instruction_id, with_for_update=True)
         if row is None:
             return
-        now = rt.clock.now()
+        now = ctx.now()
         row.attempts += 1
         row.last_attempt_at = now
         if error is None:
@@ -171,10 +176,11 @@ async def _record_outcome(
             if row.status in _UNCONFIRMED:  # remind until the cashier's confirmation
                 row.status = Status.DELIVERED.value
                 row.next_attempt_at = now + timedelta(seconds=config.resend_unconfirmed_seconds)
-            await record(rt, session, actor=Actor.system("billing"),
-                         action="pos_instruction.delivered", subject_type="pos_instruction",
-                         subject_id=row.instruction_id,
-                         detail={"store_id": row.store_id, "attempts": row.attempts})
+            await ctx.audit.record(
+                session, actor=Actor.system("billing"),
+                action="pos_instruction.delivered", subject_type="pos_instruction",
+                subject_id=row.instruction_id,
+                detail={"store_id": row.store_id, "attempts": row.attempts})
             return
         if row.status not in _UNCONFIRMED:
             return  # a confirmation overtook the send: nothing left to deliver

@@ -25,15 +25,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
+from shared.context import Context
 from shared.db import get_or_404
 from shared.events.complaints import ComplaintCopyIssued
-from shared.rules import WrongState
-from shared.runtime import Runtime
+from shared.money import parse_money
+from shared.rules import RuleBroken, WrongState
 
-from ..domain.errors import DomainError
-from ..domain.money import money
-from ..models_accounting import Allowance, OrderRatio, ReturnSlip
-from .common import record
+from ..models import Allowance, OrderRatio, ReturnSlip
 from .delays import open_delay
 from .pos import instruct_store
 
@@ -42,18 +40,18 @@ RETURN_HANDLINGS = frozenset({"return", "reprocess"})
 
 def _amount(raw: str | None) -> Decimal | None:
     try:
-        value = money(raw) if raw is not None else None
-    except DomainError:
+        value = parse_money(raw, field="amount") if raw is not None else None
+    except RuleBroken:
         return None
     return value if value is not None and value > 0 else None
 
 
-async def copy_issued(rt: Runtime, session: AsyncSession, event: ComplaintCopyIssued) -> None:
+async def copy_issued(ctx: Context, session: AsyncSession, event: ComplaintCopyIssued) -> None:
     """Open the allowance certificate or return slip of a closed complaint (SPEC C13.1),
     or, for a retail case with its store, the POS instruction (SPEC R2, §7)."""
     if event.recipient != "accounting":
         return
-    if await instruct_store(rt, session, event):
+    if await instruct_store(ctx, session, event):
         await _delay(session, event)
         return
     if event.handling not in RETURN_HANDLINGS | {"allowance"}:
@@ -67,7 +65,7 @@ async def copy_issued(rt: Runtime, session: AsyncSession, event: ComplaintCopyIs
             allowance_no=doc_no, case_no=event.case_no, customer=event.customer,
             order_no=event.order_no, part_no=event.part_no, amount=_amount(event.amount),
             status="awaiting_approval", customer_signed_by=None, customer_signed_at=None,
-            proof=None, created_at=rt.clock.now(),
+            proof=None, created_at=ctx.now(),
         ))
     else:
         if await session.scalar(select(ReturnSlip).where(ReturnSlip.case_no == event.case_no)):
@@ -82,13 +80,14 @@ async def copy_issued(rt: Runtime, session: AsyncSession, event: ComplaintCopyIs
             approved_qty=event.quantity if event.quantity and event.quantity > 0 else None,
             amount=_amount(event.amount), ratio=None, received_qty=None, received_by=None,
             received_at=None, book_qty=None, decision=None, status="awaiting_receipt",
-            proof=None, created_at=rt.clock.now(),
+            proof=None, created_at=ctx.now(),
         ))
     await _delay(session, event)
-    await record(rt, session, actor=actor, action=f"{subject}.opened", subject_type=subject,
-                 subject_id=doc_no, detail={"case_no": event.case_no, "amount": event.amount,
-                                            "quantity": event.quantity,
-                                            "handling": event.handling})
+    await ctx.audit.record(
+        session, actor=actor, action=f"{subject}.opened", subject_type=subject,
+        subject_id=doc_no, detail={"case_no": event.case_no, "amount": event.amount,
+                                   "quantity": event.quantity,
+                                   "handling": event.handling})
 
 
 async def get_slip(session: AsyncSession, slip_no: str, *, lock: bool = False) -> ReturnSlip:
@@ -123,19 +122,19 @@ async def find_documents(
 
 
 async def set_order_ratio(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, order_no: str, ratio: Decimal
+    ctx: Context, session: AsyncSession, *, actor: Actor, order_no: str, ratio: Decimal
 ) -> OrderRatio:
     """Record an order's own over-acceptance ratio (超量允收比率, SPEC C13.2(1))."""
     if not Decimal(0) <= ratio < 1:
-        raise DomainError(rule="C13.2(1)", field="ratio", message="must be in [0, 1)")
+        raise RuleBroken("must be in [0, 1)", field="ratio", rule="C13.2(1)")
     row = await session.get(OrderRatio, order_no)
     if row is None:
         row = OrderRatio(order_no=order_no)
         session.add(row)
     row.ratio, row.set_by, row.set_at = (
-        ratio.quantize(Decimal("0.0001")), actor.user_id, rt.clock.now())
-    await record(rt, session, actor=actor, action="order_ratio.set", subject_type="order",
-                 subject_id=order_no, detail={"ratio": ratio})
+        ratio.quantize(Decimal("0.0001")), actor.user_id, ctx.now())
+    await ctx.audit.record(session, actor=actor, action="order_ratio.set", subject_type="order",
+                           subject_id=order_no, detail={"ratio": ratio})
     return row
 
 

@@ -18,18 +18,18 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import Actor
+from shared.auth import Actor, require_branch
+from shared.context import Context
 from shared.db import get_or_404
 from shared.events.billing import CoverGranted
 from shared.events.intake import PosSaleRegistered
 from shared.rules import WrongState
-from shared.runtime import Runtime
 
 from ..domain import extended_warranty as ew
 from ..domain.money import positive_money
 from ..domain.pricing import CollectionMode, InvoiceLine, LineKind
 from ..models import ExtendedWarranty
-from .common import local_date, next_serial, record
+from .common import next_serial
 from .invoices import announce, raise_invoice
 
 
@@ -39,13 +39,13 @@ def quote(*, product_price: Decimal | str, years: int) -> Decimal:
 
 
 async def open_warranty(
-    rt: Runtime, session: AsyncSession, *, actor: Actor, branch: str, customer_id: int,
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, customer_id: int,
     product_id: int, product_price: Decimal | str, years: int, maker_warranty_ends_on: date,
     channel: str, price: Decimal | str | None = None, store_id: str | None = None,
     transaction_id: str | None = None,
 ) -> ExtendedWarranty:
     """Open an extended warranty and grant its cover (SPEC E1–E4)."""
-    rt.branch(branch)
+    ctx.branch(branch)
     quoted = ew.quote(product_price=product_price, years=years)  # type: ignore[arg-type]
     charged = quoted if price is None else positive_money(price, field="price", rule="E1")
     if await session.scalar(select(ExtendedWarranty).where(
@@ -53,7 +53,7 @@ async def open_warranty(
         raise WrongState("the product already has an extended warranty", field="product_id",
                        rule="E1")
     starts_on, ends_on = ew.warranty_window(maker_warranty_ends_on, years)
-    sold_on = local_date(rt, branch, rt.clock.now())
+    sold_on = ctx.branch(branch).local_date(ctx.now())
     serial = await next_serial(session, kind="warranty", scope=branch, period=str(sold_on.year))
     warranty = ExtendedWarranty(
         warranty_no=f"EW-{branch}-{sold_on.year:04d}-{serial:06d}", branch=branch,
@@ -61,33 +61,33 @@ async def open_warranty(
         product_price=positive_money(product_price, field="product_price", rule="E1"),
         years=years, price=charged, maker_warranty_ends_on=maker_warranty_ends_on,
         starts_on=starts_on, ends_on=ends_on, channel=channel, store_id=store_id,
-        transaction_id=transaction_id, sold_by=actor.user_id, sold_at=rt.clock.now(),
+        transaction_id=transaction_id, sold_by=actor.user_id, sold_at=ctx.now(),
     )
     session.add(warranty)
     await session.flush()
-    await record(rt, session, actor=actor, action="extended_warranty.opened",
-                 subject_type="extended_warranty", subject_id=warranty.warranty_no,
-                 detail={"product_id": product_id, "years": years, "price": charged,
-                         "channel": channel, "store_id": store_id,
-                         "transaction_id": transaction_id})
+    await ctx.audit.record(session, actor=actor, action="extended_warranty.opened",
+                           subject_type="extended_warranty", subject_id=warranty.warranty_no,
+                           detail={"product_id": product_id, "years": years, "price": charged,
+                                   "channel": channel, "store_id": store_id,
+                                   "transaction_id": transaction_id})
     if channel == "counter":
         line = InvoiceLine(kind=LineKind.FEE, description=f"Extended warranty "
                            f"{warranty.warranty_no}, {years} year(s)", quantity=Decimal(1),
                            unit_price=charged, amount=charged)
         invoice = await raise_invoice(
-            rt, session, actor=actor, branch=branch, source="extended_warranty", lines=[line],
+            ctx, session, actor=actor, branch=branch, source="extended_warranty", lines=[line],
             issued_on=sold_on, collection=CollectionMode.INVOICE_LATER,
             ref=warranty.warranty_no, customer_id=customer_id,
         )
-        await announce(rt, session, invoice)
-    await rt.outbox.add(session, CoverGranted(
+        await announce(ctx, session, invoice)
+    await ctx.outbox.add(session, CoverGranted(
         kind="extended_warranty", ref=warranty.warranty_no, branch=branch,
         customer_id=customer_id, product_id=product_id, starts_on=starts_on, ends_on=ends_on,
     ))
     return warranty
 
 
-async def pos_sale(rt: Runtime, session: AsyncSession, event: PosSaleRegistered) -> None:
+async def pos_sale(ctx: Context, session: AsyncSession, event: PosSaleRegistered) -> None:
     """A POS sale with an extended warranty opens it; the store collected the price (§7)."""
     if not event.extended_warranty_years:
         return
@@ -96,7 +96,7 @@ async def pos_sale(rt: Runtime, session: AsyncSession, event: PosSaleRegistered)
     if covered is not None:  # one per product, whatever the transaction carried
         return
     await open_warranty(
-        rt, session, actor=Actor(user_id=f"pos:{event.store_id}", role="pos"),
+        ctx, session, actor=Actor(user_id=f"pos:{event.store_id}", role="pos"),
         branch=event.branch, customer_id=event.customer_id, product_id=event.product_id,
         product_price=event.price, years=event.extended_warranty_years,
         maker_warranty_ends_on=event.warranty_ends_on, channel="pos",
@@ -105,12 +105,17 @@ async def pos_sale(rt: Runtime, session: AsyncSession, event: PosSaleRegistered)
     )
 
 
-async def get_warranty(session: AsyncSession, warranty_no: str) -> ExtendedWarranty:
-    """One extended warranty, or 404 naming ``warranty_no``."""
-    return await get_or_404(
+async def get_warranty(
+    session: AsyncSession, warranty_no: str, *, actor: Actor
+) -> ExtendedWarranty:
+    """One extended warranty, or 404 naming ``warranty_no``; 403 outside the caller's
+    branch."""
+    warranty = await get_or_404(
         session, ExtendedWarranty, warranty_no,
         what="extended warranty", field="warranty_no",
     )
+    require_branch(actor, warranty.branch, field="warranty_no")
+    return warranty
 
 
 def cover_terms() -> dict[str, object]:

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 
-from services.billing.domain.errors import DomainError
 from services.billing.domain.ledger import (
     CASH,
     SERVICE_REVENUE,
@@ -15,6 +14,7 @@ from services.billing.domain.ledger import (
     settled,
 )
 from services.billing.domain.returns import ACCOUNTS_RECEIVABLE, is_balanced, reverse
+from shared.rules import RuleBroken
 
 D = Decimal
 
@@ -25,7 +25,7 @@ def test_s10_invoice_recognises_receivable_against_revenue():
         (ACCOUNTS_RECEIVABLE, D("211.00"), D("0.00")), (SERVICE_REVENUE, D("0.00"), D("211.00"))]
     for source in ("contract", "extended_warranty"):
         assert is_balanced(journal_for_invoice(D("1"), source=source))
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         journal_for_invoice(D("1"), source="gift")
     assert err.value.field == "source"
 
@@ -39,7 +39,7 @@ def test_s10_payment_settles_receivable_and_reversal_nets_to_zero():
 def test_s10_payment_positive_and_within_balance():
     assert check_payment(amount=D("20"), invoice_amount=D("100"), paid=D("80")) == D("20.00")
     for amount in (D("0"), D("-1"), D("20.01")):
-        with pytest.raises(DomainError) as err:
+        with pytest.raises(RuleBroken) as err:
             check_payment(amount=amount, invoice_amount=D("100"), paid=D("80"))
         assert (err.value.rule, err.value.field) == ("S10", "amount")
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .models import Base
+from .base import Base
 
 
 class PosInstruction(Base):

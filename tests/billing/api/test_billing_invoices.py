@@ -7,24 +7,13 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.events.billing import InvoiceRaised, InvoiceVoided
-from shared.events.dispatch import PartUsed, VoucherCompleted
 from tests.helpers import eventually, token
+
+from ..support import completed
 
 pytestmark = pytest.mark.integration
 
 ACCOUNTANT = token("accountant", "A01")
-
-
-def completed(voucher_no: str, *, category: str = "A", mode: str = "on_site",
-              minutes: int = 60, parts: tuple[tuple[str, int, str], ...] = (),
-              at: datetime = datetime(2026, 3, 16, 7, 30, tzinfo=UTC)) -> VoucherCompleted:
-    """A voucher completed by T01 (what dispatch publishes, SPEC S9/S12)."""
-    return VoucherCompleted(
-        voucher_no=voucher_no, call_id=abs(hash(voucher_no)) % 100000, branch="SC01",
-        category=category, technician_id="T01", service_mode=mode, labour_minutes=minutes,
-        parts=[PartUsed(part_no=p, quantity=q, unit_price=u) for p, q, u in parts],
-        signed_by="Wu Mei", completed_at=at,
-    )
 
 
 async def invoices_of(billing, voucher_no: str) -> list[dict]:
@@ -103,9 +92,12 @@ async def test_s10_price_list_per_branch_and_covered_work_not_invoiced(billing) 
                                  json={"visit_fee": "30.00", "labour_rate_per_hour": "120.00"},
                                  headers=ACCOUNTANT)
     assert r.status_code == 200 and r.json()["stored"] is True
+    # Issue 11: accountants are branch staff (no branchless token); another branch than
+    # the caller's is refused before it is looked up (403; was 422 for a branchless one).
     r = await billing.client.put("/price-lists/NOPE", json={"visit_fee": "1",
-                                 "labour_rate_per_hour": "1"}, headers=token("accountant", "A9",
-                                                                               None))
+                                 "labour_rate_per_hour": "1"}, headers=ACCOUNTANT)
+    assert r.status_code == 403
+    r = await billing.client.get("/price-lists/NOPE", headers=token("admin", "ADM", None))
     assert r.status_code == 422 and r.json()["field"] == "branch"
     await billing.publish(completed("V-CONTRACT", category="B"))
     await billing.publish(completed("V-WARRANTY", category="C"))

@@ -14,7 +14,7 @@ from services.billing.domain.contracts import (
     expiry_notice_date,
     months_before,
 )
-from services.billing.domain.errors import DomainError
+from shared.rules import RuleBroken
 
 
 def test_s20_notice_one_month_before_the_end():
@@ -37,16 +37,16 @@ def test_s20_notice_never_later_than_a_month_before(ends_on):
 
 def test_s6_contract_term_must_not_end_before_it_starts():
     check_term(starts_on=date(2026, 1, 1), ends_on=date(2026, 1, 1))
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         check_term(starts_on=date(2026, 2, 1), ends_on=date(2026, 1, 31))
     assert (err.value.rule, err.value.field) == ("S6", "ends_on")
-    with pytest.raises(DomainError):
+    with pytest.raises(RuleBroken):
         check_term(starts_on=date(2026, 1, 1), ends_on=date(2040, 1, 1))
 
 
 def test_s6_contract_fee_exact_and_not_negative():
     assert contract_fee("360") == Decimal("360.00")
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         contract_fee("-0.01")
     assert err.value.field == "fee"
 

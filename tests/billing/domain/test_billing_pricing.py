@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 
-from services.billing.domain.errors import DomainError
 from services.billing.domain.pricing import (
     CollectionMode,
     InvoiceStatus,
@@ -17,6 +16,7 @@ from services.billing.domain.pricing import (
     price_service,
     total,
 )
+from shared.rules import RuleBroken
 
 D = Decimal
 
@@ -58,11 +58,16 @@ def test_s13_part_quantity_times_unit_price():
     lines = price_service(
         price_list=PriceList(branch="SC01"),
         labour_minutes=0,
-        parts=[("FUSE", 3, D("1.335"))],
+        parts=[("FUSE", 3, D("1.34"))],
     )
     part = lines[-1]
     assert part.unit_price == D("1.34")
     assert part.amount == D("4.02")
+    # Issue 10: a unit price of 1.335 is refused naming the field (it was rounded to 1.34).
+    with pytest.raises(RuleBroken) as err:
+        price_service(price_list=PriceList(branch="SC01"), labour_minutes=0,
+                      parts=[("FUSE", 3, D("1.335"))])
+    assert (err.value.field, err.value.rule) == ("parts[0].unit_price", "S13")
 
 
 @pytest.mark.parametrize(
@@ -75,13 +80,13 @@ def test_s13_part_quantity_times_unit_price():
     ],
 )
 def test_s13_bad_part_names_the_field(parts, field):
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         price_service(price_list=PriceList(branch="SC01"), labour_minutes=0, parts=parts)
     assert err.value.field == field
 
 
 def test_s13_negative_labour_minutes_refused():
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         price_service(price_list=PriceList(branch="SC01"), labour_minutes=-1, parts=[])
     assert err.value.field == "labour_minutes"
 
@@ -106,7 +111,7 @@ def test_s10_contract_and_warranty_work_not_invoiced(category):
 
 
 def test_s6_category_d_is_never_billed():
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         collection_mode(category="D", amount=D("10"))
     assert (err.value.rule, err.value.field) == ("S6", "category")
 
@@ -125,7 +130,7 @@ def test_s13_invoice_number_format():
     [(("sc01", 2026, 1), "branch"), (("SC01", 26, 1), "year"), (("SC01", 2026, 0), "serial")],
 )
 def test_s13_invoice_number_rejects_bad_parts(args, field):
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         format_invoice_no(*args)
     assert err.value.field == field
 
@@ -133,6 +138,6 @@ def test_s13_invoice_number_rejects_bad_parts(args, field):
 def test_s10_price_list_defaults_and_validation():
     prices = PriceList(branch="SC01")
     assert (prices.visit_fee, prices.labour_rate_per_hour) == (D("20.00"), D("100.00"))
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         PriceList(branch="SC01", visit_fee=D("-1"))
     assert err.value.field == "visit_fee"

@@ -1,13 +1,13 @@
-"""Billing's tables (SPEC §4, §5 P6/P7).
+"""Invoicing tables: known vouchers, serial counters, price lists, invoices, payments
+(SPEC S10, S13).
 
 Invariants the schema enforces:
 
 - serials (invoice, receipt, contract, warranty numbers) come from ``counters``: one row
   per (kind, scope, period), incremented in the caller's transaction, so a rolled-back
   request leaves no gap and the numbers stay unique per branch (SPEC S10/S13);
-- bookings are append-only: a journal entry is corrected by one reversing entry
-  (``reverses_id`` is unique), a void invoice keeps its lines and gets an ``invoice_voids``
-  row, a refund is a negative payment that names the receipt it reverses (SPEC §8).
+- a void invoice keeps its lines and gets an ``invoice_voids`` row; a refund is a negative
+  payment that names the receipt it reverses (``reverses_receipt`` is unique, SPEC §8).
 """
 
 from __future__ import annotations
@@ -15,22 +15,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (
-    Date,
-    ForeignKey,
-    Integer,
-    Numeric,
-    String,
-    UniqueConstraint,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Money, UTCDateTime
-from shared.plumbing import Plumbing
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, date: Date, Decimal: Money}  # noqa: RUF012
+from .base import Base
 
 
 class BillingVoucher(Base):
@@ -136,67 +124,3 @@ class InvoiceVoid(Base):
     voided_by: Mapped[str] = mapped_column(String(64))
     voided_role: Mapped[str] = mapped_column(String(32))
     voided_at: Mapped[datetime]
-
-
-class Contract(Base):
-    """A maintenance contract covering one product (SPEC S6 B, S20)."""
-
-    __tablename__ = "contracts"
-
-    contract_no: Mapped[str] = mapped_column(String(40), primary_key=True)
-    branch: Mapped[str] = mapped_column(String(16), index=True)
-    customer_id: Mapped[int] = mapped_column(Integer)
-    product_id: Mapped[int] = mapped_column(Integer, index=True)
-    starts_on: Mapped[date]
-    ends_on: Mapped[date]
-    fee: Mapped[Decimal]
-    notice_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    notice_sent_at: Mapped[datetime | None]  # marker: the S20 notice fires once
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime]
-
-
-class ExpiryNotice(Base):
-    """A maintenance-contract expiry notice (保養到期通知書, SPEC S20)."""
-
-    __tablename__ = "contract_expiry_notices"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    contract_no: Mapped[str] = mapped_column(ForeignKey("contracts.contract_no"), unique=True)
-    branch: Mapped[str] = mapped_column(String(16), index=True)
-    customer_id: Mapped[int] = mapped_column(Integer)
-    product_id: Mapped[int] = mapped_column(Integer)
-    ends_on: Mapped[date]
-    issued_on: Mapped[date]
-    issued_at: Mapped[datetime]
-
-
-class ExtendedWarranty(Base):
-    """An extended warranty sold at the counter or the POS (SPEC E1–E4, §7).
-
-    One per product (a POS transaction may sell several appliances, each with its own).
-    """
-
-    __tablename__ = "extended_warranties"
-
-    warranty_no: Mapped[str] = mapped_column(String(40), primary_key=True)
-    branch: Mapped[str] = mapped_column(String(16), index=True)
-    customer_id: Mapped[int] = mapped_column(Integer)
-    product_id: Mapped[int] = mapped_column(Integer, unique=True)
-    product_price: Mapped[Decimal]
-    years: Mapped[int] = mapped_column(Integer)
-    price: Mapped[Decimal]
-    maker_warranty_ends_on: Mapped[date]
-    starts_on: Mapped[date]
-    ends_on: Mapped[date]
-    channel: Mapped[str] = mapped_column(String(8))  # counter | pos
-    store_id: Mapped[str | None] = mapped_column(String(40))
-    transaction_id: Mapped[str | None] = mapped_column(String(80))
-    sold_by: Mapped[str] = mapped_column(String(64))
-    sold_at: Mapped[datetime]
-
-
-plumbing = Plumbing(Base.metadata)
-
-# The accounting and POS tables live beside these; importing them registers them on Base.metadata.
-from . import models_accounting, models_pos  # noqa: E402, F401

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 
-from services.billing.domain.errors import DomainError
 from services.billing.domain.returns import (
     ACCOUNTS_RECEIVABLE,
     SALES_RETURNS_AND_ALLOWANCES,
@@ -24,6 +23,7 @@ from services.billing.domain.returns import (
     require_proof,
     reverse,
 )
+from shared.rules import RuleBroken
 
 D = Decimal
 
@@ -73,13 +73,13 @@ def test_c13_2_1_exact_match_books():
     ],
 )
 def test_c13_2_1_bad_input_names_field(kwargs, field):
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         over_acceptance_check(**kwargs)
     assert err.value.field == field
 
 
 def test_c13_2_4_return_needs_proof():
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         require_proof("return", None)
     assert (err.value.rule, err.value.field) == ("C13.2(4)", "proof")
     assert require_proof("return", "sales_return_certificate") is (
@@ -88,16 +88,16 @@ def test_c13_2_4_return_needs_proof():
 
 
 def test_c13_2_4_allowance_proof_is_not_return_proof():
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         require_proof("return", AllowanceProof.ALLOWANCE_CERTIFICATE_SIGNED_BACK)
     assert err.value.rule == "C13.2(4)"
 
 
 def test_c13_2_5_allowance_needs_proof_of_its_kind():
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         require_proof("allowance", ReturnProof.STAMPED_ORIGINAL_INVOICE)
     assert err.value.rule == "C13.2(5)"
-    with pytest.raises(DomainError):
+    with pytest.raises(RuleBroken):
         require_proof("allowance", "")
     assert require_proof("allowance", AllowanceProof.STAMPED_INVOICE_COPY_WITH_ALLOWANCE)
 
@@ -111,7 +111,7 @@ def test_c13_1_1_allowance_needs_manager_and_gm_approval():
 
 def test_c13_1_1_allowance_needs_customer_signature():
     assert not allowance_ready_to_book({"sales_manager", "gm"}, customer_signed=False)
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         require_allowance_ready({"sales_manager"}, customer_signed=False)
     assert err.value.rule == "C13.1(1)"
     assert "gm_approval" in err.value.message
@@ -119,12 +119,14 @@ def test_c13_1_1_allowance_needs_customer_signature():
 
 
 def test_c13_2_return_journal_balanced():
-    lines = journal_for_return(D("1234.565"))
+    lines = journal_for_return(D("1234.57"))
     assert lines == [
         JournalLine(account=SALES_RETURNS_AND_ALLOWANCES, debit=D("1234.57")),
         JournalLine(account=ACCOUNTS_RECEIVABLE, credit=D("1234.57")),
     ]
     assert is_balanced(lines)
+    with pytest.raises(RuleBroken):  # issue 10: 1234.565 is refused, no longer rounded
+        journal_for_return(D("1234.565"))
 
 
 def test_c13_1_1_allowance_journal_balanced():
@@ -134,7 +136,7 @@ def test_c13_1_1_allowance_journal_balanced():
 
 
 def test_c13_2_journal_refuses_non_positive_amount():
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         journal_for_return(D("0"))
     assert err.value.field == "amount"
 
@@ -149,7 +151,7 @@ def test_c13_2_reversal_nets_to_zero():
 
 
 def test_c13_2_reverse_refuses_unbalanced_entry():
-    with pytest.raises(DomainError):
+    with pytest.raises(RuleBroken):
         reverse([JournalLine(account=ACCOUNTS_RECEIVABLE, debit=D("1.00"))])
 
 
@@ -166,7 +168,7 @@ def test_c13_2_3_collection_rate_excludes_complaint_part_numbers():
 def test_c13_2_1_booked_amount_is_approved_amount_pro_rata():
     assert booked_amount(amount=D("1000.00"), approved_qty=100, book_qty=104) == D("1040.00")
     assert booked_amount(amount=D("100.00"), approved_qty=3, book_qty=1) == D("33.33")
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         booked_amount(amount=D("100.00"), approved_qty=3, book_qty=0)
     assert err.value.field == "book_qty"
 

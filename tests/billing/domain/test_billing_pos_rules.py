@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from services.billing.domain import pos as rules
-from services.billing.domain.errors import DomainError
+from shared.rules import RuleBroken
 
 
 def test_r2_return_is_a_refund_and_allowance_an_allowance_nothing_else() -> None:
@@ -29,16 +29,17 @@ def test_s7_delivery_back_off_doubles_from_one_second_capped_at_five_minutes() -
     assert rules.retry_delay(10_000) == 300  # no overflow, the cap holds
     assert [rules.retry_delay(n, base=0.2, cap=1.0) for n in (1, 2, 3, 4)] == [
         0.2, 0.4, 0.8, 1.0]
-    with pytest.raises(DomainError):
+    with pytest.raises(RuleBroken):
         rules.retry_delay(0)
-    with pytest.raises(DomainError):
+    with pytest.raises(RuleBroken):
         rules.retry_delay(1, base=2, cap=1)
 
 
 def test_s7_executed_amount_must_be_exact_and_positive_and_is_booked() -> None:
-    assert rules.executed_amount("180.005") == Decimal("180.01")
-    for bad in ("0", "-5.00", "abc", "NaN"):
-        with pytest.raises(DomainError):
+    assert rules.executed_amount("180.01") == Decimal("180.01")
+    # Issue 10: more decimals than the currency has are refused, never rounded (was 180.01).
+    for bad in ("0", "-5.00", "abc", "NaN", "180.005"):
+        with pytest.raises(RuleBroken):
             rules.executed_amount(bad)
     assert rules.amount_differs(Decimal("200.00"), Decimal("180.00"))
     assert not rules.amount_differs(Decimal("200.00"), Decimal("200.00"))

@@ -16,7 +16,7 @@ from services.billing.domain.deductions import (
     schedule_deductions,
     split_unit_loss,
 )
-from services.billing.domain.errors import DomainError
+from shared.rules import RuleBroken
 
 D = Decimal
 
@@ -45,7 +45,7 @@ def test_p6_share_rounds_half_up_to_cents():
     ],
 )
 def test_p6_bad_input_names_field(kwargs, field):
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         person_share(**kwargs)
     assert (err.value.rule, err.value.field) == ("P6", field)
 
@@ -112,7 +112,7 @@ def test_p7_cap_rounds_down_never_over_half():
     ],
 )
 def test_p7_bad_input_names_field(kwargs, field):
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         schedule_deductions(**kwargs)
     assert (err.value.rule, err.value.field) == ("P7", field)
 
@@ -120,7 +120,7 @@ def test_p7_bad_input_names_field(kwargs, field):
 def test_p8_deductions_start_the_month_after_the_decision():
     assert first_deduction_month("2026-02") == "2026-03"
     assert next_month("2026-12") == "2027-01"
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         next_month("2026-13")
     assert err.value.field == "month"
 

@@ -32,7 +32,7 @@ from tests.helpers import eventually, running, token
 from tests.pos_simulator import PosSimulator, serve_receiver
 from tools.launcher import free_port
 
-from .conftest import Billing
+from ..support import Billing
 
 pytestmark = pytest.mark.integration
 

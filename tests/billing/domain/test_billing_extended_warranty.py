@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 
-from services.billing.domain.errors import DomainError
 from services.billing.domain.extended_warranty import (
     DEFAULT_TABLE,
     PriceBand,
@@ -16,6 +15,7 @@ from services.billing.domain.extended_warranty import (
     remedy,
     warranty_window,
 )
+from shared.rules import RuleBroken
 
 D = Decimal
 
@@ -44,14 +44,14 @@ def test_e1_price_rises_with_term_and_band():
 
 @pytest.mark.parametrize("years", [0, 6, -1])
 def test_e1_years_outside_1_to_5_refused(years):
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         quote(product_price=D("6000"), years=years)
     assert err.value.field == "years"
 
 
 @pytest.mark.parametrize("price", ["0", "-1", "50000.01"])
 def test_e1_product_price_refused(price):
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         quote(product_price=D(price), years=1)
     assert err.value.field == "product_price"
 
@@ -62,14 +62,14 @@ def test_e1_table_is_configurable():
 
 
 def test_e1_table_rejects_gaps_and_falling_prices():
-    with pytest.raises(DomainError):
+    with pytest.raises(RuleBroken):
         PriceTable(
             bands=(
                 PriceBand(D("0"), D("10"), tuple(D(p) for p in "12345")),
                 PriceBand(D("11"), D("20"), tuple(D(p) for p in "12345")),
             )
         )
-    with pytest.raises(DomainError):
+    with pytest.raises(RuleBroken):
         PriceBand(D("0"), D("10"), tuple(D(p) for p in "54321"))
 
 
@@ -88,7 +88,7 @@ def test_e3_misuse_and_consumables_not_covered():
 
 
 def test_e3_unknown_component_refused():
-    with pytest.raises(DomainError):
+    with pytest.raises(RuleBroken):
         covers(component="warp_drive", cause="defect")
 
 
@@ -108,6 +108,6 @@ def test_e1_window_leap_days():
 
 
 def test_e1_window_refuses_bad_term():
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(RuleBroken) as err:
         warranty_window(date(2026, 1, 1), 6)
     assert err.value.field == "years"
