@@ -78,21 +78,3 @@ async def history(
         for r in rows
     ]
 
-
-async def record(
-    session: AsyncSession, table: Table, *, actor: Actor, action: str, subject_type: str,
-    subject_id: str | int, at: datetime, detail: dict[str, Any] | None = None,
-) -> None:
-    """TRANSITIONAL: the old direct call; use ``ctx.audit.record`` (removed once unused)."""
-    await AuditLog(table, _Fixed(at)).record(
-        session, actor=actor, action=action, subject_type=subject_type,
-        subject_id=subject_id, detail=detail, at=at,
-    )
-
-
-class _Fixed:
-    def __init__(self, at: datetime) -> None:
-        self._at = at
-
-    def now(self) -> datetime:
-        return self._at

@@ -1,4 +1,4 @@
-"""Branch reference data: calendar, districts, thresholds and staff of each branch.
+"""Branch reference data: calendar, districts and staff of each branch.
 
 Every service reads the same file (``AFTERSALES_BRANCHES_FILE``; the demo branch SC01 of
 CONTRACT.md ships as the default). A district on a branch's suburban list gets the
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,6 @@ class Branch:
     calendar: WorkingCalendar
     urban_districts: frozenset[str]
     suburban_districts: frozenset[str]
-    onsite_collection_threshold: Decimal
     staff: dict[str, StaffMember] = field(default_factory=dict)
     # ISO 3166 region of the branch's phone numbers (the default when a number has no
     # country code); the demo branches are in China.
@@ -68,7 +66,6 @@ def _branch(code: str, raw: dict[str, Any]) -> Branch:
         calendar=WorkingCalendar.from_config(raw.get("calendar", {})),
         urban_districts=frozenset(raw.get("urban_districts", [])),
         suburban_districts=frozenset(raw.get("suburban_districts", [])),
-        onsite_collection_threshold=Decimal(raw.get("onsite_collection_threshold", "500.00")),
         staff={
             sid: StaffMember(staff_id=sid, role=s["role"], name=s.get("name", sid))
             for sid, s in raw.get("staff", {}).items()

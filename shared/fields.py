@@ -12,6 +12,8 @@ database (a clear 422 naming the field instead of a 500).
   whether they lie in the future is judged by the use case against its clock (see
   :func:`check_happened`), because "now" is the clock's, not the validator's.
 - ``FutureDate``: a promised date, checked against ``HORIZON_DAYS`` by the use case.
+- ``Month`` / ``MONTH_PATTERN``: a month ``YYYY-MM`` from 2000 (as a query parameter:
+  ``Query(pattern=MONTH_PATTERN)``).
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200),
                       AfterValidator(_line)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64,
                                         pattern=r"^[A-Za-z0-9_.:\-]+$")]
+# A calendar month "YYYY-MM" of a report, a statistic or a deduction, from 2000 on.
+MONTH_PATTERN = r"^(2\d{3}|[3-8]\d{3})-(0[1-9]|1[0-2])$"
+Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN)]
 PastInstant = Annotated[datetime, AfterValidator(_after_earliest_instant)]
 PastDate = Annotated[date, AfterValidator(_after_earliest_date)]
 FutureDate = Annotated[date, AfterValidator(_after_earliest_date)]

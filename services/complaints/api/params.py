@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from shared.fields import INT_MAX
+from shared.fields import INT_MAX, MONTH_PATTERN
 
 # SPEC C8: YYMMNN (the serial may grow past two digits in a busy month).
 CaseNo = Annotated[str, Path(min_length=6, max_length=16, pattern=r"^[0-9]+$")]
 StepName = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[a-z][a-z0-9_]*$")]
 ProfileName = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[a-z][a-z0-9_]*$")]
-Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Month = Annotated[str, Query(pattern=MONTH_PATTERN, examples=["2026-03"])]
 IdQuery = Annotated[int | None, Query(ge=1, le=INT_MAX)]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from shared.auth import Actor, roles
 from shared.context import Context
-from shared.fields import PastDate, PathId
+from shared.fields import MONTH_PATTERN, PastDate, PathId
 from shared.runtime import RuntimeDep
 
 from ..domain.scores import Scores
@@ -31,7 +31,8 @@ RankingReader = Annotated[
     Actor, Depends(roles("service_dept", "supervisor", "branch_manager", "vice_gm", "gm",
                          "admin"))
 ]
-Month = Annotated[str, Query(max_length=7, description="YYYY-MM", examples=["2026-03"])]
+Month = Annotated[str, Query(pattern=MONTH_PATTERN, description="YYYY-MM",
+                             examples=["2026-03"])]
 BranchCode = Annotated[str, Query(max_length=16, description="branch code, e.g. SC01")]
 StaffId = Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 
