@@ -101,6 +101,25 @@ async def get_or_404(
     return row
 
 
+async def find_or_404(
+    session: AsyncSession, model: type[M], column: Any, value: Any, *, what: str, field: str,
+    lock: bool = False,
+) -> M:
+    """The ``model`` row whose unique ``column`` equals ``value`` (locked FOR UPDATE when
+    asked), or a 404 that names ``field``: ``get_or_404`` for a number that is not the key."""
+    from sqlalchemy import select
+
+    from .rules import NotFound
+
+    query = select(model).where(column == value)
+    if lock:
+        query = query.with_for_update()
+    row = await session.scalar(query)
+    if row is None:
+        raise NotFound(f"no {what} {value}", field=field)
+    return row
+
+
 def is_sqlite(session: AsyncSession) -> bool:
     """Whether the session's database is SQLite (for the few dialect-specific statements)."""
     bind = session.get_bind()

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import HEAD_OFFICE_ROLES, Actor
 from shared.context import Context
+from shared.db import find_or_404
 from shared.rules import Forbidden, NotFound, Refusal, RuleBroken
 
 from ..domain.access import may_read
@@ -77,13 +78,8 @@ async def all_workflows(session: AsyncSession) -> list[tuple[WorkflowDef, str]]:
 async def find_case(session: AsyncSession, case_no: str, *, lock: bool = False) -> Complaint:
     """The case with this number, locked FOR UPDATE when asked (PostgreSQL; SQLite's
     writers are serialised by ``BEGIN IMMEDIATE``); 404 otherwise."""
-    query = select(Complaint).where(Complaint.case_no == case_no)
-    if lock:
-        query = query.with_for_update()
-    case = await session.scalar(query)
-    if case is None:
-        raise NotFound(f"no complaint {case_no}", field="case_no")
-    return case
+    return await find_or_404(session, Complaint, Complaint.case_no, case_no,
+                             what="complaint", field="case_no", lock=lock)
 
 
 def definition(case: Complaint) -> WorkflowDef:

@@ -17,15 +17,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
-from shared.db import get_or_404
+from shared.db import find_or_404, get_or_404
 from shared.events.dispatch import PartUsed
 from shared.money import format_money
-from shared.rules import Forbidden, NotFound
+from shared.rules import Forbidden
 
 from ..domain.reports import check_unsigned
 from ..models import PartLine, RepairCard, ReportDay, Signature, Voucher, WorkLog
@@ -43,13 +42,8 @@ async def load_voucher(session: AsyncSession, voucher_no: str, *, lock: bool = F
 async def load_card(session: AsyncSession, repair_card_no: str, *, lock: bool = False
                     ) -> RepairCard:
     """The repair card by its number (locked FOR UPDATE when ``lock``), or 404."""
-    query = select(RepairCard).where(RepairCard.repair_card_no == repair_card_no)
-    if lock:
-        query = query.with_for_update()
-    card = await session.scalar(query)
-    if card is None:
-        raise NotFound(f"no repair card {repair_card_no}", field="repair_card_no")
-    return card
+    return await find_or_404(session, RepairCard, RepairCard.repair_card_no, repair_card_no,
+                             what="repair card", field="repair_card_no", lock=lock)
 
 
 def require_assigned(actor: Actor, voucher: Voucher) -> None:
