@@ -173,7 +173,9 @@ async def _audit_since(apps: dict[str, Any], before: dict[str, tuple[int, int]])
     return found
 
 
-async def test_every_route_every_role_own_and_other_branch(ns) -> None:
+async def test_every_route_every_role_own_and_other_branch(
+    ns, capsys: pytest.CaptureFixture[str]
+) -> None:
     async with AsyncExitStack() as stack:
         apps = {s: importlib.import_module(f"services.{s}.app").create_app(ns.settings(s))
                 for s in SERVICES}
@@ -241,6 +243,7 @@ async def test_every_route_every_role_own_and_other_branch(ns) -> None:
             admitted = "service_dept" == role or role == "admin"
             if admitted and r.status_code != 200:
                 problems.append(f"dispatch GET /vouchers as branchless {role} → {r.status_code}")
-        print(f"\nrole × branch matrix: {sent} requests over {len(routes)} routes and "
-              f"{len(ROLES)} roles, {len(problems)} problems")
+        with capsys.disabled():
+            print(f"\nrole × branch matrix: {sent} requests over {len(routes)} routes and "
+                  f"{len(ROLES)} roles, {len(problems)} problems")
         assert not problems, "\n".join(problems)
