@@ -6,7 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-fast lint bench clean
 
+# The browser tests drive Debian's Chromium (Playwright's own download cannot work on a
+# closed network); as root, as CI runs, install it when it is missing.
+CHROMIUM := /usr/bin/chromium
+
 $(STAMP): pyproject.toml
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && apt-get install -y -q chromium poppler-utils; fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

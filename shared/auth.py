@@ -13,10 +13,11 @@ is never trusted beyond the signed token.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
@@ -97,24 +98,17 @@ def decode_token(secret: str, token: str) -> Actor:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def current_actor(
+async def current_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
-    """FastAPI dependency: the caller, or 401."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "missing bearer token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    """FastAPI dependency: the caller, from a bearer token or the console's session
+    cookie (``shared.web.sessions``), or 401."""
     runtime = request.app.state.runtime
-    try:
-        actor = decode_token(runtime.settings.jwt_secret, credentials.credentials)
-    except jwt.InvalidTokenError as exc:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, f"invalid token: {exc}",
-            headers={"WWW-Authenticate": "Bearer"},
-        ) from exc
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        actor = _from_token(runtime, credentials.credentials)
+    else:
+        actor = await _from_session(request, runtime)
     if actor.branch is not None and actor.branch not in runtime.branches:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, f"invalid token: unknown branch {actor.branch!r}",
@@ -129,7 +123,42 @@ def current_actor(
                 status.HTTP_403_FORBIDDEN,
                 f"branch: {actor.user_id} belongs to branch {actor.branch}, not {wanted}",
             )
+    request.state.actor = actor
     return actor
+
+
+def _from_token(runtime: Any, token: str) -> Actor:
+    try:
+        return runtime.verify_token(token)
+    except jwt.InvalidTokenError as exc:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, f"invalid token: {exc}",
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from exc
+
+
+async def _from_session(request: Request, runtime: Any) -> Actor:
+    from .web.sessions import COOKIE, UNSAFE_METHODS
+
+    session = runtime.sessions.read(request.cookies.get(COOKIE))
+    if session is None or session.actor.role not in ROLES or (
+        session.actor.branch is None and session.actor.role not in HEAD_OFFICE_ROLES
+    ):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "missing bearer token or console session",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if request.method in UNSAFE_METHODS:
+        sent = request.headers.get("x-csrf-token")
+        if sent is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")
+        ):
+            sent = (await request.form()).get("csrf_token")
+        if not isinstance(sent, str) or not secrets.compare_digest(sent, session.csrf):
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                "csrf_token: missing or wrong for this session")
+    request.state.session = session
+    return session.actor
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

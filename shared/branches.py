@@ -42,6 +42,8 @@ class Branch:
     # ISO 3166 region of the branch's phone numbers (the default when a number has no
     # country code); the demo branches are in China.
     country: str = "CN"
+    # The console's language when neither ?lang= nor the browser says (CONTRACT "Console").
+    language: str = "zh-Hans"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -71,6 +73,7 @@ def _branch(code: str, raw: dict[str, Any]) -> Branch:
             for sid, s in raw.get("staff", {}).items()
         },
         country=raw.get("country", "CN"),
+        language=raw.get("language", "zh-Hans"),
     )
 
 

@@ -16,11 +16,13 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .rules import Refusal
 
@@ -59,16 +61,28 @@ def install_error_handlers(app: FastAPI) -> None:
     """Map refusals to JSON 4xx answers, and document them in the app's OpenAPI."""
 
     @app.exception_handler(Refusal)
-    async def _refusal(_req: Request, exc: Refusal) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status_code)
+    async def _refusal(req: Request, exc: Refusal) -> Response:
+        body = exc.body()
+        if _on_console(req):
+            return req.app.state.console.refusal(req, exc.status_code, str(body["detail"]))
+        return JSONResponse(body, status_code=exc.status_code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(req: Request, exc: StarletteHTTPException) -> Response:
+        if _on_console(req):
+            return req.app.state.console.refusal(req, exc.status_code, str(exc.detail))
+        return await http_exception_handler(req, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(req: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
         first = errors[0] if errors else {}
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
         field = ".".join(loc) or None
         message = str(first.get("msg", "invalid input")).removeprefix("Value error, ")
+        if _on_console(req):
+            return req.app.state.console.refusal(
+                req, 422, f"{field}: {message}" if field else message)
         return JSONResponse(
             {"detail": f"{field}: {message}" if field else message, "field": field,
              "rule": None, "errors": [
@@ -97,6 +111,13 @@ def install_error_handlers(app: FastAPI) -> None:
                              "field": None, "rule": None}, status_code=409)
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+
+
+def _on_console(request: Request) -> bool:
+    """A console page answers refusals as pages (``shared.web.console``)."""
+    route = request.scope.get("route")
+    return "console" in (getattr(route, "tags", None) or []) and hasattr(
+        request.app.state, "console")
 
 
 # What every route can answer besides its success; 404 only where a path names a record.

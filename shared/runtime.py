@@ -23,7 +23,7 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .audit import AuditLog
-from .auth import Actor, roles
+from .auth import Actor, decode_token, roles
 from .branches import Branch, load_branches
 from .clock import Clock, SystemClock
 from .context import Context
@@ -36,6 +36,8 @@ from .plumbing import Plumbing
 from .rules import NotFound, RuleBroken
 from .settings import Settings
 from .timers import DeadlineWatcher, Fire, NextDue
+from .web.console import Console
+from .web.sessions import SessionCodec
 
 log = logging.getLogger("aftersales.runtime")
 
@@ -69,12 +71,18 @@ class Runtime:
         self.branches: dict[str, Branch] = load_branches(settings.branches_file)
         self.watchers: dict[str, DeadlineWatcher] = {}
         self.audit = AuditLog(plumbing.audit_log, clock)
+        self.sessions = SessionCodec(settings.jwt_secret,
+                                     idle_minutes=settings.session_idle_minutes)
         # What use cases get: never the broker, the engine or the app (shared.context).
         self.context = Context(
             clock=clock, outbox=self.outbox, audit=self.audit, branches=self.branches,
             settings=settings, wake=self._wake_after_commit,
         )
         self.started = False
+
+    def verify_token(self, token: str) -> Actor:
+        """The actor a bearer token stands for (``jwt.InvalidTokenError`` if none)."""
+        return decode_token(self.settings.jwt_secret, token)
 
     def _wake_after_commit(self, session: AsyncSession, watcher: str) -> None:
         self.watchers[watcher].wake_after_commit(session)
@@ -217,6 +225,8 @@ def build_app(
     clock: Clock | None = None,
     description: str = "",
     body_limits: dict[str, int] | None = None,
+    templates: Path | None = None,
+    translations: Path | None = None,
 ) -> FastAPI:
     """The service's FastAPI app with its runtime in ``app.state.runtime``."""
     settings = settings or Settings(service=service)
@@ -237,14 +247,37 @@ def build_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=f"aftersales {service}", description=description, lifespan=lifespan)
+    app = FastAPI(title=f"aftersales {service}", description=description, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.runtime = runtime
     app.include_router(_plumbing_router())
+    _local_docs(app)
+    Console(runtime, service=service, templates=templates,
+            translations=translations).install(app)
     for router in routers:
         app.include_router(router)
     install_error_handlers(app)
     limit_bodies(app, default=settings.max_body_bytes, per_path=body_limits or {})
     return app
+
+
+def _local_docs(app: FastAPI) -> None:
+    """``/docs`` from the Swagger UI files shipped in the package: nothing from a CDN."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title=f"{app.title} — API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
 
 
 def serve(service: str, factory: Callable[[], FastAPI]) -> None:

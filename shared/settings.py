@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     # Set by the launcher (``make run``) when it runs its own nats-server on SQLite: the
     # only mode in which the public development secret is accepted.
     embedded: bool = False
+    # The console (shared.web): idle minutes before a session ends; the local accounts
+    # file (embedded mode uses the demo accounts; elsewhere only if set explicitly).
+    session_idle_minutes: float = 30
+    accounts_file: Path | None = None
+    # The session cookie is Secure (HTTPS only) unless embedded; a test or a plain-HTTP
+    # site behind its own network may say false.
+    cookie_secure: bool | None = None
+    # Where the other services' consoles are, for the navigation ({service: base URL});
+    # unset: the same host as the request, on each service's default port.
+    console_links: dict[str, str] = {}
     # Request bodies larger than this are refused with 413 before they are read whole.
     max_body_bytes: int = 1_000_000
     pos_max_body_bytes: int = 2_000_000

@@ -22,7 +22,7 @@ SERVICES = ("intake", "dispatch", "complaints", "billing", "survey")
 # package; pages/templates/static hold the department console (issue 12).
 REQUIRED = {"__init__.py", "__main__.py", "app.py", "handlers.py", "api", "service", "domain",
             "models", "schemas", "migrations"}
-OPTIONAL = {"pages", "templates", "static", "README.md"}
+OPTIONAL = {"pages", "templates", "static", "translations", "README.md"}
 PACKAGES = {"api", "service", "domain", "pages"}
 IO_LIBRARIES = {"sqlalchemy", "fastapi", "starlette", "faststream", "nats", "httpx",
                 "aiosqlite", "asyncpg", "alembic", "uvicorn", "aiosmtplib", "requests"}

@@ -1,0 +1,130 @@
+"""The seed's paper forms as PDF (CONTRACT "Console": text extractable, Chinese labels).
+
+One builder for every form: a title, the form's number, label/value fields, tables of
+lines, signatures (a drawn signature is a PNG data URL, shown as the image) and a
+footer. Chinese text is set in the standard CJK fonts of the PDF specification
+(``STSong-Light`` for Simplified, ``MSung-Light`` for Traditional), which every PDF reader
+carries, so nothing renders as boxes and ``pdftotext`` reads the text back.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import (
+    Image,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+FONTS = {"zh-Hans": "STSong-Light", "zh-Hant": "MSung-Light", "en": "STSong-Light"}
+for _font in set(FONTS.values()):
+    pdfmetrics.registerFont(UnicodeCIDFont(_font))
+
+
+@dataclass
+class Signature:
+    label: str
+    signer: str
+    image_data_url: str | None = None
+
+
+@dataclass
+class Section:
+    """A part of a form: label/value fields, or a table with a header row."""
+
+    title: str | None = None
+    fields: Sequence[tuple[str, str]] = ()
+    header: Sequence[str] = ()
+    rows: Sequence[Sequence[str]] = ()
+
+
+@dataclass
+class PaperForm:
+    title: str
+    number: str
+    sections: list[Section] = field(default_factory=list)
+    signatures: list[Signature] = field(default_factory=list)
+    footer: str = ""
+    copies: Sequence[str] = ("",)  # one page set per holder (e.g. C9.8's five copies)
+
+
+def _image(data_url: str) -> Image | None:
+    head, _, data = data_url.partition(",")
+    if not head.startswith("data:image/png;base64"):
+        return None
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except ValueError:
+        return None
+    image = Image(io.BytesIO(raw), width=60 * mm, height=22 * mm, kind="proportional")
+    return image
+
+
+def render(form: PaperForm, lang: str = "zh-Hans") -> bytes:
+    """The form as PDF bytes."""
+    font = FONTS.get(lang, "STSong-Light")
+    title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, spaceAfter=4)
+    head = ParagraphStyle("head", fontName=font, fontSize=11, leading=15, spaceBefore=8)
+    body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=13)
+    small = ParagraphStyle("small", fontName=font, fontSize=8, leading=11,
+                           textColor=colors.grey)
+
+    def p(text: object, style: ParagraphStyle = body) -> Paragraph:
+        safe = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return Paragraph(safe, style)
+
+    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                       ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                       ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)])
+    story: list[object] = []
+    for index, holder in enumerate(form.copies):
+        if index:
+            story.append(PageBreak())
+        story.append(p(form.title, title))
+        story.append(p(f"{form.number}" + (f"    {holder}" if holder else ""), head))
+        for section in form.sections:
+            if section.title:
+                story.append(p(section.title, head))
+            if section.fields:
+                table = Table([[p(k), p(v)] for k, v in section.fields],
+                              colWidths=[40 * mm, 130 * mm])
+                table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                                           ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+                story.append(table)
+            if section.header:
+                rows = [[p(h) for h in section.header]]
+                rows += [[p(c) for c in row] for row in section.rows]
+                table = Table(rows, repeatRows=1)
+                table.setStyle(grid)
+                story.append(table)
+            story.append(Spacer(1, 3 * mm))
+        for sig in form.signatures:
+            cells: list[object] = [p(sig.label), p(sig.signer)]
+            image = _image(sig.image_data_url) if sig.image_data_url else None
+            cells.append(image or p(""))
+            table = Table([cells], colWidths=[40 * mm, 60 * mm, 70 * mm])
+            table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                                       ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+            story.append(table)
+        if form.footer:
+            story.append(Spacer(1, 4 * mm))
+            story.append(p(form.footer, small))
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, title=form.title, leftMargin=18 * mm,
+                      rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm,
+                      invariant=True).build(story)
+    return buffer.getvalue()
