@@ -13,8 +13,10 @@ get an empty translation for a person to write, which ``check`` (and the test
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sys
+from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -110,12 +112,26 @@ def fill(folder: Path, table: dict[str, list[str | None]]) -> None:
             write_po(handle, catalog, width=0, sort_output=True)
 
 
+@contextmanager
+def _locked() -> Iterator[None]:
+    """One writer of the catalogues at a time (several people may run this at once)."""
+    with (ROOT / ".i18n.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["update"]:
-        update()
+        with _locked():
+            update()
         return 0
     if argv[:1] == ["fill"] and len(argv) == 3:
-        fill(Path(argv[1]).resolve(), json.loads(Path(argv[2]).read_text(encoding="utf-8")))
+        table = json.loads(Path(argv[1 + 1]).read_text(encoding="utf-8"))
+        with _locked():
+            fill(Path(argv[1]).resolve(), table)
         return 0
     gaps = missing()
     print("\n".join(gaps) or "every string is translated")
