@@ -37,6 +37,8 @@ from .rules import NotFound, RuleBroken
 from .settings import Settings
 from .timers import DeadlineWatcher, Fire, NextDue
 from .web.console import Console
+from .web.oidc import OIDCError
+from .web.oidc import Provider as OIDCProvider
 from .web.sessions import SessionCodec
 
 log = logging.getLogger("aftersales.runtime")
@@ -73,6 +75,8 @@ class Runtime:
         self.audit = AuditLog(plumbing.audit_log, clock)
         self.sessions = SessionCodec(settings.jwt_secret,
                                      idle_minutes=settings.session_idle_minutes)
+        # The company's OpenID Connect provider, when configured (shared.web.oidc).
+        self.oidc: OIDCProvider | None = OIDCProvider.from_settings(settings)
         # What use cases get: never the broker, the engine or the app (shared.context).
         self.context = Context(
             clock=clock, outbox=self.outbox, audit=self.audit, branches=self.branches,
@@ -81,7 +85,15 @@ class Runtime:
         self.started = False
 
     def verify_token(self, token: str) -> Actor:
-        """The actor a bearer token stands for (``jwt.InvalidTokenError`` if none)."""
+        """The actor a bearer token stands for (``jwt.InvalidTokenError`` if none).
+
+        The service's own HS256 tokens; and, when ``AFTERSALES_OIDC_ISSUER`` is set,
+        RS256/ES256 tokens of that provider, verified against its JWKS (cached; an unknown
+        key id refetches it once, synchronously with a short timeout, at most every
+        ``shared.web.oidc.REFETCH_COOLDOWN`` seconds) with the same role and branch rules.
+        """
+        if self.oidc is not None and self.oidc.is_provider_token(token):
+            return self.oidc.verify_bearer(token, branches=self.branches)
         return decode_token(self.settings.jwt_secret, token)
 
     def _wake_after_commit(self, session: AsyncSession, watcher: str) -> None:
@@ -115,6 +127,11 @@ class Runtime:
         self.outbox.start()
         for watcher in self.watchers.values():
             watcher.start()
+        if self.oidc is not None:
+            try:  # the keys bearer tokens are checked against; fetched again on demand
+                await self.oidc.load()
+            except OIDCError as exc:
+                log.warning("OpenID Connect provider not ready: %s", exc)
         self.started = True
         log.info("%s started on %s", self.settings.service, self.settings.http_port)
 
@@ -261,22 +278,24 @@ def build_app(
     return app
 
 
+# Swagger UI 5 (reads OpenAPI 3.1), vendored from the npm package swagger-ui-dist.
+SWAGGER_UI = "swagger-5.35.0"
+
+
 def _local_docs(app: FastAPI) -> None:
-    """``/docs`` from the Swagger UI files shipped in the package: nothing from a CDN."""
+    """``/docs`` from the Swagger UI files vendored in ``shared/web/static``: no CDN."""
     from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.responses import HTMLResponse
-    from fastapi.staticfiles import StaticFiles
-    from swagger_ui_bundle import swagger_ui_path
 
-    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
+    base = f"/static/console/{SWAGGER_UI}"
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url="/openapi.json", title=f"{app.title} — API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+            swagger_js_url=f"{base}/swagger-ui-bundle.js",
+            swagger_css_url=f"{base}/swagger-ui.css",
+            swagger_favicon_url=f"{base}/favicon-32x32.png",
         )
 
 

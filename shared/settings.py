@@ -64,6 +64,22 @@ class Settings(BaseSettings):
     # Where the other services' consoles are, for the navigation ({service: base URL});
     # unset: the same host as the request, on each service's default port.
     console_links: dict[str, str] = {}
+    # Production sign-in through the company's OpenID Connect provider (shared.web.oidc):
+    # set the issuer to enable it (discovery: {issuer}/.well-known/openid-configuration).
+    # The client secret is optional (a public client relies on PKCE alone); the redirect
+    # URL defaults to <request base>/auth/callback; bearer tokens of the provider must be
+    # issued for the audience (default: the client id). Role, branch and staff id are
+    # read from these claims (a dotted name reads a nested claim, e.g. "realm.role"); the
+    # staff id falls back to "sub".
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_redirect_url: str | None = None
+    oidc_scope: str = "openid profile"
+    oidc_role_claim: str = "role"
+    oidc_branch_claim: str = "branch"
+    oidc_user_claim: str = "preferred_username"
+    oidc_audience: str | None = None
     # Request bodies larger than this are refused with 413 before they are read whole.
     max_body_bytes: int = 1_000_000
     pos_max_body_bytes: int = 2_000_000

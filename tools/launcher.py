@@ -177,7 +177,9 @@ def run_system(*, load_demo: bool = True) -> int:
         print("\naftersales is running (logs in %s):" % (data_dir / "logs"))
         for s in services:
             print(f"  {s.name:<11} {s.url}   docs: {s.url}/docs")
-        print("\nA token:  .venv/bin/aftersales token --role clerk --user C01 --branch SC01")
+        print("\nThe console: http://127.0.0.1:8101/login  (demo accounts, password demo: C01 "
+              "clerk, S01 supervisor, T01 technician, M01 manager, A01 accountant, D01 ...)")
+        print("A token:  .venv/bin/aftersales token --role clerk --user C01 --branch SC01")
         print("Stop with Ctrl-C.")
         while not stopping:
             for s in services:

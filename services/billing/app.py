@@ -14,7 +14,7 @@ from shared.clock import Clock
 from shared.runtime import build_app
 from shared.settings import Settings
 
-from . import api, handlers
+from . import api, handlers, pages
 from .models import Base, plumbing
 from .service.collection import CollectionSettings
 from .service.pos_delivery import PosDelivery
@@ -35,7 +35,9 @@ def create_app(
         metadata=Base.metadata,
         plumbing=plumbing,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[api.router],
+        routers=[api.router, pages.router],
+        templates=Path(__file__).with_name("templates"),
+        translations=Path(__file__).with_name("translations"),
         consumers=lambda rt: handlers.register(rt, delivery=pos_delivery,
                                                collection=collection),
         settings=settings,

@@ -10,7 +10,7 @@ from shared.clock import Clock
 from shared.runtime import build_app
 from shared.settings import Settings
 
-from . import api, handlers
+from . import api, handlers, pages
 from .models import Base, plumbing
 
 
@@ -21,7 +21,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         metadata=Base.metadata,
         plumbing=plumbing,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=api.routers,
+        routers=[*api.routers, pages.router],
+        templates=Path(__file__).parent / "templates",
+        translations=Path(__file__).parent / "translations",
         consumers=handlers.register,
         settings=settings,
         clock=clock,

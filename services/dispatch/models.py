@@ -87,6 +87,8 @@ class Signature(Base):
     signer_role: Mapped[str] = mapped_column(String(32))  # customer, technician, ...
     signed_at: Mapped[datetime]
     recorded_by: Mapped[str] = mapped_column(String(64))
+    # The signature as drawn on the technician's screen: a PNG data URL (issue 12).
+    image: Mapped[str | None] = mapped_column(Text)
 
 
 class PartLine(Base):

@@ -8,12 +8,14 @@ Whether a time lies in the future is judged by the use case against its clock.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.fields import Code, FutureDate, PastDate, PastInstant, ShortText, Text
 from shared.money import MoneyIn
@@ -22,6 +24,32 @@ from shared.money import MoneyIn
 Name = Annotated[ShortText, StringConstraints(min_length=1, max_length=120)]
 Minutes = Annotated[int, Field(strict=True, ge=0, le=24 * 60)]
 WorkMinutes = Annotated[int, Field(strict=True, ge=1, le=24 * 60)]
+
+# A signature drawn on the technician's screen: a PNG data URL of at most ~200 kB.
+PNG_DATA_URL_PREFIX = "data:image/png;base64,"
+MAX_SIGNATURE_BYTES = 200 * 1024
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_data_url(value: str) -> str:
+    if not value.startswith(PNG_DATA_URL_PREFIX):
+        raise ValueError(f"must be a PNG data URL ({PNG_DATA_URL_PREFIX}...)")
+    try:
+        raw = base64.b64decode(value[len(PNG_DATA_URL_PREFIX):], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("is not valid base64") from None
+    if len(raw) > MAX_SIGNATURE_BYTES:
+        raise ValueError(f"is larger than {MAX_SIGNATURE_BYTES // 1024} kB")
+    if not raw.startswith(_PNG_MAGIC):
+        raise ValueError("is not a PNG image")
+    return value
+
+
+SignatureImage = Annotated[
+    str,
+    StringConstraints(max_length=len(PNG_DATA_URL_PREFIX) + (MAX_SIGNATURE_BYTES + 2) // 3 * 4),
+    AfterValidator(_png_data_url),
+]
 
 # Numbers in paths: papers that cannot exist (bad characters, too long) are refused 422
 # before any query (a NUL byte would otherwise reach PostgreSQL).
@@ -70,18 +98,24 @@ class CompleteIn(_In):
     labour_minutes: WorkMinutes
     parts: Annotated[list[PartIn], Field(max_length=100)] = []
     signed_by: Name
+    signature_image: SignatureImage | None = None
     at: PastInstant | None = None
 
 
 class CarryInIn(_In):
     promised_on: FutureDate
     signed_by: Name
+    signature_image: SignatureImage | None = None
 
 
 class WorkIn(_In):
     minutes: Minutes
     parts: Annotated[list[PartIn], Field(max_length=100)] = []
     at: PastInstant | None = None
+
+
+class HelpIn(_In):
+    reason: Annotated[Text, StringConstraints(min_length=1, max_length=2000)]
 
 
 class InspectIn(_In):

@@ -10,7 +10,7 @@ from shared.clock import Clock
 from shared.runtime import build_app
 from shared.settings import Settings
 
-from . import api, handlers
+from . import api, handlers, pages
 from .models import Base, plumbing
 
 
@@ -23,7 +23,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         metadata=Base.metadata,
         plumbing=plumbing,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=api.routers,
+        # pages first: /customers/new and /calls/new are pages, not ids of the JSON routes
+        routers=[pages.router, *api.routers],
+        templates=Path(__file__).with_name("templates"),
+        translations=Path(__file__).with_name("translations"),
         consumers=handlers.register,
         settings=settings,
         clock=clock,

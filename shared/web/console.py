@@ -16,6 +16,7 @@ A service's ``pages/`` routes are ordinary FastAPI routes on a router made by
 from __future__ import annotations
 
 import contextvars
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,7 @@ from ..auth import HEAD_OFFICE_ROLES, ROLES, Actor
 from ..settings import DEFAULT_PORTS
 from . import i18n
 from .accounts import authenticate, load_accounts
+from .oidc import FLOW_COOKIE, FLOW_MAX_AGE, OIDCError
 from .sessions import COOKIE, REFRESH_AFTER_SECONDS, Session, cookie_options
 
 HERE = Path(__file__).resolve().parent
@@ -39,6 +41,7 @@ SHARED_TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 TAG = "console"
 _current: contextvars.ContextVar[Any] = contextvars.ContextVar("console_translations")
+log = logging.getLogger("aftersales.console")
 
 # Where each role starts its day: (service, path) of its home page.
 HOMES: dict[str, tuple[str, str]] = {
@@ -205,7 +208,8 @@ class Console:
         async def login_form(request: Request, next: str = "/") -> HTMLResponse:
             """The sign-in form (CONTRACT "Console": fields ``user`` and ``password``)."""
             return console.render(request, "login.html", next=_safe_next(next), error=None,
-                                  local=console.local_accounts_enabled(), user="")
+                                  local=console.local_accounts_enabled(), user="",
+                                  oidc=console.runtime.oidc is not None)
 
         @router.post("/login", response_class=HTMLResponse)
         async def login(request: Request, user: str = Form(""), password: str = Form(""),
@@ -219,12 +223,63 @@ class Console:
             if account is None or account.role not in ROLES:
                 return console.render(request, "login.html", status_code=401,
                                       next=target, error="wrong", user=user[:64],
-                                      local=console.local_accounts_enabled())
+                                      local=console.local_accounts_enabled(),
+                                      oidc=console.runtime.oidc is not None)
             if target == "/":
                 home = HOMES.get(account.role)
                 target = console.url(request, *home) if home else "/"
             response = RedirectResponse(target, status_code=303)
             console.sign_in(response, account.actor(), account.name)
+            return response
+
+        def oidc_refusal(request: Request, exc: OIDCError, target: str) -> Response:
+            error = {403: "forbidden", 503: "unavailable"}.get(exc.status, "oidc")
+            log.info("company sign-in refused (%s): %s", exc.status, exc)
+            response = console.render(request, "login.html", status_code=exc.status,
+                                      next=target, error=error, user="",
+                                      local=console.local_accounts_enabled(), oidc=True)
+            response.delete_cookie(FLOW_COOKIE, path="/")
+            return response
+
+        @router.get("/login/oidc")
+        async def login_oidc(request: Request, next: str = "/") -> Response:
+            """Sign in through the company's OpenID Connect provider (shared.web.oidc)."""
+            provider = console.runtime.oidc
+            if provider is None:
+                return console.render(request, "error.html", status_code=404,
+                                      detail="company sign-in is not configured")
+            target = _safe_next(next)
+            redirect_uri = provider.redirect_url or str(request.base_url).rstrip("/") + (
+                "/auth/callback")
+            try:
+                url, flow = await provider.begin(redirect_uri, target)
+            except OIDCError as exc:
+                return oidc_refusal(request, exc, target)
+            response = RedirectResponse(url, status_code=303)
+            response.set_cookie(FLOW_COOKIE, provider.flows.dump(flow), max_age=FLOW_MAX_AGE,
+                                **console._cookie())
+            return response
+
+        @router.get("/auth/callback")
+        async def oidc_callback(request: Request) -> Response:
+            """The provider's answer: check it, then set the session cookie."""
+            provider = console.runtime.oidc
+            if provider is None:
+                return console.render(request, "error.html", status_code=404,
+                                      detail="company sign-in is not configured")
+            flow = provider.flows.read(request.cookies.get(FLOW_COOKIE))
+            target = flow.next if flow else "/"
+            try:
+                actor, name = await provider.finish(flow, request.query_params,
+                                                    branches=console.runtime.branches)
+            except OIDCError as exc:
+                return oidc_refusal(request, exc, target)
+            if target == "/":
+                home = HOMES.get(actor.role)
+                target = console.url(request, *home) if home else "/"
+            response = RedirectResponse(target, status_code=303)
+            response.delete_cookie(FLOW_COOKIE, path="/")
+            console.sign_in(response, actor, name)
             return response
 
         @router.post("/logout")

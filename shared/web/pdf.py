@@ -18,7 +18,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import _cidfontdata, pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import (
     Image,
@@ -31,6 +31,9 @@ from reportlab.platypus import (
 )
 
 FONTS = {"zh-Hans": "STSong-Light", "zh-Hant": "MSung-Light", "en": "STSong-Light"}
+# ReportLab names the GB (Simplified) CMap for MSung-Light, a CNS1 (Traditional) font, so
+# readers and pdftotext cannot map its text; the CNS1 Unicode CMap is the right one.
+_cidfontdata.defaultUnicodeEncodings["MSung-Light"] = ("cht", "UniCNS-UCS2-H")
 for _font in set(FONTS.values()):
     pdfmetrics.registerFont(UnicodeCIDFont(_font))
 

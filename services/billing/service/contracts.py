@@ -132,3 +132,15 @@ async def expiry_notices(session: AsyncSession, *, branch: str) -> list[ExpiryNo
         select(ExpiryNotice).where(ExpiryNotice.branch == branch).order_by(ExpiryNotice.id)
     )
     return list(rows)
+
+
+async def notices_coming(
+    session: AsyncSession, *, branch: str, until: datetime
+) -> list[Contract]:
+    """A branch's contracts whose S20 notice is not sent yet and falls due by ``until``."""
+    rows = await session.scalars(
+        select(Contract).where(Contract.branch == branch, Contract.notice_sent_at.is_(None),
+                               Contract.notice_due_at <= until)
+        .order_by(Contract.notice_due_at, Contract.contract_no)
+    )
+    return list(rows)

@@ -71,7 +71,8 @@ async def carry_in(
     """Not fixable on site: take the product back with a pick-up receipt (S11)."""
     async with rt.db.transaction() as session:
         card = await workshop.carry_in(rt.context, session, actor=actor, voucher_no=voucher_no,
-                                       promised_on=body.promised_on, signed_by=body.signed_by)
+                                       promised_on=body.promised_on, signed_by=body.signed_by,
+                                       signature_image=body.signature_image)
         return CarryInOut(voucher_no=voucher_no, pickup_receipt_no=card.pickup_receipt_no or "",
                           repair_card_no=card.repair_card_no or "",
                           promised_on=card.promised_on)

@@ -15,6 +15,7 @@ from shared.runtime import RuntimeDep
 from ..models import RepairCard
 from ..schemas import (
     EscalationOut,
+    HelpIn,
     InspectIn,
     RepairCardNo,
     RepairCardOut,
@@ -46,6 +47,17 @@ async def log_work(
         return await _out(session, await service.log_repair(
             rt.context, session, actor=actor, repair_card_no=repair_card_no, minutes=body.minutes,
             parts=body.parts, at=body.at))
+
+
+@router.post("/repair-cards/{repair_card_no}/help", response_model=RepairCardOut)
+async def ask_for_help(
+    repair_card_no: RepairCardNo, body: HelpIn, rt: RuntimeDep, actor: Technician
+) -> RepairCardOut:
+    """Tell the supervisor a repair will miss its promised date, before it passes (S14b)."""
+    async with rt.db.transaction() as session:
+        return await _out(session, await service.ask_for_help(
+            rt.context, session, actor=actor, repair_card_no=repair_card_no,
+            reason=body.reason))
 
 
 @router.post("/repair-cards/{repair_card_no}/inspect", response_model=RepairCardOut)

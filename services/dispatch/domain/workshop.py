@@ -5,6 +5,8 @@ Invariants:
 - Only an inspected card is returned, against the customer's own pick-up receipt,
   which is then voided (S12); a card is returned once.
 - A repair is overdue from the end of its promised day in the branch's zone (S14).
+- A technician asks the supervisor for help on an open repair before its promised day
+  ends (S14b); once it has ended, the escalation has already reached the supervisor.
 """
 
 from __future__ import annotations
@@ -72,3 +74,13 @@ def check_return(status: str, *, receipt_no: str, presented: str) -> None:
     if presented.strip() != receipt_no:
         raise RuleBroken(f"{presented!r} is not this repair's pick-up receipt", rule="S12",
                          field="pickup_receipt_no")
+
+
+def check_help_request(status: str, *, due_at: datetime, now: datetime) -> None:
+    """S14b: help is asked on a repair still being worked, before its promised day ends."""
+    if status != CardStatus.OPEN:
+        raise WrongState(f"the repair card is {status}; help is asked while it is repaired",
+                         rule="S14b", field="status")
+    if now >= due_at:
+        raise WrongState("the promised date has passed; the repair is already escalated",
+                         rule="S14b", field="promised_on")

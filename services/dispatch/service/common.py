@@ -60,11 +60,14 @@ def require_assigned(actor: Actor, voucher: Voucher) -> None:
 async def sign(
     session: AsyncSession, *, voucher_no: str | None, document: str, document_no: str,
     purpose: str, signer: str, signer_role: str, at: datetime, recorded_by: str,
+    image: str | None = None,
 ) -> None:
-    """Keep a signature as a record: who, in what capacity, when, on which paper (§8)."""
+    """Keep a signature as a record: who, in what capacity, when, on which paper, and the
+    signature as drawn on the screen when there is one (§8)."""
     session.add(Signature(
         voucher_no=voucher_no, document=document, document_no=document_no, purpose=purpose,
         signer=signer, signer_role=signer_role, signed_at=at, recorded_by=recorded_by,
+        image=image,
     ))
 
 

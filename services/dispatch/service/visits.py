@@ -115,7 +115,7 @@ async def complete(
                     actor=actor, at=done_at)
     await sign(session, voucher_no=voucher_no, document="voucher", document_no=voucher_no,
                purpose="completion", signer=data.signed_by, signer_role="customer",
-               at=done_at, recorded_by=actor.user_id)
+               at=done_at, recorded_by=actor.user_id, image=data.signature_image)
     await sign(session, voucher_no=voucher_no, document="voucher", document_no=voucher_no,
                purpose="completion", signer=actor.user_id, signer_role="technician",
                at=done_at, recorded_by=actor.user_id)
@@ -126,7 +126,8 @@ async def complete(
                            subject_type="voucher", subject_id=voucher_no,
                            detail={"service_mode": "on_site",
                                    "labour_minutes": data.labour_minutes,
-                                   "parts": len(data.parts), "signed_by": data.signed_by})
+                                   "parts": len(data.parts), "signed_by": data.signed_by,
+                                   "signature_drawn": data.signature_image is not None})
     if renewal:
         await ctx.outbox.add(session, RenewalVisitCompleted(
             voucher_no=voucher_no, contract_no=voucher.contract_no or "", branch=voucher.branch,

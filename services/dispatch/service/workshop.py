@@ -39,7 +39,7 @@ WATCHER = "repair-overdue"
 
 async def carry_in(
     ctx: Context, session: AsyncSession, *, actor: Actor, voucher_no: str, promised_on: date,
-    signed_by: str,
+    signed_by: str, signature_image: str | None = None,
 ) -> RepairCard:
     """SPEC S11: take the product back, give a pick-up receipt, log it in, open a card."""
     voucher = await load_voucher(session, voucher_no, lock=True)
@@ -65,7 +65,7 @@ async def carry_in(
     ))
     await sign(session, voucher_no=voucher_no, document="voucher", document_no=voucher_no,
                purpose="carry_in", signer=signed_by, signer_role="customer", at=now,
-               recorded_by=actor.user_id)
+               recorded_by=actor.user_id, image=signature_image)
     await sign(session, voucher_no=voucher_no, document="pickup_receipt",
                document_no=card.pickup_receipt_no, purpose="issue", signer=actor.user_id,
                signer_role="technician", at=now, recorded_by=actor.user_id)
@@ -113,6 +113,22 @@ async def log_repair(
                            subject_type="voucher", subject_id=voucher.voucher_no,
                            detail={"repair_card_no": repair_card_no, "minutes": minutes,
                                    "parts": [p.part_no for p in parts]})
+    return card
+
+
+async def ask_for_help(
+    ctx: Context, session: AsyncSession, *, actor: Actor, repair_card_no: str, reason: str
+) -> RepairCard:
+    """SPEC S14b: the technician tells the supervisor a repair will miss its promised date."""
+    card = await load_card(session, repair_card_no, lock=True)
+    voucher = await load_voucher(session, card.voucher_no, lock=True)
+    require_assigned(actor, voucher)
+    now = ctx.now()
+    rules_shop.check_help_request(card.status, due_at=card.overdue_at, now=now)
+    await ctx.audit.record(session, actor=actor, action="repair_card.help_requested",
+                           subject_type="voucher", subject_id=voucher.voucher_no,
+                           detail={"repair_card_no": repair_card_no, "reason": reason,
+                                   "promised_on": str(card.promised_on)})
     return card
 
 

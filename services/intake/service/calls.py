@@ -8,6 +8,7 @@ state and get 409.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -142,3 +143,48 @@ async def file_call(ctx: Context, session: AsyncSession, *, actor: Actor,
         filed_by=actor.user_id, filed_at=now, correlation_id=call.voucher_no, occurred_at=now,
     ))
     return call
+
+
+# -- reads for the clerk's console (issue 12) ---------------------------------------------
+
+@dataclass(frozen=True)
+class CallReasons:
+    """Why a call got its category (S6) and its arrival deadline (S19).
+
+    ``cover`` is what decided the category: ``warranty`` (the maker's, C), ``contract`` or
+    ``extended_warranty`` (B, with its ``cover_ref`` and ``cover_ends_on``), or ``none``
+    (A). It is read from the file as it is now, on the call's register date; a cover
+    withdrawn since leaves a B call with ``cover`` ``None`` (the category itself is fixed).
+    """
+
+    call: Call
+    warranty_ends_on: date | None
+    cover: str | None
+    cover_ref: str | None
+    cover_ends_on: date | None
+    arrival_hours: int
+
+
+async def call_reasons(session: AsyncSession, *, actor: Actor, call_id: int) -> CallReasons:
+    """The call with the reasons for its category and deadline, within the caller's branch."""
+    call = await load_call(session, call_id, actor=actor)
+    product = await session.get(Product, call.product_id)
+    covers = [] if product is None else list(await session.scalars(
+        select(ProductCover).where(ProductCover.product_id == product.id)
+        .order_by(ProductCover.starts_on, ProductCover.id)
+    ))
+    warranty_ends = product.warranty_ends_on if product is not None else None
+    cover: str | None = None
+    ref: str | None = None
+    ends: date | None = None
+    if call.category == domain.ServiceCategory.C.value:
+        cover, ends = "warranty", warranty_ends
+    elif call.category == domain.ServiceCategory.B.value:
+        deciding = next((c for c in covers if domain.Cover(c.kind, c.starts_on, c.ends_on)
+                         .covers(call.register_date)), None)
+        if deciding is not None:
+            cover, ref, ends = deciding.kind, deciding.ref, deciding.ends_on
+    elif call.category == domain.ServiceCategory.A.value:
+        cover = "none"
+    hours = domain.ARRIVAL_HOURS[domain.SlaClass(call.sla_class)]
+    return CallReasons(call, warranty_ends, cover, ref, ends, hours)

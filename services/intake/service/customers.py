@@ -13,9 +13,11 @@ Invariants:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -197,3 +199,53 @@ async def cover_granted(ctx: Context, session: AsyncSession, event: CoverGranted
         detail={"kind": event.kind, "ref": event.ref, "starts_on": event.starts_on.isoformat(),
                 "ends_on": event.ends_on.isoformat(), "event_id": event.event_id},
     )
+
+
+# -- reads for the clerk's console (issue 12) ---------------------------------------------
+
+_PHONE_LIKE = re.compile(r"^\+?[0-9 ()\-.]{5,30}$")
+
+
+async def find_customers(
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, query: str,
+    limit: int = 50,
+) -> list[Customer]:
+    """The live files of ``branch`` a clerk is looking for: by phone, read to E.164 with
+    the branch's region exactly as a new file stores it (422 naming ``q`` if it cannot be
+    a number), or else by a part of the name, case-insensitively."""
+    where = ctx.branch(branch)
+    require_branch(actor, where.code)
+    text = query.strip()
+    if not text:
+        return []
+    if _PHONE_LIKE.match(text):
+        phone = domain.normalise_phone(text, region=where.country, field="q")
+        found = await _by_phone(session, where.code, phone)
+        return [found] if found is not None else []
+    pattern = text.lower()
+    return list(await session.scalars(
+        select(Customer)
+        .where(Customer.branch == where.code, Customer.merged_into.is_(None),
+               func.lower(Customer.name).contains(pattern, autoescape=True))
+        .order_by(Customer.name, Customer.id).limit(limit)
+    ))
+
+
+async def calls_of_customer(session: AsyncSession, *, actor: Actor,
+                            customer_id: int) -> list[Call]:
+    """The customer's calls, newest first (the history on the file page)."""
+    customer = await load_customer(session, customer_id, actor=actor)
+    return list(await session.scalars(
+        select(Call).where(Call.customer_id == customer.id).order_by(Call.id.desc())
+    ))
+
+
+def categories_on(found: CustomerFile, day: date) -> dict[int, str]:
+    """SPEC S6: the category a call on ``day`` would get, for each product of the file."""
+    return {
+        p.id: domain.decide_category(
+            on=day, warranty_ends=p.warranty_ends_on,
+            covers=[domain.Cover(c.kind, c.starts_on, c.ends_on) for c in found.covers[p.id]],
+        ).value
+        for p in found.products
+    }

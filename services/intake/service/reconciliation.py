@@ -115,3 +115,23 @@ async def fire_reconciliations(ctx: Context, session: AsyncSession, now: datetim
         )
         if done is None:
             await reconcile(ctx, session, actor=system, branch=branch.code, day=day)
+
+
+async def reconciliation_of_day(
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, day: date
+) -> tuple[Reconciliation | None, list[Call]]:
+    """The morning's run of ``day`` (None until it ran) and the priority list: the calls
+    still undispatched from before ``day``, flagged or waiting for the run (S18). Reads
+    only."""
+    ctx.branch(branch)
+    require_branch(actor, branch)
+    run = await session.scalar(
+        select(Reconciliation).where(Reconciliation.branch == branch, Reconciliation.day == day)
+    )
+    waiting = list(await session.scalars(
+        select(Call)
+        .where(Call.branch == branch, Call.status == CallStatus.REGISTERED.value,
+               Call.register_date < day)
+        .order_by(Call.register_date, Call.id)
+    ))
+    return run, waiting

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 4e41e027a918
+Revision ID: e230defc06a0
 Revises: 
-Create Date: 2026-11-27 05:04:47.641701
+Create Date: 2026-12-01 21:38:49.785053
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = '4e41e027a918'
+revision: str = 'e230defc06a0'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -111,6 +111,7 @@ def upgrade() -> None:
     sa.Column('signer_role', sa.String(length=32), nullable=False),
     sa.Column('signed_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('recorded_by', sa.String(length=64), nullable=False),
+    sa.Column('image', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('signatures', schema=None) as batch_op:
