@@ -7,7 +7,6 @@ database (a clear 422 naming the field instead of a 500).
 - ``Count``: a strict non-negative integer (quantities, minutes).
 - ``Text`` / ``ShortText`` / ``Code``: text without NUL or other control characters
   (a tab or a newline is allowed in free text only), trimmed, bounded in length.
-- ``Flag``: a strict boolean (``true``/``false``, never ``1`` or ``"yes"``).
 - ``PastInstant`` / ``PastDate``: things that already happened, from ``EARLIEST``;
   whether they lie in the future is judged by the use case against its clock (see
   :func:`check_happened`), because "now" is the clock's, not the validator's.
@@ -73,7 +72,6 @@ def _after_earliest_date(value: date) -> date:
 RecordId = Annotated[int, Field(strict=True, ge=1, le=INT_MAX)]
 PathId = Annotated[int, Path(ge=1, le=INT_MAX)]
 Count = Annotated[int, Field(strict=True, ge=0, le=INT_MAX)]
-Flag = Annotated[bool, Field(strict=True)]
 Text = Annotated[str, StringConstraints(max_length=4000), AfterValidator(_free_text)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200),
                       AfterValidator(_line)]

@@ -6,8 +6,9 @@ than the currency has (CNY: 2). Nothing is rounded silently: ``"1.005"`` is refu
 naming the field. Rounding happens only in computations (a share, a ratio), where the
 rule says which way, through :func:`round_money`.
 
-``MoneyIn`` is the pydantic type for request bodies; ``parse_money`` is the same check
-for pure rules that receive raw values.
+``MoneyIn`` is the pydantic type for request bodies (non-negative); ``parse_money`` is the
+same check for pure rules that receive raw values (``allow_negative=True`` where a signed
+amount means something).
 """
 
 from __future__ import annotations
@@ -84,22 +85,10 @@ def _validate(value: Any) -> Decimal:
         raise ValueError(exc.message) from None
 
 
-def _validate_signed(value: Any) -> Decimal:
-    try:
-        return parse_money(value, field="amount", allow_negative=True)
-    except RuleBroken as exc:
-        raise ValueError(exc.message) from None
-
-
 _SCHEMA = {"type": "string", "pattern": r"^-?\d{1,12}(\.\d{1,2})?$", "examples": ["279.00"]}
 
 # A non-negative amount in a request body: string (or integer), at most 2 decimals.
 MoneyIn = Annotated[
     Decimal, BeforeValidator(_validate), PlainSerializer(format_money, return_type=str),
     WithJsonSchema({**_SCHEMA, "pattern": r"^\d{1,12}(\.\d{1,2})?$"}),
-]
-# The same, where a negative amount means something (a reversal, a correction).
-SignedMoneyIn = Annotated[
-    Decimal, BeforeValidator(_validate_signed), PlainSerializer(format_money, return_type=str),
-    WithJsonSchema(_SCHEMA),
 ]

@@ -83,6 +83,10 @@ def discover() -> Infra:
     return Infra(nats_url=nats_url, database_url=database_url, source=source, _owned=owned)
 
 
+# Issue 11: what must hold on the embedded default (SQLite) and on PostgreSQL runs on both.
+ENGINES = ("sqlite", "postgresql")
+
+
 @dataclass
 class Namespace:
     """One test's private stream, subjects and databases."""
@@ -106,6 +110,22 @@ class Namespace:
         }
         values.update(overrides)
         return Settings(**values)
+
+    def engine_overrides(self, engine: str) -> dict[str, Any]:
+        """Settings overrides that put a service on ``engine``: "sqlite" (a file in the
+        test's tmp) or "postgresql" (the machine's; where it has none, the test is skipped,
+        because the suite then runs on SQLite alone — see ``discover``)."""
+        if engine == "sqlite":
+            return {"database_url": None}
+        if not self.infra.database_url:
+            import pytest
+
+            pytest.skip("no PostgreSQL on this machine")
+        return {}
+
+    def on_engine(self, service: str, engine: str, **overrides: Any) -> Settings:
+        """``settings(service)`` on ``engine`` (see :meth:`engine_overrides`)."""
+        return self.settings(service, **{**overrides, **self.engine_overrides(engine)})
 
     def env(self, service: str | None = None) -> dict[str, str]:
         """The same namespace as environment variables, for service processes."""

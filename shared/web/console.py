@@ -110,6 +110,15 @@ class Console:
     def gettext(self, lang: str) -> Callable[[str], str]:
         return i18n.translations(lang, self.catalogues).gettext
 
+    def paper(self, request: Request, actor: Actor | None,
+              branch: str) -> tuple[str, Callable[[str], str], i18n.Formats]:
+        """What a printed form needs: the language, its gettext, and the formats of
+        ``branch`` (its zone and currency) in that language."""
+        lang = self.language(request, actor)
+        where = self.runtime.branches[branch]
+        return lang, self.gettext(lang), i18n.Formats(lang, zone=where.zone,
+                                                      currency=where.currency)
+
     # -- links -------------------------------------------------------------------
     def url(self, request: Request, service: str, path: str = "/") -> str:
         """An absolute link to another service's page (same host, its own port)."""
@@ -157,6 +166,10 @@ class Console:
         finally:
             _current.reset(token)
         response = HTMLResponse(html, status_code=status_code)
+        if session is not None and time.time() - session.seen > REFRESH_AFTER_SECONDS:
+            # A page seen moves the session's idle clock on (pages, not every API call,
+            # so the JSON hot path carries no middleware for it).
+            response.set_cookie(COOKIE, self.runtime.sessions.dump(session), **self._cookie())
         wanted = request.query_params.get("lang")
         if wanted in i18n.LANGUAGES:
             response.set_cookie(i18n.COOKIE, wanted, max_age=365 * 24 * 3600, samesite="lax",
@@ -191,14 +204,6 @@ class Console:
         app.state.console = self
         app.mount("/static/console", StaticFiles(directory=STATIC), name="console-static")
         app.include_router(self._router())
-
-        @app.middleware("http")
-        async def keep_session_alive(request: Request, call_next: Any) -> Response:
-            response = await call_next(request)
-            session: Session | None = getattr(request.state, "session", None)
-            if session is not None and time.time() - session.seen > REFRESH_AFTER_SECONDS:
-                response.set_cookie(COOKIE, self.runtime.sessions.dump(session), **self._cookie())
-            return response
 
     def _router(self) -> APIRouter:
         router = APIRouter(include_in_schema=False)

@@ -6,7 +6,8 @@ the last request. It is signed with a key derived from ``AFTERSALES_JWT_SECRET``
 every service shares, so a session made by any service's ``/login`` works on all of them
 on the same host (cookies do not depend on the port). A session idle longer than
 ``AFTERSALES_SESSION_IDLE_MINUTES`` or older than ``SESSION_MAX_HOURS`` is refused, and
-every request that uses it moves its idle clock on (the cookie is re-issued).
+every page rendered for it moves its idle clock on (``Console.render`` re-issues the
+cookie once it is a minute old; JSON calls do not, so the API path carries no extra work).
 
 CSRF: every state-changing request authenticated by the cookie must carry the session's
 token, as the ``csrf_token`` form field or the ``X-CSRF-Token`` header (htmx sends the

@@ -112,17 +112,6 @@ def watchers_by_hand(app: Any) -> dict[str, Any]:
     return taken
 
 
-def both_engines(ns: Any, engine: str, **overrides: Any) -> Any:
-    """Complaints' settings on ``engine``: "sqlite" (a file in the test's tmp) or
-    "postgresql" (the machine's; skipped where there is none)."""
-    import pytest
-
-    if engine == "sqlite":
-        return ns.settings("complaints", database_url=None, **overrides)
-    if not ns.infra.database_url:
-        pytest.skip("no PostgreSQL on this machine")
-    return ns.settings("complaints", **overrides)
-
 
 async def at_once(times: int, send: Any) -> list[httpx.Response]:
     """Send the same request ``times`` times concurrently; their answers."""

@@ -20,7 +20,6 @@ from shared.clock import FixedClock
 from shared.context import Context
 from shared.db import Database
 from shared.events.intake import CallRegistered
-from shared.settings import Settings
 from shared.testing import RecordingOutbox, fake_context, memory_database
 from tests.helpers import Stream, eventually, inject, stream_of, token  # noqa: F401 (re-exported)
 
@@ -37,17 +36,6 @@ def at(text: str) -> datetime:
 
 
 # --- integration (real NATS and database) ---------------------------------------------
-
-def both_engines(ns: Any, engine: str, **overrides: Any) -> Settings:
-    """Dispatch's settings on ``engine``: "sqlite" (a file in the test's tmp) or
-    "postgresql" (the machine's, skipped where there is none)."""
-    import pytest
-
-    if engine == "sqlite":
-        return ns.settings("dispatch", database_url=None, **overrides)
-    if not ns.infra.database_url:
-        pytest.skip("no PostgreSQL on this machine")
-    return ns.settings("dispatch", **overrides)
 
 
 async def issue_voucher(

@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
-import pytest
 
 from services.intake.models import Base, plumbing
 from services.intake.schemas import CustomerIn, ProductIn
@@ -18,7 +16,6 @@ from shared.auth import Actor
 from shared.clock import FixedClock
 from shared.context import Context
 from shared.db import Database
-from shared.settings import Settings
 from shared.testing import RecordingOutbox, fake_context, memory_database
 from tests.helpers import Stream, inject, stream_of, token  # noqa: F401 (re-exported)
 
@@ -26,7 +23,6 @@ CLERK = token("clerk", "C01")
 SUPERVISOR = token("supervisor", "S01")
 MANAGER = token("branch_manager", "M01")
 CLERK_ACTOR = Actor(user_id="C01", role="clerk", branch="SC01")
-ENGINES = ("sqlite", "postgresql")
 
 
 def at(text: str) -> datetime:
@@ -51,15 +47,6 @@ async def customer_with_product(
     assert product.status_code == 201, product.text
     return customer.json()["id"], product.json()["id"]
 
-
-def engine_settings(ns: Any, engine: str, **overrides: Any) -> Settings:
-    """Intake's settings on SQLite (a file in the test's tmp) or on PostgreSQL (skipped
-    when the machine has none), for tests that must hold on both engines."""
-    if engine == "sqlite":
-        return ns.settings("intake", database_url=None, **overrides)
-    if not ns.infra.database_url:
-        pytest.skip("no PostgreSQL on this machine")
-    return ns.settings("intake", **overrides)
 
 
 @asynccontextmanager

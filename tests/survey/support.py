@@ -1,7 +1,7 @@
 """Helpers for survey's tests: the input events; for the fast service-layer tests a fake
 context on an in-memory database (``fast_survey``); for the integration tests the app
 on a fixed clock, input events published straight onto the namespace's stream, output
-events read back from it, on either engine (``ENGINES``)."""
+events read back from it, on either engine (``tests.infra.ENGINES``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import nats
-import pytest
 from nats.js import JetStreamContext
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,17 +32,7 @@ from tests.helpers import eventually, running, token
 DEPT = token("service_dept", "D01", None)
 FORM = "application/x-www-form-urlencoded"
 
-# Issue 11: the same scenario on the embedded default (SQLite) and on PostgreSQL.
-ENGINES = [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql")]
 
-
-def engine_settings(ns: Any, engine: str) -> dict[str, Any]:
-    """Overrides of ``ns.settings("survey")`` for ``engine`` (skips PostgreSQL if absent)."""
-    if engine == "sqlite":
-        return {"database_url": None}
-    if not ns.infra.database_url:
-        pytest.skip("no PostgreSQL on this machine")
-    return {}
 
 
 async def count_audit(session: AsyncSession, action: str) -> int:

@@ -7,7 +7,6 @@ from fastapi.responses import Response
 
 from shared.runtime import RuntimeDep
 from shared.web import pdf
-from shared.web.i18n import Formats
 
 from ..api.params import DocNo
 from ..api.roles import InvoiceReader
@@ -23,11 +22,8 @@ async def invoice_pdf(
     async with rt.db.reading() as session:
         invoice = await svc.describe(
             session, await svc.get_invoice(session, invoice_no, actor=actor))
-    console = request.app.state.console
-    lang = console.language(request, actor)
-    _ = console.gettext(lang)
     branch = rt.branches[str(invoice["branch"])]
-    fmt = Formats(lang, zone=branch.zone, currency=branch.currency)
+    lang, _, fmt = request.app.state.console.paper(request, actor, branch.code)
     status = {"paid": _("paid"), "issued": _("open"), "void": _("void")}
     kinds = {"visit": _("Visit fee"), "labour": _("Labour"), "part": _("Part")}
     methods = {"cash": _("cash"), "transfer": _("transfer"), "card": _("card"),

@@ -15,9 +15,8 @@ from decimal import Decimal
 from fastapi import Request
 from fastapi.responses import Response
 
-from shared.auth import Actor
 from shared.db import find_or_404
-from shared.runtime import Runtime, RuntimeDep
+from shared.runtime import RuntimeDep
 from shared.web import pdf
 from shared.web.i18n import Formats
 
@@ -29,14 +28,6 @@ from ..service.common import load_card
 from . import router
 
 Gettext = Callable[[str], str]
-
-
-def _tools(request: Request, rt: Runtime, actor: Actor, branch: str) -> tuple[str, Gettext,
-                                                                             Formats]:
-    console = request.app.state.console
-    lang = console.language(request, actor)
-    where = rt.context.branch(branch)
-    return lang, console.gettext(lang), Formats(lang, zone=where.zone, currency=where.currency)
 
 
 def _answer(form: pdf.PaperForm, lang: str, number: str) -> Response:
@@ -89,7 +80,7 @@ async def voucher_pdf(request: Request, voucher_no: VoucherNo, rt: RuntimeDep,
     async with rt.db.reading() as session:
         found = await board.history(rt.context, session, actor=actor, voucher_no=voucher_no)
     v = found.voucher
-    lang, _, fmt = _tools(request, rt, actor, v.branch)
+    lang, _, fmt = request.app.state.console.paper(request, actor, v.branch)
     arrived = fmt.datetime(v.arrived_at)
     if v.arrived_at is not None:
         arrived += "  " + (_("in time") if v.sla_met else _("late"))
@@ -136,7 +127,7 @@ async def pickup_receipt_pdf(request: Request, pickup_receipt_no: RepairCardNo,
         found = await board.history(rt.context, session, actor=actor,
                                     voucher_no=card.voucher_no)
     v = found.voucher
-    lang, _, fmt = _tools(request, rt, actor, v.branch)
+    lang, _, fmt = request.app.state.console.paper(request, actor, v.branch)
     fields = [(_("Pick-up receipt number"), card.pickup_receipt_no or ""),
               (_("Voucher number"), v.voucher_no),
               (_("Repair card"), card.repair_card_no or ""), *_customer(_, v),
@@ -165,7 +156,7 @@ async def repair_card_pdf(request: Request, repair_card_no: RepairCardNo, rt: Ru
         found = await board.history(rt.context, session, actor=actor,
                                     voucher_no=card.voucher_no)
     v = found.voucher
-    lang, _, fmt = _tools(request, rt, actor, v.branch)
+    lang, _, fmt = request.app.state.console.paper(request, actor, v.branch)
     fields = [(_("Repair card"), repair_card_no), (_("Voucher number"), v.voucher_no),
               (_("Pick-up receipt number"), card.pickup_receipt_no or ""), *_customer(_, v),
               (_("Technician"), card.technician_id),

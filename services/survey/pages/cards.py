@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query, Request
@@ -22,10 +21,11 @@ async def day_cards(
     day: Annotated[PastDate | None, Query(alias="date")] = None,
 ) -> HTMLResponse:
     """The day's cards of the caller's branch (head office: every branch)."""
-    if day is None:
-        zone = rt.context.branch(actor.branch).zone if actor.branch else None
-        day = rt.clock.now().astimezone(zone).date() if zone else rt.clock.now().date()
+    if day is None:  # today in the caller's branch (head office: the first branch's)
+        branch = rt.context.branch(actor.branch) if actor.branch else next(
+            iter(rt.context.branches.values()))
+        day = branch.local_date(rt.clock.now())
     async with rt.db.reading() as session:
         found = await cards.cards_of_day(rt.context, session, actor=actor, day=day, branch=None)
     return request.app.state.console.render(request, "survey_cards.html", actor=actor,
-                                            day=day, cards=found, today=date.today())
+                                            day=day, cards=found)

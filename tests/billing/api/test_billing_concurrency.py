@@ -27,6 +27,7 @@ from shared.events.complaints import ComplaintCopyIssued
 from shared.events.intake import PosInstructionExecuted
 from shared.testing import fake_context
 from tests.helpers import eventually, running, token
+from tests.infra import ENGINES
 
 from ..support import START, Billing, completed
 
@@ -37,18 +38,11 @@ ACCOUNTANT = token("accountant", "A01")
 ADMIN = token("admin", "ADM", None)
 
 
-def _settings(ns: Any, engine: str) -> Any:
-    if engine == "sqlite":
-        return ns.settings("billing", database_url=None)
-    if not ns.infra.database_url:
-        pytest.skip("no PostgreSQL on this machine")
-    return ns.settings("billing")
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=ENGINES)
 async def engine_billing(request: Any, ns: Any) -> AsyncIterator[Billing]:
     clock = FixedClock(START)
-    app = create_app(_settings(ns, request.param), clock=clock)
+    app = create_app(ns.on_engine("billing", request.param), clock=clock)
     async with running(app) as client:
         nc = await nats.connect(ns.infra.nats_url)
         try:
@@ -128,11 +122,11 @@ async def test_issue11_one_bonus_record_under_a_burst_of_the_same_put(engine_bil
     assert audit["bonus.recorded"] == 1
 
 
-@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_issue11_one_booking_for_a_burst_of_pos_confirmations(ns, engine) -> None:
     """20 confirmations of one instruction (distinct events, the same POS transaction)
     applied at once: one booking, one audit entry, one ``ReturnBooked`` (SPEC §7)."""
-    db = Database(_settings(ns, engine).sqlalchemy_url())
+    db = Database(ns.on_engine("billing", engine).sqlalchemy_url())
     from shared.db import ensure_database
 
     await ensure_database(db.url)

@@ -15,6 +15,7 @@ import pytest
 from services.complaints.app import create_app
 from shared.clock import FixedClock
 from tests.helpers import running, token
+from tests.infra import ENGINES
 
 from ..support import (
     GM_OFFICE,
@@ -23,7 +24,6 @@ from ..support import (
     SALES_MANAGER,
     at_once,
     audit_count,
-    both_engines,
     file,
     outbox_count,
     step,
@@ -32,13 +32,13 @@ from ..support import (
 )
 
 pytestmark = [pytest.mark.integration,
-              pytest.mark.parametrize("engine", ["sqlite", "postgresql"])]
+              pytest.mark.parametrize("engine", ENGINES)]
 NOV = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
 TIMES = 20
 
 
 def _app(ns, engine):
-    app = create_app(both_engines(ns, engine), clock=FixedClock(NOV))
+    app = create_app(ns.on_engine("complaints", engine), clock=FixedClock(NOV))
     watchers_by_hand(app)
     return app
 

@@ -33,15 +33,15 @@ from tests.dispatch.support import (
     T01,
     at,
     audit_actions,
-    both_engines,
     count,
     issue_voucher,
     on_site,
     outbox_types,
 )
 from tests.helpers import running
+from tests.infra import ENGINES
 
-pytestmark = [pytest.mark.integration, pytest.mark.parametrize("engine", ["sqlite", "postgresql"])]
+pytestmark = [pytest.mark.integration, pytest.mark.parametrize("engine", ENGINES)]
 
 NOON = at("2026-03-16T12:00:00+08:00")
 TIMES = 20
@@ -59,7 +59,7 @@ def _times(factory) -> list[Awaitable[httpx.Response]]:
 
 
 async def test_voucher_assign_arrive_complete_have_one_winner(ns, engine) -> None:
-    app = dispatch_app(both_engines(ns, engine), clock=FixedClock(NOON))
+    app = dispatch_app(ns.on_engine("dispatch", engine), clock=FixedClock(NOON))
     async with running(app) as dispatch:
         no = await issue_voucher(app, dispatch, 1)
         path = f"/vouchers/{no}"
@@ -94,7 +94,7 @@ async def test_voucher_assign_arrive_complete_have_one_winner(ns, engine) -> Non
 
 
 async def test_concurrent_reassignments_never_repeat_a_technician(ns, engine) -> None:
-    app = dispatch_app(both_engines(ns, engine), clock=FixedClock(NOON))
+    app = dispatch_app(ns.on_engine("dispatch", engine), clock=FixedClock(NOON))
     async with running(app) as dispatch:
         no = await issue_voucher(app, dispatch, 1)
         statuses = await _at_once(sends=[
@@ -113,7 +113,7 @@ async def test_concurrent_reassignments_never_repeat_a_technician(ns, engine) ->
 
 
 async def test_carry_in_and_repair_card_transitions_have_one_winner(ns, engine) -> None:
-    app = dispatch_app(both_engines(ns, engine), clock=FixedClock(NOON))
+    app = dispatch_app(ns.on_engine("dispatch", engine), clock=FixedClock(NOON))
     async with running(app) as dispatch:
         no = await issue_voucher(app, dispatch, 1, category="C")
         await on_site(dispatch, no)
@@ -163,7 +163,7 @@ async def test_carry_in_and_repair_card_transitions_have_one_winner(ns, engine) 
 
 
 async def test_inspection_sent_twenty_times_at_once_has_one_winner(ns, engine) -> None:
-    app = dispatch_app(both_engines(ns, engine), clock=FixedClock(NOON))
+    app = dispatch_app(ns.on_engine("dispatch", engine), clock=FixedClock(NOON))
     async with running(app) as dispatch:
         no = await issue_voucher(app, dispatch, 1)
         await on_site(dispatch, no)
@@ -180,7 +180,7 @@ async def test_inspection_sent_twenty_times_at_once_has_one_winner(ns, engine) -
 
 async def test_report_sign_off_has_one_winner(ns, engine) -> None:
     clock = FixedClock(NOON)
-    app = dispatch_app(both_engines(ns, engine), clock=clock)
+    app = dispatch_app(ns.on_engine("dispatch", engine), clock=clock)
     async with running(app) as dispatch:
         await dispatch.post("/technicians/T01/work-log", headers=T01, json={
             "date": "2026-03-16", "category": "D", "minutes": 30, "note": "tools"})

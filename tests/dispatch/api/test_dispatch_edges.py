@@ -13,11 +13,11 @@ from tests.dispatch.support import (
     SUPERVISOR,
     T01,
     at,
-    both_engines,
     issue_voucher,
     on_site,
 )
 from tests.helpers import running, token
+from tests.infra import ENGINES
 
 pytestmark = pytest.mark.integration
 
@@ -31,9 +31,9 @@ def _refused(r, field: str | None) -> None:
         assert r.json()["field"] == field, r.json()
 
 
-@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_bad_input_is_422_naming_the_field_never_500(ns, engine) -> None:
-    app = dispatch_app(both_engines(ns, engine), clock=FixedClock(NOON))
+    app = dispatch_app(ns.on_engine("dispatch", engine), clock=FixedClock(NOON))
     async with running(app) as dispatch:
         no = await issue_voucher(app, dispatch, 1)
         await on_site(dispatch, no)

@@ -13,7 +13,8 @@ from services.intake.models import Customer, plumbing
 from shared.clock import FixedClock
 from shared.events.dispatch import VoucherCompleted
 from tests.helpers import eventually, running
-from tests.intake.support import CLERK, ENGINES, at, customer_with_product, engine_settings, inject
+from tests.infra import ENGINES
+from tests.intake.support import CLERK, at, customer_with_product, inject
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +32,7 @@ async def _count(app, table, **where) -> int:
 
 @pytest.mark.parametrize("engine", ENGINES)
 async def test_same_phone_at_once_opens_one_file_and_answers_it_to_everyone(ns, engine) -> None:
-    app = intake_app(engine_settings(ns, engine))
+    app = intake_app(ns.on_engine("intake", engine))
     async with running(app) as intake:
         forms = ["+8613452928970", "13452928970", "134 5292 8970", "+86 134-5292-8970"]
         answers = await asyncio.gather(*(
@@ -49,7 +50,7 @@ async def test_same_phone_at_once_opens_one_file_and_answers_it_to_everyone(ns, 
 
 @pytest.mark.parametrize("engine", ENGINES)
 async def test_cancel_and_file_sent_20_times_at_once_take_effect_once(ns, engine) -> None:
-    app = intake_app(engine_settings(ns, engine), clock=FixedClock(NOW))
+    app = intake_app(ns.on_engine("intake", engine), clock=FixedClock(NOW))
     async with running(app) as intake:
         customer_id, product_id = await customer_with_product(intake)
         calls = []

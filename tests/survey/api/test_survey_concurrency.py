@@ -12,14 +12,13 @@ import pytest
 
 from shared.events.survey import SurveyComplaintRaised
 from tests.helpers import eventually
+from tests.infra import ENGINES
 from tests.survey.support import (
     DEPT,
-    ENGINES,
     FORM,
     Survey,
     count_audit,
     count_outbox,
-    engine_settings,
     sent_cards,
     survey_app,
 )
@@ -42,7 +41,7 @@ async def _one_of_each(s: Survey, card_id: int) -> None:
 
 @pytest.mark.parametrize("engine", ENGINES)
 async def test_q25_twenty_submits_of_one_link_record_one_answer(ns, engine) -> None:
-    async with survey_app(ns, now=FRIDAY, **engine_settings(ns, engine)) as s:
+    async with survey_app(ns, now=FRIDAY, **ns.engine_overrides(engine)) as s:
         (card,) = await sent_cards(s, 1)
         forms = [{"attitude": "1", "skill": "2", "arrival": "1", "follow_through": "1",
                   "comment": f"try {n}", "complaint_kind": "complaint",
@@ -64,7 +63,7 @@ async def test_q25_twenty_submits_of_one_link_record_one_answer(ns, engine) -> N
 
 @pytest.mark.parametrize("engine", ENGINES)
 async def test_q25_twenty_paper_answers_of_one_card_record_one(ns, engine) -> None:
-    async with survey_app(ns, now=FRIDAY, **engine_settings(ns, engine)) as s:
+    async with survey_app(ns, now=FRIDAY, **ns.engine_overrides(engine)) as s:
         (card,) = await sent_cards(s, 1)
         bodies = [{"attitude": 4, "skill": 3, "arrival": 2, "follow_through": 1,
                    "comment": f"paper {n}",
