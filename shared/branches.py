@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .calendar import WorkingCalendar
+from .claimed import ClaimWindows
 
 DEFAULT_FILE = Path(__file__).with_name("reference") / "branches.json"
 
@@ -44,6 +45,8 @@ class Branch:
     country: str = "CN"
     # The console's language when neither ?lang= nor the browser says (CONTRACT "Console").
     language: str = "zh-Hans"
+    # How late a client-supplied time may be recorded without an approver (SPEC CT1).
+    claim_windows: ClaimWindows = field(default_factory=ClaimWindows)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -74,6 +77,7 @@ def _branch(code: str, raw: dict[str, Any]) -> Branch:
         },
         country=raw.get("country", "CN"),
         language=raw.get("language", "zh-Hans"),
+        claim_windows=ClaimWindows.from_config(raw.get("claim_windows")),
     )
 
 

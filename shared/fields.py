@@ -24,15 +24,12 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import AfterValidator, Field, StringConstraints
 
+from .claimed import CLOCK_SKEW, EARLIEST
 from .rules import RuleBroken
 
 INT_MAX = 2**31 - 1
-# [choice] Nothing this system records happened before 2000 (no appliance sold then is
-# still under any cover), and nothing is promised more than a year ahead.
-EARLIEST = date(2000, 1, 1)
+# [choice] Nothing is promised more than a year ahead.
 HORIZON_DAYS = 366
-# How far a device's clock may run ahead of the server's before its time is refused.
-CLOCK_SKEW = timedelta(minutes=5)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")

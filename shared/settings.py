@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # Survey [choices] (SPEC Q24, Q25): when a day's cards go out, how long a link lives.
     survey_send_at: time = time(9, 0)
     survey_link_ttl_days: int = 14
+    # Head office's window for a claimed time (complaint steps and filing), SPEC CT1;
+    # branches set theirs in the branches file (``claim_windows``).
+    claim_window_hours: float = Field(default=8, ge=0)
 
     @property
     def is_embedded(self) -> bool:

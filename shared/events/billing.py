@@ -21,6 +21,21 @@ class CoverGranted(Event):
     ends_on: date
 
 
+class CoverRefused(Event):
+    """A call on a covered product turned out not to be covered (SPEC E3, S6): the
+    technician found misuse, accidental damage or a part outside the cover. The call
+    becomes category A, paid by the customer, with the reason shown."""
+
+    event_type = "billing.cover.refused.v1"
+
+    voucher_no: str
+    call_id: int
+    branch: str
+    ref: str  # the contract or extended-warranty number whose cover was refused
+    reason: str  # e.g. "misuse", "accidental_damage", "component:consumable"
+    category: str = "A"
+
+
 class ContractExpiring(Event):
     """One month before a maintenance contract ends: notice sent, renewal visit due (S20)."""
 

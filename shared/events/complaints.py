@@ -17,6 +17,18 @@ class ComplaintFiled(Event):
     classification: str
     source_card_id: int | None = None
     appeal_of: str | None = None
+    # SPEC C13.2(3): what billing needs to suspend the part's receivable while the case
+    # is open (from filing until the case closes).
+    filed_at: datetime | None = None
+    market: str | None = None
+    customer: str | None = None
+    order_no: str | None = None
+    part_no: str | None = None
+    store_id: str | None = None
+    branch: str | None = None
+    # SPEC Q26: the triaged seriousness of a case raised from a survey (or filed by the
+    # service department): "serious" goes to the vice GM.
+    severity: str | None = None
 
 
 class StepOverdue(Event):

@@ -39,6 +39,9 @@ class TechnicianArrived(Event):
     technician_id: str
     arrived_at: datetime
     sla_met: bool
+    # SPEC CT1: when the server heard of the arrival; who approved it if recorded late.
+    recorded_at: datetime | None = None
+    backdate_approved_by: str | None = None
 
 
 class CarryInStarted(Event):
@@ -85,6 +88,13 @@ class VoucherCompleted(Event):
     parts: list[PartUsed]
     signed_by: str
     completed_at: datetime
+    # SPEC E3/E4: what the technician found, so billing can apply an extended warranty's
+    # cover: the failed part (billing's Component values), why it failed (Cause values:
+    # defect, wear, power_surge, misuse, accidental_damage), and whether the unit can be
+    # repaired at all (False asks for a replacement under E4).
+    component: str | None = None
+    cause: str | None = None
+    repairable: bool = True
 
 
 class SupervisorReportSigned(Event):

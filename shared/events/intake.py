@@ -27,6 +27,15 @@ class CallRegistered(Event):
     received_at: datetime
     arrival_due_at: datetime
     registered_by: str
+    # SPEC CT1: when intake heard of the call (received_at is the claimed receipt time);
+    # an approver's name when it was recorded later than the branch's window allows.
+    recorded_at: datetime | None = None
+    backdate_approved_by: str | None = None
+    # SPEC S18: received before the branch's current day and not yet dispatched, so it
+    # comes first on the board from the moment it is registered.
+    priority: bool = False
+    # SPEC S19/§calendar: the deadline counted a day of a year with no official schedule.
+    arrival_due_provisional: bool = False
 
 
 class CallPrioritised(Event):

@@ -20,7 +20,11 @@ class SurveyComplaintRaised(Event):
     branch: str
     technician_id: str | None
     customer_name: str
-    severity: str  # "serious" | "general"
+    severity: str  # "serious" | "general": the service department's triage (SPEC Q26)
     text: str
     kind: str = "complaint"
     answered_via: str | None = None
+    # SPEC Q26: what the customer ticked, and why the service department changed it.
+    customer_severity: str | None = None
+    triage_reason: str | None = None
+    triaged_by: str | None = None
