@@ -58,6 +58,14 @@ class Context:
         except KeyError:
             raise RuleBroken(f"unknown branch {code!r}", field=field) from None
 
+    def head_office(self) -> Branch:
+        """The branch whose zone is the company's and whose accounting keeps the payroll
+        (``AFTERSALES_HEAD_OFFICE_BRANCH``; unset: the first branch of the file)."""
+        code = self.settings.head_office_branch
+        if code is not None:
+            return self.branch(code, field="AFTERSALES_HEAD_OFFICE_BRANCH")
+        return next(iter(self.branches.values()))
+
     def wake_after_commit(self, session: AsyncSession, watcher: str) -> None:
         """Re-plan the deadline watcher ``watcher`` once ``session`` commits."""
         self.wake(session, watcher)

@@ -21,6 +21,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        detail = getattr(record, "detail", None)  # structured fields: extra={"detail": {...}}
+        if isinstance(detail, dict):
+            entry["detail"] = detail
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

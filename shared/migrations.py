@@ -45,8 +45,10 @@ def run_env(context: Any, metadata: MetaData) -> None:
 
 def new_revision(service: str, message: str) -> None:
     """Autogenerate a revision for ``service`` against a scratch SQLite database."""
-    app_module = import_module(f"services.{service}.models")
-    script_location = Path(app_module.__file__).with_name("migrations")
+    import_module(f"services.{service}.models")  # registers every table on the metadata
+    # beside the service package, also when ``models`` is a package (billing)
+    package = import_module(f"services.{service}")
+    script_location = Path(package.__file__).with_name("migrations")
     with tempfile.TemporaryDirectory() as tmp:
         engine = create_engine(f"sqlite:///{tmp}/scratch.db")
         with engine.begin() as conn:

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .audit import AuditLog
 from .auth import Actor, decode_token, roles
 from .branches import Branch, load_branches
+from .calendar import calendar_health
 from .clock import Clock, SystemClock
 from .context import Context
 from .db import Database, ensure_database
@@ -133,7 +134,26 @@ class Runtime:
             except OIDCError as exc:
                 log.warning("OpenID Connect provider not ready: %s", exc)
         self.started = True
+        self._warn_if_calendar_degraded()
         log.info("%s started on %s", self.settings.service, self.settings.http_port)
+
+    def calendar_health(self) -> dict[str, Any]:
+        """Which years deadlines can reach have no official holiday schedule (SPEC S19)."""
+        return calendar_health({code: b.calendar for code, b in self.branches.items()},
+                               self.clock.now())
+
+    def _warn_if_calendar_degraded(self) -> None:
+        """One structured warning at start-up naming the years without a schedule."""
+        detail = self.calendar_health()
+        if detail["status"] == "ok":
+            return
+        years = ", ".join(map(str, detail["unofficial_years"]))
+        log.warning(
+            "calendar degraded: no official holiday schedule for %s; deadlines reaching "
+            "it are counted on statutory public holidays only and marked provisional; load "
+            "the State Council's notice with `aftersales calendar import <notice-file>`",
+            years, extra={"detail": {"calendar": detail}},
+        )
 
     async def stop(self) -> None:
         self.started = False
@@ -189,15 +209,20 @@ def _plumbing_router() -> APIRouter:
 
     @router.get("/healthz", tags=["ops"])
     async def healthz(runtime: RuntimeDep) -> JSONResponse:
-        """Ready once the database and NATS are connected."""
+        """Ready once the database and NATS are connected; ``calendar`` says whether the
+        holiday schedules of this year and the next are official."""
         nats_ok = runtime.started and runtime.broker._connection is not None and (
             runtime.broker._connection.is_connected
         )
         db_ok = await runtime.db.ping()
+        # A calendar without an official schedule is a warning, not an outage: deadlines
+        # are still counted, marked provisional (SPEC S19, docs/rules.md "Calendar data").
+        calendar = runtime.calendar_health()
         if nats_ok and db_ok:
-            return JSONResponse({"status": "ok"})
+            return JSONResponse({"status": "ok", "calendar": calendar})
         return JSONResponse(
-            {"status": "unavailable", "database": db_ok, "nats": bool(nats_ok)}, status_code=503
+            {"status": "unavailable", "database": db_ok, "nats": bool(nats_ok),
+             "calendar": calendar}, status_code=503
         )
 
     @router.get("/admin/dead-letters", tags=["ops"])

@@ -92,6 +92,14 @@ class Settings(BaseSettings):
     # Head office's window for a claimed time (complaint steps and filing), SPEC CT1;
     # branches set theirs in the branches file (``claim_windows``).
     claim_window_hours: float = Field(default=8, ge=0)
+    # The head office's branch: its zone is the company's (case numbers, months of
+    # statistics, notices and payroll) and its accounting keeps the payroll. Unset: the
+    # first branch of the branches file.
+    head_office_branch: str | None = None
+    # Complaints' approval authority per company (SPEC C9.4, C9.11): a JSON file keyed by
+    # profile name overriding that profile's approval matrix (services/complaints
+    # service/approval_config.py); unset: the built-in thresholds.
+    approval_matrix_file: Path | None = None
 
     @property
     def is_embedded(self) -> bool:

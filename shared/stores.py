@@ -18,6 +18,9 @@ class Store:
     branch: str
     secret: str
     instructions_url: str | None
+    # SPEC E5: the third party underwriting the extended warranties this store sells
+    # (None: the company carries the cover itself).
+    warranty_provider: str | None = None
 
 
 @lru_cache(maxsize=8)
@@ -26,6 +29,7 @@ def load_stores(path: Path | None = None) -> dict[str, Store]:
     raw = json.loads((path or DEFAULT_FILE).read_text(encoding="utf-8"))
     return {
         sid: Store(store_id=sid, name=s.get("name", sid), branch=s["branch"],
-                   secret=s["secret"], instructions_url=s.get("instructions_url"))
+                   secret=s["secret"], instructions_url=s.get("instructions_url"),
+                   warranty_provider=s.get("warranty_provider"))
         for sid, s in raw.items()
     }

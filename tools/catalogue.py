@@ -35,7 +35,8 @@ def _sources() -> list[tuple[str, str]]:
     for base in ("services", "shared"):
         for path in sorted((ROOT / base).rglob("*.py")):
             rel = path.relative_to(ROOT)
-            if SKIP_PARTS & set(rel.parts):
+            # A folder (``api/``) or a single module (``schemas.py``) of that name.
+            if SKIP_PARTS & {*rel.parts[:-1], rel.stem}:
                 continue
             found.append((str(rel), path.read_text(encoding="utf-8")))
     return found

@@ -1,4 +1,5 @@
-"""The ``aftersales`` command: tokens for the embedded run, and the whole-system launcher."""
+"""The ``aftersales`` command: tokens for the embedded run, the whole-system launcher, and
+the company holiday calendar (``calendar import|show|check``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import sys
 
 from shared.auth import ROLES, issue_token
 from shared.settings import Settings
+
+from . import calendar_cmd
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run the whole system on embedded defaults")
     run.add_argument("--no-demo", action="store_true", help="do not load the demo data")
 
+    calendar_cmd.add_arguments(
+        sub.add_parser("calendar", help="China's official holiday schedules (SPEC S19)"))
+
     args = parser.parse_args(argv)
+    if args.command == "calendar":
+        return calendar_cmd.run(args)
     if args.command == "token":
         from datetime import timedelta
 

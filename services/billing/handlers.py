@@ -1,12 +1,15 @@
 """Billing's event subscribers: parse, then call the service (SPEC §4, §5, §7).
 
 - ``intake.CallRegistered`` → the voucher is known (invoice enrichment);
-- ``dispatch.VoucherCompleted`` → invoice paid work (S10 on site, S13 carry-in);
+- ``dispatch.VoucherCompleted`` → invoice paid work (S10 on site, S13 carry-in); judge a
+  B call's cover (E3: refused → A invoice and ``CoverRefused``; E5 claim; E4 replacement);
 - ``intake.PosSaleRegistered`` with an extended warranty → open it (E1, §7);
+- ``complaints.ComplaintFiled`` with a part number → its receivable leaves the
+  salesperson's collection rate from filing (C13.2(3));
 - ``complaints.ComplaintCopyIssued`` (accounting copy) → allowance or return slip (C13.1),
   or for a retail case with its store a POS instruction (R2, §7);
 - ``intake.PosInstructionExecuted`` → the instruction is confirmed and booked (§7);
-- ``complaints.PenaltyNoticePublished`` → schedule the deduction (P6, P7);
+- ``complaints.PenaltyDecided`` → price it from the staff register, re-plan (P3, P6, P7);
 - ``intake.CustomerMerged`` → the duplicate's records follow the survivor (§1);
 - watcher ``contract-expiry`` → the S20 notice one month before a contract ends;
 - watcher ``pos-instructions`` → send due POS instructions, retried with back-off (§7).
@@ -19,7 +22,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.consumer import consume
-from shared.events.complaints import ComplaintCopyIssued, PenaltyNoticePublished
+from shared.events.complaints import ComplaintCopyIssued, ComplaintFiled, PenaltyDecided
 from shared.events.dispatch import VoucherCompleted
 from shared.events.intake import (
     CallRegistered,
@@ -31,9 +34,10 @@ from shared.runtime import Runtime
 
 from .service import (
     contracts,
+    cover,
     customers,
     deductions,
-    invoices,
+    delays,
     pos,
     pos_delivery,
     returns,
@@ -57,10 +61,13 @@ def register(
         await vouchers.voucher_known(ctx, session, event)
 
     async def on_voucher_completed(session: AsyncSession, event: VoucherCompleted) -> None:
-        await invoices.voucher_completed(ctx, session, event, collection=collection)
+        await cover.voucher_completed(ctx, session, event, collection=collection)
 
     async def on_pos_sale(session: AsyncSession, event: PosSaleRegistered) -> None:
         await warranties.pos_sale(ctx, session, event)
+
+    async def on_complaint_filed(session: AsyncSession, event: ComplaintFiled) -> None:
+        await delays.complaint_filed(ctx, session, event)
 
     async def on_copy_issued(session: AsyncSession, event: ComplaintCopyIssued) -> None:
         await returns.copy_issued(ctx, session, event)
@@ -71,14 +78,15 @@ def register(
     async def on_customer_merged(session: AsyncSession, event: CustomerMerged) -> None:
         await customers.customer_merged(ctx, session, event)
 
-    async def on_penalty(session: AsyncSession, event: PenaltyNoticePublished) -> None:
-        await deductions.penalty_published(ctx, session, event)
+    async def on_penalty(session: AsyncSession, event: PenaltyDecided) -> None:
+        await deductions.decision_received(ctx, session, event)
 
     consume(rt, CallRegistered, consumer="call-registered", handler=on_call_registered)
     consume(rt, VoucherCompleted, consumer="voucher-completed", handler=on_voucher_completed)
     consume(rt, PosSaleRegistered, consumer="pos-sale", handler=on_pos_sale)
+    consume(rt, ComplaintFiled, consumer="complaint-filed", handler=on_complaint_filed)
     consume(rt, ComplaintCopyIssued, consumer="complaint-copy", handler=on_copy_issued)
-    consume(rt, PenaltyNoticePublished, consumer="penalty-notice", handler=on_penalty)
+    consume(rt, PenaltyDecided, consumer="penalty-decided", handler=on_penalty)
     consume(rt, PosInstructionExecuted, consumer="pos-executed", handler=on_pos_executed)
     consume(rt, CustomerMerged, consumer="customer-merged", handler=on_customer_merged)
 

@@ -2,7 +2,8 @@
 
 Invariants held by the database: a case number is unique (C8) and drawn from one counter
 row per month, incremented in the filing's own transaction; a survey card opens at most
-one case (Q26); a person gets at most one penalty notice per month (P8).
+one case (Q26); a case has one effective penalty decision per kind and party (P2); a
+bearer gets at most one penalty notice per month (P8).
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ class Complaint(Base):
     defective_quantity: Mapped[int | None] = mapped_column(Integer)
     demand: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime]
+    # SPEC CT1: the filing's claimed receipt, kept beside the server's receipt of it.
+    received_recorded_at: Mapped[datetime | None]
+    received_backdate_reason: Mapped[str | None] = mapped_column(Text)
+    received_backdate_approved_by: Mapped[str | None] = mapped_column(String(64))
     joint_inspection_on: Mapped[date | None] = mapped_column(Date)
     joint_inspection_note: Mapped[str | None] = mapped_column(Text)
     branch: Mapped[str | None] = mapped_column(String(16))
@@ -94,6 +99,11 @@ class Complaint(Base):
     responsible_unit: Mapped[str | None] = mapped_column(String(200))
     handling: Mapped[str | None] = mapped_column(String(32))
     amount: Mapped[Decimal | None]
+    # SPEC C9.4, C9.11: who approved which amount; execution never exceeds it.
+    approved_amount: Mapped[Decimal | None]
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_role: Mapped[str | None] = mapped_column(String(32))
+    approved_at: Mapped[datetime | None]
     loss_amount: Mapped[Decimal | None]
     loss_basis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     improvement_tracking: Mapped[bool | None] = mapped_column(Boolean)
@@ -117,6 +127,9 @@ class StepRecord(Base):
     role: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime]
     recorded_at: Mapped[datetime]
+    # SPEC CT1: an entry older than its window carries its reason and approver.
+    backdate_reason: Mapped[str | None] = mapped_column(Text)
+    backdate_approved_by: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     decision: Mapped[dict[str, Any]] = mapped_column(JSON)
     started_at: Mapped[datetime]
@@ -150,6 +163,8 @@ class FollowUp(Base):
     due_at: Mapped[datetime]
     done_at: Mapped[datetime]
     issued_at: Mapped[datetime]
+    # SPEC CT1: the late step's entry was recorded back-dated (on an approver's word).
+    backdated: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Petition(Base):
@@ -186,25 +201,51 @@ class SupplierCoordination(Base):
 
 
 class PenaltyDecision(Base):
-    """One person's line of a penalty decision on a closed case (SPEC P2–P5)."""
+    """One penalty decision on a closed case for one bearer (SPEC P2–P5).
+
+    At most one effective decision per case, kind and party: ``active_key`` is the party's
+    key while the decision is in force and NULL once superseded (NULLs never collide), so
+    the database refuses a second one even from concurrent posts. A correction is a new
+    row naming the one it ``supersedes``; the earlier row is kept, ``superseded_by`` set.
+    Amounts are not numbers here but references: billing prices from its register.
+    """
 
     __tablename__ = "penalty_decisions"
+    __table_args__ = (UniqueConstraint("complaint_id", "kind", "active_key",
+                                       name="uq_penalty_decision_party"),)
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
     case_no: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16))
-    person_id: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str] = mapped_column(String(32))
     unit: Mapped[str] = mapped_column(String(200))
-    amount: Mapped[Decimal]
-    bearer: Mapped[str] = mapped_column(String(200))
+    person_id: Mapped[str | None] = mapped_column(String(64))
     bearer_level: Mapped[str] = mapped_column(String(16))
+    party_key: Mapped[str] = mapped_column(String(280))
+    active_key: Mapped[str | None] = mapped_column(String(280))
+    loss_share: Mapped[Decimal | None]
     ground: Mapped[str | None] = mapped_column(String(60))
     level: Mapped[str | None] = mapped_column(String(32))
+    amount: Mapped[Decimal | None]
     month: Mapped[str] = mapped_column(String(7), index=True)
     decided_at: Mapped[datetime]
     decided_by: Mapped[str] = mapped_column(String(64))
+    supersedes_id: Mapped[int | None] = mapped_column(_ID, unique=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(_ID)
+    superseded_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
     notice_no: Mapped[str | None] = mapped_column(String(32))
+
+    @property
+    def bearer(self) -> str:
+        """The person who bears it, else the unit (SPEC P5)."""
+        return self.person_id or self.unit
+
+    @property
+    def effective(self) -> bool:
+        """In force: not superseded by a correction."""
+        return self.superseded_by_id is None
 
 
 class PenaltyNotice(Base):

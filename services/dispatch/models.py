@@ -42,19 +42,32 @@ class Voucher(Base):
     symptom: Mapped[str] = mapped_column(String(2000))
     received_at: Mapped[datetime]
     arrival_due_at: Mapped[datetime]
+    # SPEC S19/§calendar: the deadline counted a day of a year with no official schedule.
+    arrival_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     priority: Mapped[bool] = mapped_column(Boolean, default=False)
     priority_reason: Mapped[str | None] = mapped_column(String(200))
     prioritised_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16))
     technician_id: Mapped[str | None] = mapped_column(String(16))
     assigned_at: Mapped[datetime | None]
-    arrived_at: Mapped[datetime | None]  # the technician's device time (S19)
+    arrived_at: Mapped[datetime | None]  # the claimed (device) time, as accepted (S19, CT1)
     arrival_recorded_at: Mapped[datetime | None]  # when the server received it
+    arrival_recorded_by: Mapped[str | None] = mapped_column(String(64))
+    # SPEC CT1: set when the arrival was recorded later than the device window allows.
+    arrival_backdate_reason: Mapped[str | None] = mapped_column(Text)
+    arrival_backdate_approved_by: Mapped[str | None] = mapped_column(String(64))
     sla_met: Mapped[bool | None] = mapped_column(Boolean)
     service_mode: Mapped[str | None] = mapped_column(String(16))
     labour_minutes: Mapped[int | None] = mapped_column(Integer)
     signed_by: Mapped[str | None] = mapped_column(String(120))
-    completed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]  # claimed (device) time on site; receipt on return
+    completion_recorded_at: Mapped[datetime | None]
+    completion_backdate_reason: Mapped[str | None] = mapped_column(Text)
+    completion_backdate_approved_by: Mapped[str | None] = mapped_column(String(64))
+    # SPEC E3/E4: what failed, why, and whether the unit can be repaired at all.
+    component: Mapped[str | None] = mapped_column(String(32))
+    cause: Mapped[str | None] = mapped_column(String(32))
+    repairable: Mapped[bool | None] = mapped_column(Boolean)
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
@@ -138,7 +151,11 @@ class RepairWork(Base):
     repair_card_no: Mapped[str] = mapped_column(String(32), index=True)
     technician_id: Mapped[str] = mapped_column(String(16))
     minutes: Mapped[int] = mapped_column(Integer)
-    worked_at: Mapped[datetime]
+    worked_at: Mapped[datetime]  # claimed (device) time (CT1)
+    recorded_at: Mapped[datetime | None]
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    backdate_reason: Mapped[str | None] = mapped_column(Text)
+    backdate_approved_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class WorkshopEntry(Base):
@@ -188,8 +205,11 @@ class WorkLog(Base):
     source: Mapped[str] = mapped_column(String(16))  # on_site, workshop, renewal, manual
     voucher_no: Mapped[str | None] = mapped_column(String(48))
     note: Mapped[str | None] = mapped_column(Text)
-    logged_at: Mapped[datetime]
+    logged_at: Mapped[datetime]  # when the server received it (CT1's receipt time)
     logged_by: Mapped[str] = mapped_column(String(64))
+    # SPEC CT1: a claimed day (or time) older than the device window, and who approved it.
+    backdate_reason: Mapped[str | None] = mapped_column(Text)
+    backdate_approved_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class ReportDay(Base):

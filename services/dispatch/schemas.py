@@ -3,7 +3,9 @@
 Every request field is validated at the edge with ``shared.fields`` and ``shared.money``
 (issue 11): strict integers, text without control characters, money as decimal strings
 (a float ``unit_price`` is refused), instants and dates within a plausible window.
-Whether a time lies in the future is judged by the use case against its clock.
+Whether a time lies in the future is judged by the use case against its clock, and
+whether a claimed time is too old to take without an approver (SPEC CT1): every claimed
+time has an optional ``backdate_reason`` beside it.
 """
 
 from __future__ import annotations
@@ -15,15 +17,26 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+)
 
 from shared.fields import Code, FutureDate, PastDate, PastInstant, ShortText, Text
 from shared.money import MoneyIn
+
+from .domain.visits import Cause, Component
 
 # A person's name as signed: one line, 1..120 characters once trimmed.
 Name = Annotated[ShortText, StringConstraints(min_length=1, max_length=120)]
 Minutes = Annotated[int, Field(strict=True, ge=0, le=24 * 60)]
 WorkMinutes = Annotated[int, Field(strict=True, ge=1, le=24 * 60)]
+# SPEC CT1: why an entry is recorded later than its window allows (with an approver).
+BackdateReason = Annotated[Text, StringConstraints(max_length=2000)]
 
 # A signature drawn on the technician's screen: a PNG data URL of at most ~200 kB.
 PNG_DATA_URL_PREFIX = "data:image/png;base64,"
@@ -84,6 +97,18 @@ class BoardLine(BaseModel):
     customer_name: str
     district: str
     model: str
+    # S19/§calendar: the arrival deadline counted a day without an official schedule.
+    arrival_due_provisional: bool = False
+    # CT1: the arrival as accepted, when the server heard of it, and its approver if late.
+    arrived_at: datetime | None = None
+    arrival_recorded_at: datetime | None = None
+    arrival_backdate_approved_by: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def arrival_backdated(self) -> bool:
+        """CT1: the arrival was recorded later than the device window, on approval."""
+        return self.arrival_backdate_approved_by is not None
 
 
 class AssignIn(_In):
@@ -92,14 +117,24 @@ class AssignIn(_In):
 
 class ArriveIn(_In):
     at: PastInstant | None = None
+    backdate_reason: BackdateReason | None = None
 
 
-class CompleteIn(_In):
+class FindingsIn(_In):
+    """SPEC E3/E4: what failed and why; required for a covered (B) job."""
+
+    component: Component | None = None
+    cause: Cause | None = None
+    repairable: bool = Field(default=True, strict=True)
+
+
+class CompleteIn(FindingsIn):
     labour_minutes: WorkMinutes
     parts: Annotated[list[PartIn], Field(max_length=100)] = []
     signed_by: Name
     signature_image: SignatureImage | None = None
     at: PastInstant | None = None
+    backdate_reason: BackdateReason | None = None
 
 
 class CarryInIn(_In):
@@ -112,6 +147,7 @@ class WorkIn(_In):
     minutes: Minutes
     parts: Annotated[list[PartIn], Field(max_length=100)] = []
     at: PastInstant | None = None
+    backdate_reason: BackdateReason | None = None
 
 
 class HelpIn(_In):
@@ -122,7 +158,7 @@ class InspectIn(_In):
     note: Annotated[Text, StringConstraints(max_length=2000)] | None = None
 
 
-class ReturnIn(_In):
+class ReturnIn(FindingsIn):
     signed_by: Name
     pickup_receipt_no: Code
 
@@ -132,6 +168,7 @@ class WorkLogIn(_In):
     category: Annotated[str, StringConstraints(pattern=r"^[ABCD]$")]
     minutes: WorkMinutes
     note: Annotated[Text, StringConstraints(max_length=2000)] = ""
+    backdate_reason: BackdateReason | None = None
 
 
 class SignReportIn(_In):
@@ -157,6 +194,7 @@ class VoucherOut(BaseModel):
     symptom: str
     received_at: datetime
     arrival_due_at: datetime
+    arrival_due_provisional: bool = False
     priority: bool
     priority_reason: str | None
     status: str
@@ -164,11 +202,20 @@ class VoucherOut(BaseModel):
     assigned_at: datetime | None
     arrived_at: datetime | None
     arrival_recorded_at: datetime | None
+    arrival_recorded_by: str | None = None
+    arrival_backdate_reason: str | None = None
+    arrival_backdate_approved_by: str | None = None
     sla_met: bool | None
     service_mode: str | None
     labour_minutes: int | None
     signed_by: str | None
     completed_at: datetime | None
+    completion_recorded_at: datetime | None = None
+    completion_backdate_reason: str | None = None
+    completion_backdate_approved_by: str | None = None
+    component: str | None = None
+    cause: str | None = None
+    repairable: bool | None = None
     cancelled_at: datetime | None
     cancel_reason: str | None
 
@@ -179,6 +226,10 @@ class ArrivalOut(BaseModel):
     recorded_at: datetime
     sla_met: bool
     arrival_due_at: datetime
+    arrival_due_provisional: bool = False
+    recorded_by: str | None = None
+    backdate_reason: str | None = None
+    backdate_approved_by: str | None = None
 
 
 class CarryInOut(BaseModel):
@@ -280,6 +331,31 @@ class WorkLogOut(BaseModel):
     source: str
     voucher_no: str | None
     note: str | None
+    logged_at: datetime | None = None
+    logged_by: str | None = None
+    backdate_reason: str | None = None
+    backdate_approved_by: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def backdated(self) -> bool:
+        """CT1: logged later than the device window allows, on an approver's authority."""
+        return self.backdate_approved_by is not None
+
+
+class ArrivalLine(BaseModel):
+    """An arrival of the day as reports show it: judged (S19) and, if recorded later than
+    the device window allows, marked back-dated with its approver (CT1)."""
+
+    voucher_no: str
+    technician_id: str | None
+    arrived_at: datetime
+    recorded_at: datetime | None
+    arrival_due_at: datetime
+    sla_met: bool | None
+    backdated: bool
+    backdate_reason: str | None
+    backdate_approved_by: str | None
 
 
 class TechnicianReport(BaseModel):
@@ -288,6 +364,8 @@ class TechnicianReport(BaseModel):
     minutes_by_category: dict[str, int]
     total_minutes: int
     entries: list[WorkLogOut]
+    arrivals: list[ArrivalLine] = []
+    backdated_entries: int = 0
 
 
 class SupervisorReport(BaseModel):
@@ -299,3 +377,5 @@ class SupervisorReport(BaseModel):
     signed: bool
     signed_by: str | None
     signed_at: datetime | None
+    arrivals: list[ArrivalLine] = []
+    backdated_arrivals: int = 0

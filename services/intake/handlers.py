@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.consumer import consume
-from shared.events.billing import CoverGranted
+from shared.events.billing import CoverGranted, CoverRefused
 from shared.events.dispatch import (
     CarryInStarted,
     TechnicianArrived,
@@ -16,7 +16,7 @@ from shared.events.dispatch import (
 )
 from shared.runtime import Runtime
 
-from .service import customers, progress, reconciliation
+from .service import covers, progress, reconciliation
 
 
 def register(rt: Runtime) -> None:
@@ -24,7 +24,10 @@ def register(rt: Runtime) -> None:
     ctx = rt.context
 
     async def on_cover_granted(session: AsyncSession, event: CoverGranted) -> None:
-        await customers.cover_granted(ctx, session, event)
+        await covers.cover_granted(ctx, session, event)
+
+    async def on_cover_refused(session: AsyncSession, event: CoverRefused) -> None:
+        await covers.cover_refused(ctx, session, event)
 
     async def on_assigned(session: AsyncSession, event: VoucherAssigned) -> None:
         await progress.voucher_assigned(ctx, session, event)
@@ -39,6 +42,7 @@ def register(rt: Runtime) -> None:
         await progress.voucher_completed(ctx, session, event)
 
     consume(rt, CoverGranted, consumer="cover-granted", handler=on_cover_granted)
+    consume(rt, CoverRefused, consumer="cover-refused", handler=on_cover_refused)
     consume(rt, VoucherAssigned, consumer="voucher-assigned", handler=on_assigned)
     consume(rt, TechnicianArrived, consumer="technician-arrived", handler=on_arrived)
     consume(rt, CarryInStarted, consumer="carry-in-started", handler=on_carry_in)

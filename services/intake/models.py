@@ -61,7 +61,13 @@ class Product(Base):
 
 
 class ProductCover(Base):
-    """A maintenance contract or extended warranty over a product (learned from billing)."""
+    """A maintenance contract or extended warranty over a product.
+
+    Learned from billing's ``CoverGranted``, or, for an extended warranty sold at a
+    store's till, recorded from the sale itself (SPEC S6, E1) with ``ref`` empty until
+    billing's contract number arrives and is attached to the same row (``source`` says
+    which sale it came from).
+    """
 
     __tablename__ = "product_covers"
     __table_args__ = (UniqueConstraint("kind", "ref"),)
@@ -69,10 +75,17 @@ class ProductCover(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
-    ref: Mapped[str] = mapped_column(String(64))
+    ref: Mapped[str | None] = mapped_column(String(64))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime | None]
+    source: Mapped[str | None] = mapped_column(String(140))
+    granted_at: Mapped[datetime | None]
+
+    @property
+    def pending(self) -> bool:
+        """Recorded from the sale, still waiting for the contract's number."""
+        return self.ref is None
 
 
 class Call(Base):
@@ -97,10 +110,23 @@ class Call(Base):
     symptom: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(1))
+    # SPEC E3: billing refused the cover of a B call (misuse, …): the call became A.
+    category_reason: Mapped[str | None] = mapped_column(String(200))
+    category_before: Mapped[str | None] = mapped_column(String(1))
+    cover_refused_ref: Mapped[str | None] = mapped_column(String(64))
+    category_changed_at: Mapped[datetime | None]
     sla_class: Mapped[str] = mapped_column(String(16))
+    # SPEC CT1: ``received_at`` is the claimed receipt (a document call may be keyed
+    # later); ``recorded_at`` when intake heard of it; an entry older than the branch's
+    # desk window carries its approver and reason.
     received_at: Mapped[datetime]
+    recorded_at: Mapped[datetime | None]
+    backdate_reason: Mapped[str | None] = mapped_column(String(500))
+    backdate_approved_by: Mapped[str | None] = mapped_column(String(64))
     register_date: Mapped[date] = mapped_column(Date, index=True)
     arrival_due_at: Mapped[datetime]
+    # SPEC S19: the deadline counted a day of a year with no official holiday schedule.
+    arrival_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16))
     registered_at: Mapped[datetime]
     registered_by: Mapped[str] = mapped_column(String(64))
@@ -117,6 +143,11 @@ class Call(Base):
     cancelled_at: Mapped[datetime | None]
     cancelled_by: Mapped[str | None] = mapped_column(String(64))
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def backdated(self) -> bool:
+        """SPEC CT1: recorded later than the branch's window, on an approver's authority."""
+        return self.backdate_approved_by is not None
 
 
 class Reconciliation(Base):

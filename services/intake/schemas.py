@@ -90,7 +90,9 @@ class CoverOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     kind: str
-    ref: str
+    ref: str | None = Field(description="the contract's number; null while an extended "
+                            "warranty sold at a store waits for billing's number")
+    pending: bool = False
     starts_on: date
     ends_on: date
 
@@ -135,6 +137,9 @@ class CallIn(BaseModel):
     product_id: RecordId
     symptom: Annotated[FreeText, StringConstraints(max_length=2000), AfterValidator(_filled)]
     received_at: PastInstant | None = None
+    # SPEC CT1: why a receipt older than the branch's desk window is recorded now; with
+    # a supervisor's or branch manager's token it is then accepted as back-dated.
+    backdate_reason: Annotated[FreeText, StringConstraints(max_length=500)] | None = None
     channel: Annotated[str, StringConstraints(pattern=r"^(phone|document|pos|web)$")] = "phone"
 
 
@@ -156,10 +161,23 @@ class CallOut(BaseModel):
     symptom: str
     channel: str
     category: str
+    category_reason: str | None = Field(
+        default=None, description="why the category changed after registration (SPEC E3: "
+        "billing refused the cover, e.g. misuse)")
+    category_before: str | None = None
+    cover_refused_ref: str | None = None
     sla_class: str
-    received_at: datetime
+    received_at: datetime = Field(description="the claimed receipt time (SPEC CT1)")
+    recorded_at: datetime | None = Field(description="when intake recorded the call")
+    backdated: bool = Field(description="received longer before it was recorded than the "
+                            "branch's window allows, on an approver's authority (CT1)")
+    backdate_reason: str | None
+    backdate_approved_by: str | None
     register_date: date
     arrival_due_at: datetime
+    arrival_due_provisional: bool = Field(
+        description="the deadline counted a day of a year with no official holiday "
+        "schedule loaded (SPEC S19)")
     status: str
     registered_by: str
     priority: bool

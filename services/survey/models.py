@@ -57,9 +57,17 @@ class SurveyCard(Base):
     answered_by: Mapped[str | None] = mapped_column(String(64))
     # A complaint or suggestion on the card (Q23, Q26) and the case it became.
     complaint_kind: Mapped[str | None] = mapped_column(String(16))
-    complaint_severity: Mapped[str | None] = mapped_column(String(16))
     complaint_text: Mapped[str | None] = mapped_column(Text)
     complaint_case_no: Mapped[str | None] = mapped_column(String(32))
+    # Q26: what the customer ticked, then the service department's triage; the complaint
+    # is forwarded (SurveyComplaintRaised) only once triaged. ``complaint_severity`` is
+    # the triaged one, empty while the complaint awaits triage.
+    complaint_status: Mapped[str | None] = mapped_column(String(16), index=True)
+    complaint_customer_severity: Mapped[str | None] = mapped_column(String(16))
+    complaint_severity: Mapped[str | None] = mapped_column(String(16))
+    complaint_triage_reason: Mapped[str | None] = mapped_column(Text)
+    complaint_triaged_by: Mapped[str | None] = mapped_column(String(64))
+    complaint_triaged_at: Mapped[datetime | None]
 
 
 plumbing = Plumbing(Base.metadata)

@@ -56,11 +56,43 @@ class CardOut(BaseModel):
     complaint_case_no: str | None
 
 
+class TriageIn(BaseModel):
+    """The service department's triage of a card's complaint (SPEC Q26)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    severity: str = Field(max_length=16, description="serious | general (SPEC Q26)")
+    reason: Text | None = Field(
+        None, description="why; required when it differs from the customer's choice")
+
+
 class ComplaintOut(BaseModel):
+    """A card's complaint or suggestion: the customer's choice and the triage (Q26)."""
+
     kind: str
-    severity: str
+    severity: str | None = Field(description="the service department's triage; null "
+                                             "while it awaits triage (SPEC Q26)")
     text: str
     case_no: str | None
+    status: Literal["awaiting_triage", "raised"]
+    customer_severity: str | None
+    triage_reason: str | None = None
+    triaged_by: str | None = None
+    triaged_at: datetime | None = None
+
+
+class AwaitingOut(BaseModel):
+    """A complaint or suggestion awaiting the service department's triage (SPEC Q26)."""
+
+    card_id: int
+    call_id: int
+    voucher_no: str
+    branch: str
+    technician_id: str | None
+    customer_name: str | None
+    answered_at: datetime | None
+    answered_via: str | None
+    complaint: ComplaintOut
 
 
 class CardDetail(CardOut):

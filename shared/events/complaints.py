@@ -73,11 +73,13 @@ class ComplaintCopyIssued(Event):
 
 
 class PenaltyNoticePublished(Event):
-    """A person's penalties decided last month (SPEC P6, P8): billing schedules the deduction.
+    """The monthly penalty notice (獎罰通知單) of one bearer for last month (SPEC P8).
 
-    ``amount`` is already the person's own share (P2 apportioned, P5 attributed, a unit's
-    share spread by base points as in P6) plus any administrative deduction (P3); billing
-    applies the P7 cap and carry-over, it does not split the amount again.
+    The notice is the published paper: billing does not deduct from it (it deducts from
+    each ``PenaltyDecided``, priced from its staff register). ``person_id`` is the bearer:
+    a person, or the unit's id when a unit bears the loss (``bearer_kind`` says which).
+    ``amount`` sums the loss shares borne (P2) and the administrative amounts the
+    decisions state (P3); a major demerit's whole-month bonus is priced by billing.
     """
 
     event_type = "complaints.penalty.published.v1"
@@ -92,3 +94,35 @@ class PenaltyNoticePublished(Event):
     economic_amount: str | None = None  # P2/P5 share of losses
     administrative_amount: str | None = None  # P3 deductions
     copies_to: tuple[str, ...] = ()  # P8: issuer, accounting, the penalised department
+    bearer_kind: str | None = None  # "person" | "unit" (P5)
+    decision_ids: tuple[int, ...] = ()  # the PenaltyDecided behind the notice
+
+
+class PenaltyDecided(Event):
+    """One penalty decision on a closed case for one responsible party (SPEC P2–P6).
+
+    The decision carries references, not numbers: billing prices it from its staff
+    register (P6: a unit's share over the unit's base points; P3: a minor demerit per base
+    point, a major demerit the whole bonus of ``month``). One effective decision per case,
+    kind and party: a correction names the decision it ``supersedes`` (kept, marked
+    superseded); billing reverses what the earlier one charged and prices the new one.
+    """
+
+    event_type = "complaints.penalty.decided.v1"
+
+    decision_id: int
+    case_no: str
+    kind: str  # "economic" (P1, P2, P6) | "administrative" (P3)
+    month: str  # "YYYY-MM" stated in the decision (company zone): deductions start here
+    department: str
+    unit: str | None = None  # the bearing unit (P5 smallest group unit / section / dept)
+    person_id: str | None = None  # the bearing person (P2 individual fault; P3 always)
+    bearer_level: str | None = None  # group | section | individual | department (P5)
+    loss_share: str | None = None  # economic: the party's share of the loss (P2)
+    grade: str | None = None  # administrative: warning | minor_demerit | major_demerit (P3)
+    ground: str | None = None  # administrative: one of the 15 grounds (P4)
+    amount: str | None = None  # administrative: the amount decided where P3 gives one
+    supersedes: int | None = None  # the decision this one corrects
+    reason: str | None = None  # why it was corrected
+    decided_by: str | None = None
+    decided_at: datetime | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .base import Event
 
 
@@ -28,3 +30,6 @@ class SurveyComplaintRaised(Event):
     customer_severity: str | None = None
     triage_reason: str | None = None
     triaged_by: str | None = None
+    # When the customer's answer came in (Q26 應即: the case's clock starts there, not at
+    # the triage).
+    answered_at: datetime | None = None

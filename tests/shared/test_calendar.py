@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.calendar import DEFAULT_SHIFTS, Shift, WorkingCalendar
+from shared.calendar import (
+    DEFAULT_SHIFTS,
+    ChinaSchedules,
+    Shift,
+    WorkingCalendar,
+    unofficial_years,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -131,11 +137,29 @@ def test_zero_and_negative_amounts():  # SPEC S19
     assert CAL.working_hours_between(sh(2026, 3, 9, 12), sh(2026, 3, 9, 10)) == timedelta(0)
 
 
-def test_s19_2027_uses_public_holiday_fallback():  # SPEC S19
-    """chinese_calendar 1.11.0 stops at 2026; holidays.China covers 2027."""
-    assert not CAL.is_working_day(date(2027, 10, 1))
-    assert CAL.is_working_day(date(2027, 10, 6))
-    assert CAL.add_working_hours(sh(2027, 9, 30, 17), 2) == sh(2027, 10, 6, 10)
+def test_s19_2027_without_a_schedule_is_degraded_and_provisional():  # SPEC S19
+    """chinese_calendar 1.11.0 stops at 2026. Without the company file's 2027 the year is
+    not official: days are still counted (statutory holidays of ``holidays.China``, so 6–7
+    October are wrongly working days), but every deadline reaching 2027 is provisional.
+    (tests/shared/test_calendar_data.py loads a 2027 schedule; test_calendar_health.py
+    checks /healthz and the start-up warning.)"""
+    cal = WorkingCalendar(schedules=ChinaSchedules())  # no company file
+    assert cal.official_year(2026) and not cal.official_year(2027)
+    assert cal.unofficial_years(range(2025, 2029)) == [2027, 2028]
+    assert unofficial_years([2026, 2027], ChinaSchedules()) == [2027]
+    start = sh(2027, 9, 30, 17)
+    due = cal.add_working_hours(start, 2)
+    assert due == sh(2027, 10, 6, 10)  # degraded: counted, but not to be trusted
+    assert cal.provisional(start, due)
+    assert not cal.provisional(sh(2026, 9, 30, 16), cal.add_working_hours(sh(2026, 9, 30, 16), 6))
+    # a deadline that crosses New Year into the unknown year is provisional too
+    assert cal.provisional(sh(2026, 12, 31, 17), sh(2027, 1, 4, 10))
+    assert cal.provisional(sh(2027, 1, 4, 10), sh(2026, 12, 31, 17))  # either order
+    # a branch that does not follow China's holidays has nothing to be unofficial about
+    own = WorkingCalendar(china_holidays=False, schedules=ChinaSchedules())
+    assert own.official_year(2027) and not own.provisional(start, due)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        cal.provisional(datetime(2027, 1, 4), due)
 
 
 def test_invalid_shifts_refused():

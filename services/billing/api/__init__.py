@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import contracts, deductions, invoices, ledger, pos, returns, vouchers, warranties
+from . import (
+    claims,
+    contracts,
+    deductions,
+    invoices,
+    ledger,
+    pos,
+    returns,
+    staff,
+    vouchers,
+    warranties,
+)
 
 router = APIRouter()
-for _module in (invoices, vouchers, contracts, warranties, returns, pos, ledger, deductions):
+for _module in (invoices, vouchers, contracts, warranties, claims, returns, pos, ledger,
+                deductions, staff):
     router.include_router(_module.router)

@@ -1,35 +1,28 @@
-"""Bonus and deduction routes (SPEC P6, P7)."""
+"""Penalty decisions received, deductions and the payroll month close (SPEC P3, P6, P7)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from shared.auth import ActorDep
+from shared.auth import Actor, ActorDep, roles
+from shared.fields import PathId
 from shared.rules import Forbidden
 from shared.runtime import RuntimeDep
 
-from ..schemas.deductions import BonusIn, BonusOut, DeductionOut
+from ..schemas.deductions import ClosedMonthOut, DecisionOut, DeductionOut, MonthCloseOut
 from ..service import deductions as svc
+from ..service import schedule
 from .params import CODE, PathCode
-from .roles import Accountant
+from .roles import Accountant, Accounting
 
 router = APIRouter(tags=["deductions"])
 
 DEDUCTION_READERS = frozenset({"accountant", "admin", "branch_manager", "vice_gm", "gm"})
-
-
-@router.put("/bonuses/{person_id}/{month}", response_model=BonusOut)
-async def put_bonus(
-    person_id: PathCode, month: PathCode, body: BonusIn, rt: RuntimeDep, actor: Accountant
-) -> BonusOut:
-    """Record a person's monthly efficiency bonus and base points (SPEC P6, P7)."""
-    async with rt.db.transaction() as session:
-        row = await svc.put_bonus(rt.context, session, actor=actor, person_id=person_id,
-                                  month=month, amount=body.amount,
-                                  base_points=body.base_points, unit=body.unit)
-        return BonusOut.model_validate(row)
+DecisionReader = Annotated[Actor, Depends(roles(
+    "accountant", "admin", "gm_office", "vice_gm", "gm",
+))]
 
 
 @router.get("/deductions", response_model=DeductionOut)
@@ -37,10 +30,44 @@ async def read_deductions(
     person_id: Annotated[str, Query(max_length=64, pattern=CODE)],
     month: Annotated[str, Query(max_length=7)], rt: RuntimeDep, actor: ActorDep
 ) -> DeductionOut:
-    """The deduction scheduled for a person's month and what carries forward (P6, P7)."""
+    """The stored deduction of a person's month and what carries forward (P3, P6, P7)."""
     if actor.role not in DEDUCTION_READERS and actor.user_id != person_id:
         raise Forbidden("only accounting, management or the person may read this",
                         field="person_id")
     async with rt.db.reading() as session:
         return DeductionOut.model_validate(
-            await svc.deductions_for(session, person_id=person_id, month=month))
+            await schedule.deductions_for(session, person_id=person_id, month=month))
+
+
+@router.post("/deductions/months/{month}/close", response_model=MonthCloseOut)
+async def close_month(month: PathCode, rt: RuntimeDep, actor: Accountant) -> MonthCloseOut:
+    """Close a payroll month: its deductions and bonuses become final (SPEC P7)."""
+    async with rt.db.transaction() as session:
+        return MonthCloseOut.model_validate(
+            await svc.close_month(rt.context, session, actor=actor, month=month))
+
+
+@router.get("/deductions/months", response_model=list[ClosedMonthOut])
+async def closed_months(rt: RuntimeDep, _actor: DecisionReader) -> list[ClosedMonthOut]:
+    """The closed payroll months, oldest first (SPEC P7)."""
+    async with rt.db.reading() as session:
+        return [ClosedMonthOut.model_validate(m) for m in await svc.months(session)]
+
+
+@router.get("/deductions/decisions", response_model=list[DecisionOut])
+async def list_decisions(
+    rt: RuntimeDep, _actor: DecisionReader,
+    status: Annotated[str | None, Query(max_length=16, pattern=CODE)] = None,
+) -> list[DecisionOut]:
+    """The penalty decisions received and how each was priced; `held` awaits the register."""
+    async with rt.db.reading() as session:
+        return [DecisionOut.model_validate(r) for r in await svc.decisions(session,
+                                                                           status=status)]
+
+
+@router.post("/deductions/decisions/{decision_id}/price", response_model=DecisionOut)
+async def price_again(decision_id: PathId, rt: RuntimeDep, actor: Accounting) -> DecisionOut:
+    """Price a held decision once the register can (SPEC P3, P6)."""
+    async with rt.db.transaction() as session:
+        return DecisionOut.model_validate(await svc.price_again(
+            rt.context, session, actor=actor, decision_id=decision_id))

@@ -27,7 +27,7 @@ from ..schemas.invoices import (
 from ..service import invoices as svc
 from ..service import payments
 from .params import DocNo, PathCode, QueryCode
-from .roles import Accountant, InvoiceReader
+from .roles import Accountant, InvoiceReader, PaymentRecorder
 
 router = APIRouter(tags=["invoices"])
 
@@ -58,17 +58,23 @@ async def read_invoice(invoice_no: DocNo, rt: RuntimeDep, actor: InvoiceReader) 
 @router.post("/invoices/{invoice_no}/payments", response_model=PaymentResult,
              status_code=status.HTTP_201_CREATED)
 async def pay_invoice(
-    invoice_no: DocNo, body: PaymentIn, rt: RuntimeDep, actor: Accountant
+    invoice_no: DocNo, body: PaymentIn, rt: RuntimeDep, actor: PaymentRecorder
 ) -> PaymentResult:
-    """Record a payment and its receipt; a fully paid invoice becomes ``paid`` (SPEC S10)."""
+    """Record a payment and its receipt; a fully paid invoice becomes ``paid`` (SPEC S10).
+    A ``paid_at`` older than the branch's desk window is refused (422, CT1) unless the
+    branch manager records it with a ``backdate_reason``."""
     async with rt.db.transaction() as session:
         invoice, payment, balance = await payments.pay(
             rt.context, session, actor=actor, invoice_no=invoice_no, amount=body.amount,
             method=body.method, collected_by=body.collected_by, paid_at=body.paid_at,
+            backdate_reason=body.backdate_reason,
         )
         return PaymentResult(receipt_no=payment.receipt_no, invoice_no=invoice_no,
                              amount=payment.amount, paid_at=payment.paid_at,
-                             status=invoice.status, balance=balance)
+                             status=invoice.status, balance=balance,
+                             recorded_at=payment.recorded_at,
+                             backdated=payment.backdate_approved_by is not None,
+                             backdate_approved_by=payment.backdate_approved_by)
 
 
 @router.post("/invoices/{invoice_no}/void", response_model=InvoiceOut)
@@ -85,12 +91,13 @@ async def void_invoice(
 
 @router.post("/invoices/{invoice_no}/mailed", response_model=InvoiceOut)
 async def mail_invoice(
-    invoice_no: DocNo, body: MailedIn, rt: RuntimeDep, actor: Accountant
+    invoice_no: DocNo, body: MailedIn, rt: RuntimeDep, actor: PaymentRecorder
 ) -> InvoiceOut:
-    """Record that an invoice collected on site was mailed afterwards (SPEC S10)."""
+    """Record that an invoice collected on site was mailed afterwards (SPEC S10); an
+    ``at`` beyond the desk window needs the branch manager and a reason (CT1)."""
     async with rt.db.transaction() as session:
         invoice = await svc.mark_mailed(rt.context, session, actor=actor, invoice_no=invoice_no,
-                                        at=body.at)
+                                        at=body.at, backdate_reason=body.backdate_reason)
         return InvoiceOut.model_validate(await svc.describe(session, invoice))
 
 

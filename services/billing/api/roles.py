@@ -39,3 +39,11 @@ LedgerReader = Annotated[Actor, Depends(roles(
 RateReader = Annotated[Actor, Depends(roles(
     "accountant", "sales_manager", "sales", "vice_gm", "gm", "admin",
 ))]
+# SPEC E4/E5: claims are the accountant's; the branch manager decides replacements.
+ClaimReader = Annotated[Actor, Depends(roles(
+    "accountant", "branch_manager", "vice_gm", "gm", "admin",
+))]
+ReplacementApprover = Annotated[Actor, Depends(roles("branch_manager"))]
+# SPEC CT1: a payment (or mailing) entered later than the branch's desk window is
+# recorded by the branch manager, who approves it with a reason.
+PaymentRecorder = Annotated[Actor, Depends(roles("accountant", "branch_manager"))]

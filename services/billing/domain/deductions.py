@@ -1,16 +1,20 @@
-"""Penalty deductions against monthly efficiency bonuses (SPEC P6, P7).
+"""Pricing penalty decisions and scheduling their deductions (SPEC P3, P6, P7).
 
 Invariants enforced here:
 
-- P6 shares: ``person_share`` rounds one person's share to cents (ROUND_HALF_UP);
-  ``split_unit_loss`` splits a loss over a unit so the shares sum *exactly* to the loss:
-  every share is rounded down to cents and the leftover cents go one each to the largest
-  base-point holders (ties broken by person id, so the split is deterministic);
-- P7 cap: in any month, everything scheduled (this penalty plus ``already_scheduled``
-  from other penalties) is at most 50% of that month's bonus; the cap is rounded *down*
-  to cents so it is never exceeded. What does not fit carries into the following months
-  as instalments; a month with no bonus takes nothing; what is still unscheduled when the
-  months run out is returned as ``unscheduled``, so instalments + unscheduled == owed.
+- P6 shares: ``split_unit_loss`` splits a unit's loss share over its members by base
+  points (loss ÷ the unit's total points × the person's points) so the shares sum
+  *exactly* to the loss: each share is rounded down to cents and the leftover cents go one
+  each to the largest base-point holders (ties by person id: deterministic);
+- P3: a warning deducts at least 400, a minor demerit at least 800 per base point (a
+  stated amount below that is raised to it), a major demerit the whole efficiency bonus
+  of the decision's month; administrative deductions are outside the P7 cap;
+- P7: in any month the economic deductions are at most 50% of that month's bonus (the
+  cap rounded *down*, never exceeded) and never more than what administrative deductions
+  left of the bonus [choice]; what does not fit carries into the following months;
+- month close: ``plan`` never touches a closed month; what a charge still owes after the
+  closed months is scheduled from the earliest open month, and a reversed charge's closed
+  deductions are repaid there (a negative entry).
 """
 
 from __future__ import annotations
@@ -18,15 +22,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from decimal import ROUND_DOWN, Decimal
+from typing import Literal, NamedTuple
 
 from services.billing.domain.money import exact_decimal
 from shared.money import CENT, ZERO, parse_money, round_money
 from shared.rules import RuleBroken
 
 MONTHLY_CAP_SHARE = Decimal("0.5")  # P7: at most 50% of the month's efficiency bonus
+WARNING_MIN = Decimal("400.00")  # P3: a warning deducts at least 400
+MINOR_PER_BASE = Decimal("800.00")  # P3: a minor demerit, at least 800 per base point
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+ChargeKind = Literal["economic", "administrative", "major"]
 
 
 def _points(value: Decimal | int, *, field: str) -> Decimal:
@@ -36,27 +44,14 @@ def _points(value: Decimal | int, *, field: str) -> Decimal:
     return points
 
 
-def person_share(
-    *, loss: Decimal, unit_total_base_points: Decimal | int, person_base_points: Decimal | int
-) -> Decimal:
-    """Loss ÷ the unit's total base points × the person's base points, in cents (SPEC P6)."""
-    amount = parse_money(loss, field="loss", rule="P6")
-    total_points = _points(unit_total_base_points, field="unit_total_base_points")
-    points = _points(person_base_points, field="person_base_points")
-    if total_points == 0:
-        raise RuleBroken("must be > 0", field="unit_total_base_points", rule="P6")
-    if points > total_points:
-        raise RuleBroken("exceeds the unit's total", field="person_base_points", rule="P6")
-    return round_money(amount * points / total_points, rounding=ROUND_HALF_UP)
-
-
 def split_unit_loss(loss: Decimal, points: Mapping[str, Decimal | int]) -> dict[str, Decimal]:
     """Every member's P6 share; the shares sum exactly to the loss (SPEC P6)."""
     amount = parse_money(loss, field="loss", rule="P6")
     weights = {person: _points(p, field=f"points[{person}]") for person, p in points.items()}
     total_points = sum(weights.values(), Decimal(0))
     if total_points == 0:
-        raise RuleBroken("the unit has no base points", field="points", rule="P6")
+        raise RuleBroken("the unit has no members with base points in the register",
+                         field="unit", rule="P6")
     shares = {person: round_money(amount * w / total_points, rounding=ROUND_DOWN)
               for person, w in weights.items()}
     leftover_cents = int((amount - sum(shares.values(), ZERO)) / CENT)
@@ -66,68 +61,26 @@ def split_unit_loss(loss: Decimal, points: Mapping[str, Decimal | int]) -> dict[
     return shares
 
 
-class Instalment(NamedTuple):
-    """An amount deducted from one month's bonus (SPEC P7)."""
-
-    month: str
-    amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class DeductionSchedule:
-    """Instalments by month plus what did not fit in the months given (SPEC P7)."""
-
-    instalments: tuple[Instalment, ...]
-    unscheduled: Decimal
-
-    @property
-    def scheduled(self) -> Decimal:
-        """Sum of the instalments."""
-        return sum((i.amount for i in self.instalments), ZERO)
+def admin_amount(grade: str, *, base_points: Decimal | None,
+                 stated: Decimal | None) -> Decimal | None:
+    """What a warning or minor demerit deducts; None for a major demerit (SPEC P3)."""
+    if grade == "major_demerit":
+        return None  # the whole bonus of the decision's month, known from the register
+    if grade == "warning":
+        return max(stated or ZERO, WARNING_MIN)
+    if grade == "minor_demerit":
+        if base_points is None or base_points <= 0:
+            raise RuleBroken("the person has no base points in the register",
+                             field="person_id", rule="P3")
+        minimum = round_money(MINOR_PER_BASE * base_points)
+        return max(stated or ZERO, minimum)
+    raise RuleBroken(f"unknown grade {grade!r}", field="grade", rule="P3")
 
 
 def _check_month(month: str, field: str) -> str:
     if not isinstance(month, str) or not _MONTH.match(month):
         raise RuleBroken("month must be YYYY-MM", field=field, rule="P7")
     return month
-
-
-def month_cap(bonus: Decimal) -> Decimal:
-    """50% of a month's efficiency bonus, rounded down to cents (SPEC P7)."""
-    return round_money(parse_money(bonus, field="bonus", rule="P7") * MONTHLY_CAP_SHARE,
-                       rounding=ROUND_DOWN)
-
-
-def schedule_deductions(
-    *,
-    owed: Decimal,
-    bonuses: Iterable[tuple[str, Decimal]],
-    already_scheduled: Mapping[str, Decimal] | None = None,
-) -> DeductionSchedule:
-    """Spread ``owed`` over months, each at most 50% of its bonus incl. other penalties (P7)."""
-    remaining = parse_money(owed, field="owed", rule="P7")
-    taken = {
-        _check_month(month, "already_scheduled"): parse_money(
-            amount, field=f"already_scheduled[{month}]", rule="P7"
-        )
-        for month, amount in (already_scheduled or {}).items()
-    }
-    months: dict[str, Decimal] = {}
-    for index, (month, bonus) in enumerate(bonuses):
-        _check_month(month, f"bonuses[{index}].month")
-        if month in months:
-            raise RuleBroken("repeated", field=f"bonuses[{index}].month", rule="P7")
-        months[month] = parse_money(bonus, field=f"bonuses[{index}].bonus", rule="P7")
-    instalments: list[Instalment] = []
-    for month in sorted(months):
-        if remaining == 0:
-            break
-        room = month_cap(months[month]) - taken.get(month, ZERO)
-        amount = min(remaining, max(room, ZERO))
-        if amount > 0:
-            instalments.append(Instalment(month=month, amount=round_money(amount)))
-            remaining -= amount
-    return DeductionSchedule(instalments=tuple(instalments), unscheduled=remaining)
 
 
 def check_month(month: str, field: str = "month") -> str:
@@ -141,37 +94,95 @@ def next_month(month: str) -> str:
     return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
 
 
-def first_deduction_month(decision_month: str) -> str:
-    """Deductions start the month the notice is published: the one after the decision (P8).
+def month_cap(bonus: Decimal) -> Decimal:
+    """50% of a month's efficiency bonus, rounded down to cents (SPEC P7)."""
+    return round_money(parse_money(bonus, field="bonus", rule="P7") * MONTHLY_CAP_SHARE,
+                       rounding=ROUND_DOWN)
 
-    **[choice]** P8 publishes last month's decisions by the 10th, so the first instalment
-    is taken from the bonus of the publication month.
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """One charge as the planner sees it (SPEC P3, P7).
+
+    ``closed`` is what closed months already took for it; ``reverses`` names the charge a
+    reversal cancels, ``reversed`` says this charge was cancelled by a later correction.
     """
-    return next_month(decision_month)
+
+    id: int
+    kind: ChargeKind
+    month: str
+    amount: Decimal | None
+    closed: Decimal = ZERO
+    reverses: int | None = None
+    reversed: bool = False
 
 
-class Penalty(NamedTuple):
-    """One person's penalty from a notice, owed from ``first_month`` on (SPEC P6, P8)."""
+class Entry(NamedTuple):
+    """An amount taken from one month's bonus for one charge (negative: repaid)."""
 
-    key: str
+    charge_id: int
+    month: str
     amount: Decimal
-    first_month: str
 
 
-def plan_person(
-    penalties: Iterable[Penalty], bonuses: Mapping[str, Decimal]
-) -> dict[str, DeductionSchedule]:
-    """Every penalty's instalments over the recorded bonuses, oldest penalty first (P7).
+def owed_amount(charge: Owed, bonuses: Mapping[str, Decimal]) -> Decimal | None:
+    """A charge's amount; a major demerit's is its month's bonus, once recorded (P3)."""
+    if charge.kind == "major" and charge.amount is None:
+        return bonuses.get(charge.month)
+    return charge.amount
 
-    Penalties are scheduled in the order given; each one fills what room the earlier ones
-    left in a month (``already_scheduled``), so no month ever exceeds its 50% cap.
+
+def plan(
+    charges: Iterable[Owed], bonuses: Mapping[str, Decimal], *, open_from: str | None
+) -> list[Entry]:
+    """The schedule of the open months (from ``open_from``; all when nothing is closed).
+
+    Administrative and major charges are taken whole in their month (or the earliest open
+    one), outside the cap; economic ones fill each month's P7 room in order (decision
+    month, then charge id) and carry what does not fit. Months without a recorded bonus
+    take no economic deduction.
     """
-    taken: dict[str, Decimal] = {}
-    plans: dict[str, DeductionSchedule] = {}
-    for penalty in penalties:
-        months = [(m, b) for m, b in sorted(bonuses.items()) if m >= penalty.first_month]
-        plan = schedule_deductions(owed=penalty.amount, bonuses=months, already_scheduled=taken)
-        for instalment in plan.instalments:
-            taken[instalment.month] = taken.get(instalment.month, ZERO) + instalment.amount
-        plans[penalty.key] = plan
-    return plans
+    items = sorted(charges, key=lambda c: (c.month, c.id))
+    closed_of = {c.id: c.closed for c in items}
+    entries: list[Entry] = []
+
+    def start(month: str) -> str:
+        return max(month, open_from) if open_from else month
+
+    admin_taken: dict[str, Decimal] = {}
+    for c in items:
+        if c.reverses is not None:
+            repaid = closed_of.get(c.reverses, ZERO) + c.closed
+            if open_from and repaid:
+                entries.append(Entry(c.id, start(c.month), -repaid))
+            continue
+        if c.reversed or c.kind == "economic":
+            continue
+        amount = owed_amount(c, bonuses)
+        if amount is None:
+            continue  # a major demerit before its month's bonus is recorded
+        left = amount - c.closed
+        if left:
+            month = start(c.month)
+            entries.append(Entry(c.id, month, left))
+            admin_taken[month] = admin_taken.get(month, ZERO) + left
+    months = sorted(m for m in bonuses if not open_from or m >= open_from)
+    econ_taken: dict[str, Decimal] = {}
+    for c in items:
+        if c.kind != "economic" or c.reversed or c.reverses is not None or c.amount is None:
+            continue
+        left = c.amount - c.closed
+        for month in months:
+            if left <= 0:
+                break
+            if month < start(c.month):
+                continue
+            bonus = bonuses[month]
+            taken = econ_taken.get(month, ZERO)
+            room = min(month_cap(bonus) - taken, bonus - admin_taken.get(month, ZERO) - taken)
+            amount = min(left, max(room, ZERO))
+            if amount > 0:
+                entries.append(Entry(c.id, month, amount))
+                econ_taken[month] = taken + amount
+                left -= amount
+    return entries

@@ -1,11 +1,16 @@
 """Extended warranty sold at retail with the appliance (SPEC E1–E4, seed part 3).
 
-Price **[choice]**: a flat price per product price band and term (1..5 years), read from a
-configurable :class:`PriceTable`. The default band 4,000.01–8,000.00 reproduces the seed's
-example for a 6,000 TV exactly (279 / 528 / 777 / 1,023 for 1–4 years); its 5-year price
-1,269.00 continues the seed's yearly step (+246). The other bands scale that row by
-0.25 / 0.4 / 0.6 / 1.6 / 2.5 / 4 and round to whole yuan. Prices above 50,000.00 have no
-band and are refused (extend the table to sell cover for them).
+Price (E1) **[choice]**: a company file (``shared/reference/extended_warranty.json``, path
+``AFTERSALES_BILLING_EXTENDED_WARRANTY_FILE``) gives, for a few product prices, the price
+of each term 1..5 years; between two points the price is interpolated linearly, so the
+price is continuous in the product price (no band edge where 4,000.00 and 4,000.01 cost
+different amounts), then raised to the term's ``minimum`` and rounded half up to the
+file's ``rounding`` quantum (default whole yuan). The shipped file is a straight rate per
+term: 4.65 % / 8.80 % / 12.95 % / 17.05 % of the product price, which is the seed's example
+for a 6,000 TV exactly (279 / 528 / 777 / 1,023); **[choice]** 5 years 21.15 % (1,269 for
+6,000: the seed's yearly step of +246 continued), a minimum of the price of a 1,000 product
+per term, and nothing sold for a product above the last point (50,000.00). This module
+only validates and evaluates the rule; the file is read by ``service/warranties.py``.
 
 Cover (E2/E3): unlimited repairs within the term; the whole unit, including damage from
 supply-voltage surges and remote controls; replacement when a unit cannot be repaired.
@@ -16,78 +21,95 @@ bulbs, batteries): the seed's service guidance separates misuse from defects.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
+from itertools import pairwise
+from typing import Any
 
-from shared.money import parse_money
+from shared.money import parse_money, round_money
 from shared.rules import RuleBroken
 
 MIN_TERM_YEARS = 1
 MAX_TERM_YEARS = 5  # seed part 3: "延保最長時間為5年"
 
 
-@dataclass(frozen=True, slots=True)
-class PriceBand:
-    """Prices for products priced in ``(lower_exclusive, upper_inclusive]`` (SPEC E1)."""
+class PriceRuleError(ValueError):
+    """The company's price file is not a usable E1 rule (a configuration error)."""
 
-    lower_exclusive: Decimal
-    upper_inclusive: Decimal
+
+def _decimal(raw: Any, where: str) -> Decimal:
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError) as exc:
+        raise PriceRuleError(f"{where}: {raw!r} is not a decimal") from exc
+    if not value.is_finite() or value < 0:
+        raise PriceRuleError(f"{where}: {raw!r} must be a non-negative amount")
+    return value
+
+
+def _prices(raw: Any, where: str) -> tuple[Decimal, ...]:
+    if not isinstance(raw, Sequence) or isinstance(raw, str) or len(raw) != MAX_TERM_YEARS:
+        raise PriceRuleError(f"{where}: need one price per term 1..{MAX_TERM_YEARS}")
+    prices = tuple(_decimal(p, f"{where}[{i}]") for i, p in enumerate(raw))
+    if list(prices) != sorted(prices):
+        raise PriceRuleError(f"{where}: prices must not fall as the term grows")
+    return prices
+
+
+@dataclass(frozen=True, slots=True)
+class PricePoint:
+    """The price of each term for a product sold at ``product_price`` (SPEC E1)."""
+
+    product_price: Decimal
     prices: tuple[Decimal, ...]  # index 0 = 1 year … index 4 = 5 years
 
-    def __post_init__(self) -> None:
-        if not Decimal(0) <= self.lower_exclusive < self.upper_inclusive:
-            raise RuleBroken("band bounds out of order", field="bands", rule="E1")
-        if len(self.prices) != MAX_TERM_YEARS:
-            raise RuleBroken("need one price per term 1..5", field="bands", rule="E1")
-        if any(p <= 0 for p in self.prices) or list(self.prices) != sorted(set(self.prices)):
-            raise RuleBroken("prices must rise with the term", field="bands", rule="E1")
-        prices = tuple(parse_money(p, field="bands", rule="E1") for p in self.prices)
-        object.__setattr__(self, "prices", prices)
-
-    def contains(self, product_price: Decimal) -> bool:
-        """Whether ``product_price`` falls in this band (SPEC E1)."""
-        return self.lower_exclusive < product_price <= self.upper_inclusive
-
 
 @dataclass(frozen=True, slots=True)
-class PriceTable:
-    """Contiguous price bands, cheapest first (SPEC E1) [choice: configurable]."""
+class PriceRule:
+    """Piecewise-linear extended-warranty prices over the product price (SPEC E1)."""
 
-    bands: tuple[PriceBand, ...]
+    points: tuple[PricePoint, ...]
+    minimum: tuple[Decimal, ...] = (Decimal(0),) * MAX_TERM_YEARS
+    rounding: Decimal = Decimal(1)
 
-    def __post_init__(self) -> None:
-        if not self.bands or self.bands[0].lower_exclusive != 0:
-            raise RuleBroken("first band must start at 0", field="bands", rule="E1")
-        for lower, upper in zip(self.bands, self.bands[1:], strict=False):
-            if lower.upper_inclusive != upper.lower_exclusive:
-                raise RuleBroken("bands must be contiguous", field="bands", rule="E1")
+    @property
+    def max_product_price(self) -> Decimal:
+        """The dearest product the rule prices; above it nothing is sold."""
+        return self.points[-1].product_price
 
-    def band_for(self, product_price: Decimal) -> PriceBand:
-        """The band holding ``product_price``; refused above the top band (SPEC E1)."""
-        for band in self.bands:
-            if band.contains(product_price):
-                return band
-        raise RuleBroken("no extended-warranty price band covers it",
-                         field="product_price", rule="E1")
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> PriceRule:
+        """Validate the company file's content (SPEC E1): points from 0 upwards, prices
+        that rise with the term and never fall with the product price."""
+        if not isinstance(raw, Mapping):
+            raise PriceRuleError("the price rule must be an object")
+        points_raw = raw.get("points")
+        if not isinstance(points_raw, Sequence) or len(points_raw) < 2:
+            raise PriceRuleError("points: give at least two price points")
+        points = tuple(
+            PricePoint(_decimal(p.get("product_price"), f"points[{i}].product_price"),
+                       _prices(p.get("prices"), f"points[{i}].prices"))
+            if isinstance(p, Mapping) else _bad_point(i)
+            for i, p in enumerate(points_raw))
+        if points[0].product_price != 0:
+            raise PriceRuleError("points[0].product_price must be 0")
+        for i, (low, high) in enumerate(pairwise(points)):
+            if high.product_price <= low.product_price:
+                raise PriceRuleError(f"points[{i + 1}]: product prices must rise")
+            if any(h < lo for lo, h in zip(low.prices, high.prices, strict=True)):
+                raise PriceRuleError(f"points[{i + 1}]: a dearer product must not cost less")
+        minimum = _prices(raw.get("minimum", ["0"] * MAX_TERM_YEARS), "minimum")
+        rounding = _decimal(raw.get("rounding", "1"), "rounding")
+        if rounding not in (Decimal("0.01"), Decimal("0.1"), Decimal(1), Decimal(10)):
+            raise PriceRuleError("rounding: one of 0.01, 0.1, 1, 10")
+        return cls(points=points, minimum=minimum, rounding=rounding)
 
 
-def _band(lower: str, upper: str, *prices: str) -> PriceBand:
-    return PriceBand(Decimal(lower), Decimal(upper), tuple(Decimal(p) for p in prices))
-
-
-DEFAULT_TABLE = PriceTable(
-    bands=(
-        _band("0", "1000.00", "70", "132", "194", "256", "317"),
-        _band("1000.00", "2000.00", "112", "211", "311", "409", "508"),
-        _band("2000.00", "4000.00", "167", "317", "466", "614", "761"),
-        _band("4000.00", "8000.00", "279", "528", "777", "1023", "1269"),  # seed example
-        _band("8000.00", "15000.00", "446", "845", "1243", "1637", "2030"),
-        _band("15000.00", "30000.00", "698", "1320", "1943", "2558", "3173"),
-        _band("30000.00", "50000.00", "1116", "2112", "3108", "4092", "5076"),
-    )
-)
+def _bad_point(index: int) -> PricePoint:
+    raise PriceRuleError(f"points[{index}] must be an object")
 
 
 def _check_years(years: int) -> int:
@@ -98,13 +120,22 @@ def _check_years(years: int) -> int:
     return years
 
 
-def quote(*, product_price: Decimal, years: int, table: PriceTable = DEFAULT_TABLE) -> Decimal:
-    """Price of an extended warranty by product price band and term (SPEC E1)."""
+def quote(*, product_price: Decimal, years: int, rule: PriceRule) -> Decimal:
+    """Price of an extended warranty for a product price and term (SPEC E1): linear
+    between the rule's points, at least the term's minimum, rounded half up."""
     term = _check_years(years)
     price = parse_money(product_price, field="product_price", rule="E1")
     if price <= 0:
         raise RuleBroken("must be greater than zero", field="product_price", rule="E1")
-    return table.band_for(price).prices[term - 1]
+    if price > rule.max_product_price:
+        raise RuleBroken(f"above {rule.max_product_price}, the dearest product the "
+                         "extended-warranty price rule covers", field="product_price", rule="E1")
+    low, high = next((a, b) for a, b in pairwise(rule.points)
+                     if a.product_price <= price <= b.product_price)
+    start, end = low.prices[term - 1], high.prices[term - 1]
+    share = (price - low.product_price) / (high.product_price - low.product_price)
+    exact = max(start + (end - start) * share, rule.minimum[term - 1])
+    return round_money(exact.quantize(rule.rounding, rounding=ROUND_HALF_UP))
 
 
 class Cause(StrEnum):
@@ -160,6 +191,28 @@ def covers(
     except ValueError as exc:
         raise RuleBroken(str(exc), field="component/cause", rule="E3") from exc
     return part not in cover.excluded_components and why in cover.covered_causes
+
+
+def refusal_reason(
+    *, component: Component | str | None, cause: Cause | str | None,
+    cover: Cover = STANDARD_COVER,
+) -> str | None:
+    """Why the cover does not pay for this failure, or None when it does (SPEC E3).
+
+    ``misuse`` / ``accidental_damage`` (a cause outside the cover) or
+    ``component:<part>`` (a part outside it). A completion that names neither is not
+    refused: cover is the contract's promise, so only a finding takes it away.
+    """
+    if component is None and cause is None:
+        return None
+    if cause is not None and not covers(component=component or Component.OTHER, cause=cause,
+                                        cover=cover):
+        why = Cause(cause)
+        if why not in cover.covered_causes:
+            return why.value
+    if component is not None and Component(component) in cover.excluded_components:
+        return f"component:{Component(component).value}"
+    return None
 
 
 def remedy(*, repairable: bool, cover: Cover = STANDARD_COVER) -> Remedy:

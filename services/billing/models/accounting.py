@@ -1,4 +1,4 @@
-"""Billing's accounting tables: returns, allowances, journal, receivables, deductions.
+"""Billing's accounting tables: returns, allowances, journal, receivables.
 
 Bookings are append-only (SPEC §8): a journal entry is corrected by one reversing entry
 (``reverses_id`` is unique), never edited. See :mod:`services.billing.models`.
@@ -139,34 +139,3 @@ class CollectionDelay(Base):
     order_no: Mapped[str | None] = mapped_column(String(40))
     opened_on: Mapped[date]
     resolved_on: Mapped[date | None]
-
-
-class Bonus(Base):
-    """A person's monthly efficiency bonus and base points (SPEC P6, P7)."""
-
-    __tablename__ = "bonuses"
-
-    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    amount: Mapped[Decimal]
-    base_points: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
-    unit: Mapped[str | None] = mapped_column(String(80))
-    recorded_by: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[datetime]
-
-
-class PenaltyRow(Base):
-    """A person's economic penalty from a penalty notice, to be deducted (SPEC P6–P8)."""
-
-    __tablename__ = "penalties"
-    __table_args__ = (UniqueConstraint("notice_no", "person_id", name="uq_penalty_notice"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    notice_no: Mapped[str] = mapped_column(String(40))
-    person_id: Mapped[str] = mapped_column(String(64), index=True)
-    case_no: Mapped[str | None] = mapped_column(String(20))
-    unit: Mapped[str] = mapped_column(String(80))
-    decision_month: Mapped[str] = mapped_column(String(7))
-    first_month: Mapped[str] = mapped_column(String(7))
-    amount: Mapped[Decimal]
-    received_at: Mapped[datetime]

@@ -70,3 +70,10 @@ class ExtendedWarranty(Base):
     transaction_id: Mapped[str | None] = mapped_column(String(80))
     sold_by: Mapped[str] = mapped_column(String(64))
     sold_at: Mapped[datetime]
+    # SPEC E5: the third party underwriting it (the store's warranty provider); None when
+    # the company itself carries the cover.
+    provider: Mapped[str | None] = mapped_column(String(40))
+    # SPEC E4: the unit was replaced under the cover (the approved request and its day);
+    # the cover carries on for the replacement unit until ends_on.
+    replaced_on: Mapped[date | None]
+    replacement_no: Mapped[str | None] = mapped_column(String(40))

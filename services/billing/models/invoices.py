@@ -32,6 +32,7 @@ class BillingVoucher(Base):
     category: Mapped[str] = mapped_column(String(1))
     customer_id: Mapped[int] = mapped_column(Integer)
     customer_name: Mapped[str] = mapped_column(String(120))
+    product_id: Mapped[int | None] = mapped_column(Integer, index=True)  # E3: its cover
     created_at: Mapped[datetime]
 
 
@@ -79,7 +80,10 @@ class Invoice(Base):
     issued_on: Mapped[date]
     raised_at: Mapped[datetime]
     raised_by: Mapped[str] = mapped_column(String(64))
-    mailed_at: Mapped[datetime | None]
+    mailed_at: Mapped[datetime | None]  # SPEC CT1: the claimed mailing time
+    mailed_recorded_at: Mapped[datetime | None]
+    mailed_backdate_reason: Mapped[str | None] = mapped_column(String(500))
+    mailed_backdate_approved_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class InvoiceLine(Base):
@@ -107,7 +111,10 @@ class Payment(Base):
     amount: Mapped[Decimal]
     method: Mapped[str] = mapped_column(String(16))
     collected_by: Mapped[str | None] = mapped_column(String(64))
-    paid_at: Mapped[datetime]
+    paid_at: Mapped[datetime]  # SPEC CT1: the claimed time of payment
+    recorded_at: Mapped[datetime | None]  # when billing heard of it
+    backdate_reason: Mapped[str | None] = mapped_column(String(500))
+    backdate_approved_by: Mapped[str | None] = mapped_column(String(64))
     reverses_receipt: Mapped[str | None] = mapped_column(String(40), unique=True)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_role: Mapped[str] = mapped_column(String(32))

@@ -9,15 +9,15 @@ from typing import Annotated, Literal
 
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from shared.auth import Actor
-from shared.fields import PastDate
+from shared.fields import PastDate, Text
 from shared.money import MoneyIn
 from shared.runtime import RuntimeDep
 
 from ..api.params import DocNo
-from ..api.roles import Accountant, InvoiceReader
+from ..api.roles import Accountant, InvoiceReader, PaymentRecorder
 from ..service import invoices as svc
 from ..service import payments
 from . import router
@@ -29,10 +29,11 @@ class PaymentForm(BaseModel):
     amount: MoneyIn
     method: Literal["cash", "transfer", "card", "cheque"] = "cash"
     paid_at: datetime | None = None
+    backdate_reason: Text | None = Field(default=None, max_length=500)  # SPEC CT1
 
-    @field_validator("paid_at", mode="before")
+    @field_validator("paid_at", "backdate_reason", mode="before")
     @classmethod
-    def _blank_is_now(cls, value: object) -> object:
+    def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
 
@@ -78,13 +79,13 @@ async def invoice_page(
             session, await svc.get_invoice(session, invoice_no, actor=actor))
     return request.app.state.console.render(
         request, "billing_invoice.html", actor=actor, invoice=invoice,
-        may_book=actor.role == "accountant",
+        may_book=actor.role in ("accountant", "branch_manager"),
     )
 
 
 @router.post("/invoices/{invoice_no}/page/payments", response_class=HTMLResponse)
 async def record_payment(
-    invoice_no: DocNo, request: Request, rt: RuntimeDep, actor: Accountant,
+    invoice_no: DocNo, request: Request, rt: RuntimeDep, actor: PaymentRecorder,
     form: Annotated[PaymentForm, Form()],
 ) -> Response:
     """Record a payment from the page form (SPEC S10), then back to the invoice."""
@@ -95,6 +96,7 @@ async def record_payment(
         _invoice, payment, _balance = await payments.pay(
             rt.context, session, actor=actor, invoice_no=invoice_no, amount=form.amount,
             method=form.method, collected_by=None, paid_at=paid_at,
+            backdate_reason=form.backdate_reason,
         )
         receipt_no = payment.receipt_no
     return await _done(request, rt, actor, invoice_no, "payment", receipt_no)

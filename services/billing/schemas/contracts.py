@@ -75,4 +75,7 @@ class WarrantyOut(Out):
     transaction_id: str | None
     sold_by: str
     sold_at: datetime
+    provider: str | None = None  # SPEC E5: who underwrites it (None: the company)
+    replaced_on: date | None = None  # SPEC E4: the unit was replaced under the cover
+    replacement_no: str | None = None
     cover: dict[str, Any]

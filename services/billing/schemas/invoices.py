@@ -30,6 +30,10 @@ class PaymentOut(Out):
     paid_at: datetime
     reverses_receipt: str | None
     recorded_by: str
+    # SPEC CT1: when billing heard of it, and the approval of a late entry.
+    recorded_at: datetime | None = None
+    backdate_reason: str | None = None
+    backdate_approved_by: str | None = None
 
 
 class VoidOut(Out):
@@ -57,6 +61,9 @@ class InvoiceOut(Out):
     raised_at: datetime
     raised_by: str
     mailed_at: datetime | None
+    mailed_recorded_at: datetime | None = None
+    mailed_backdate_reason: str | None = None
+    mailed_backdate_approved_by: str | None = None
     lines: list[InvoiceLineOut]
     payments: list[PaymentOut]
     void: VoidOut | None
@@ -67,6 +74,9 @@ class PaymentIn(BaseModel):
     method: Literal["cash", "transfer", "card", "cheque"] = "cash"
     collected_by: ShortText | None = Field(default=None, max_length=64)
     paid_at: PastInstant | None = None
+    # SPEC CT1: why a payment older than the branch's desk window is recorded late (only
+    # the branch manager may record it).
+    backdate_reason: Text | None = Field(default=None, max_length=500)
 
 
 class PaymentResult(BaseModel):
@@ -76,6 +86,9 @@ class PaymentResult(BaseModel):
     paid_at: datetime
     status: str
     balance: Decimal
+    recorded_at: datetime | None = None
+    backdated: bool = False
+    backdate_approved_by: str | None = None
 
 
 class VoidIn(BaseModel):
@@ -84,6 +97,7 @@ class VoidIn(BaseModel):
 
 class MailedIn(BaseModel):
     at: PastInstant | None = None
+    backdate_reason: Text | None = Field(default=None, max_length=500)  # SPEC CT1
 
 
 class PriceListBody(BaseModel):

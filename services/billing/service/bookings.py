@@ -25,14 +25,13 @@ from ..models import (
     Allowance,
     AllowanceApproval,
     JournalEntry,
-    OrderRatio,
     PosInstruction,
     ReturnSlip,
 )
 from .common import book, entry_lines
 from .delays import end_delay
 from .pos import get_instruction
-from .returns import get_allowance, get_slip, require_status
+from .returns import get_allowance, get_slip, ratio_in_force, require_status
 
 RATIO_PLACES = Decimal("0.0001")
 
@@ -48,12 +47,13 @@ async def receive(
     if slip.approved_qty is None:
         slip.status, slip.decision = "held", "approved quantity undetermined (C9.1)"
     else:
-        order = await session.get(OrderRatio, slip.order_no) if slip.order_no else None
+        # C13.2(1): the ratio frozen on the slip when it opened (a slip older than that
+        # rule takes the ratio in force now).
+        ratio = slip.ratio if slip.ratio is not None else await ratio_in_force(
+            session, slip.order_no)
         decision = rules.over_acceptance_check(
-            approved_qty=slip.approved_qty, received_qty=received_qty,
-            order_ratio=order.ratio if order else None,
+            approved_qty=slip.approved_qty, received_qty=received_qty, order_ratio=ratio,
         )
-        ratio = order.ratio if order else rules.DEFAULT_OVER_ACCEPTANCE_RATIO
         slip.ratio = ratio.quantize(RATIO_PLACES)
         slip.book_qty = decision.book_qty
         slip.status = "held" if decision.held else "received"

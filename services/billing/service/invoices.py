@@ -22,11 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch, scoped_branch
+from shared.claimed import accept_claim
 from shared.context import Context
 from shared.db import get_or_404
 from shared.events.billing import InvoiceRaised
 from shared.events.dispatch import VoucherCompleted
-from shared.fields import check_happened
 from shared.money import ZERO
 from shared.rules import WrongState
 
@@ -45,7 +45,7 @@ from ..domain.pricing import InvoiceLine as LineSpec
 from ..models import BillingVoucher, Invoice, InvoiceLine, InvoiceVoid, PriceListRow
 from .collection import CollectionSettings
 from .common import book, next_serial
-from .payments import payments_of, record_payment
+from .payments import LATE_ENTRY_APPROVERS, payments_of, record_payment
 
 SERVICE = "service"
 DEFAULT_COLLECTION = CollectionSettings()
@@ -208,16 +208,25 @@ async def find_invoices(
 
 
 async def mark_mailed(
-    ctx: Context, session: AsyncSession, *, actor: Actor, invoice_no: str, at: datetime | None
+    ctx: Context, session: AsyncSession, *, actor: Actor, invoice_no: str, at: datetime | None,
+    backdate_reason: str | None = None,
 ) -> Invoice:
-    """Record that a collected-on-site invoice was mailed to the customer (SPEC S10)."""
+    """Record that a collected-on-site invoice was mailed to the customer (SPEC S10);
+    ``at`` is a claimed time (SPEC CT1, as a payment's ``paid_at``)."""
     invoice = await get_invoice(session, invoice_no, actor=actor, lock=True)
     if invoice.mailed_at is not None:
         raise WrongState("already mailed", field="invoice_no", rule="S10")
-    when = ctx.now() if at is None else check_happened(at, now=ctx.now(), field="at", rule="S10")
-    invoice.mailed_at = when
+    claim = accept_claim(
+        at, now=ctx.now(), window=ctx.branch(invoice.branch).claim_windows.desk, field="at",
+        actor_role=actor.role, actor_id=actor.user_id, reason=backdate_reason,
+        approvers=LATE_ENTRY_APPROVERS, what="the mailing")
+    invoice.mailed_at, invoice.mailed_recorded_at = claim.at, claim.received_at
+    invoice.mailed_backdate_reason = claim.backdate_reason
+    invoice.mailed_backdate_approved_by = claim.backdate_approved_by
     await ctx.audit.record(session, actor=actor, action="invoice.mailed",
-                           subject_type="invoice", subject_id=invoice_no, detail={"at": when})
+                           subject_type="invoice", subject_id=invoice_no,
+                           detail={"at": claim.at, "backdate_reason": claim.backdate_reason,
+                                   "backdate_approved_by": claim.backdate_approved_by})
     return invoice
 
 
@@ -243,4 +252,5 @@ async def describe(session: AsyncSession, invoice: Invoice) -> dict[str, object]
 _INVOICE_FIELDS = (
     "invoice_no", "voucher_no", "ref", "source", "branch", "customer_id", "service_mode",
     "collection", "amount", "status", "issued_on", "raised_at", "raised_by", "mailed_at",
+    "mailed_recorded_at", "mailed_backdate_reason", "mailed_backdate_approved_by",
 )

@@ -4,6 +4,8 @@ Invariants enforced here:
 
 - a payment is positive, at most the balance due, and gets its own gap-free receipt
   number; when the balance reaches zero the invoice becomes ``paid``;
+- its ``paid_at`` is a claimed time stored beside ``recorded_at`` (SPEC CT1); beyond the
+  branch's desk window only the branch manager records it, with a reason;
 - a void never edits: it adds an ``invoice_voids`` row, reverses every journal entry of
   the invoice not yet reversed, and refunds each payment with a negative payment that
   names the receipt it reverses.
@@ -18,10 +20,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
+from shared.claimed import Claim, accept_claim
 from shared.context import Context
 from shared.db import get_or_404
 from shared.events.billing import InvoiceVoided
-from shared.fields import check_happened
 from shared.money import ZERO, round_money
 from shared.rules import WrongState
 
@@ -32,6 +34,10 @@ from ..models import Invoice, InvoiceVoid, JournalEntry, Payment
 from .common import book, entry_lines, next_serial
 
 PAYMENT_METHODS = ("cash", "transfer", "card", "cheque")
+# SPEC CT1 [choice]: in billing a payment (or a mailing) keyed later than the branch's
+# desk window is approved by the branch manager, who answers for the branch's cash; a
+# supervisor runs technicians, not the till.
+LATE_ENTRY_APPROVERS = frozenset({"branch_manager"})
 
 
 async def paid_total(session: AsyncSession, invoice_no: str) -> Decimal:
@@ -60,6 +66,7 @@ async def _receipt_no(ctx: Context, session: AsyncSession, invoice: Invoice, at:
 async def record_payment(
     ctx: Context, session: AsyncSession, *, actor: Actor, invoice: Invoice, amount: Decimal,
     method: str, collected_by: str | None, paid_at: datetime | None = None,
+    claim: Claim | None = None,
 ) -> Payment:
     """Record a payment and its receipt; settle the invoice when fully paid (SPEC S10).
 
@@ -72,10 +79,13 @@ async def record_payment(
         raise WrongState("the invoice is already paid", field="invoice_no", rule="S10")
     paid = await paid_total(session, invoice.invoice_no)
     value = ledger.check_payment(amount=amount, invoice_amount=invoice.amount, paid=paid)
-    at = paid_at or ctx.now()
+    at = claim.at if claim is not None else paid_at or ctx.now()
     payment = Payment(
         receipt_no=await _receipt_no(ctx, session, invoice, at), invoice_no=invoice.invoice_no,
         amount=value, method=method, collected_by=collected_by, paid_at=at,
+        recorded_at=ctx.now(),
+        backdate_reason=claim.backdate_reason if claim is not None else None,
+        backdate_approved_by=claim.backdate_approved_by if claim is not None else None,
         reverses_receipt=None, recorded_by=actor.user_id, recorded_role=actor.role,
     )
     session.add(payment)
@@ -90,22 +100,28 @@ async def record_payment(
         session, actor=actor, action="invoice.payment_recorded", subject_type="invoice",
         subject_id=invoice.invoice_no,
         detail={"receipt_no": payment.receipt_no, "amount": value, "method": method,
-                "collected_by": collected_by, "status": invoice.status})
+                "collected_by": collected_by, "status": invoice.status, "paid_at": at,
+                "backdate_reason": payment.backdate_reason,
+                "backdate_approved_by": payment.backdate_approved_by})
     return payment
 
 
 async def pay(
     ctx: Context, session: AsyncSession, *, actor: Actor, invoice_no: str, amount: Decimal,
     method: str, collected_by: str | None, paid_at: datetime | None,
+    backdate_reason: str | None = None,
 ) -> tuple[Invoice, Payment, Decimal]:
     """An accountant records a payment: the invoice (locked, the caller's branch), the
-    payment and the balance left (SPEC S10). A payment is not dated in the future nor
-    before 2000 (issue 11: no receipt numbered for year 1 or 2099)."""
-    if paid_at is not None:
-        check_happened(paid_at, now=ctx.now(), field="paid_at", rule="S10", what="the payment")
+    payment and the balance left (SPEC S10). ``paid_at`` is a claimed time (SPEC CT1):
+    not in the future nor before 2000, and older than the branch's desk window only when
+    the branch manager records it with a reason (stored with the payment)."""
     invoice = await _locked_invoice(session, actor, invoice_no)
+    claim = accept_claim(
+        paid_at, now=ctx.now(), window=ctx.branch(invoice.branch).claim_windows.desk,
+        field="paid_at", actor_role=actor.role, actor_id=actor.user_id,
+        reason=backdate_reason, approvers=LATE_ENTRY_APPROVERS, what="the payment")
     payment = await record_payment(ctx, session, actor=actor, invoice=invoice, amount=amount,
-                                   method=method, collected_by=collected_by, paid_at=paid_at)
+                                   method=method, collected_by=collected_by, claim=claim)
     balance = invoice.amount - await paid_total(session, invoice_no)
     return invoice, payment, balance
 

@@ -13,8 +13,11 @@ Invariants enforced here:
   accountant releases it with a reviewed quantity;
 - nothing is booked without proof of the right kind (C13.2(4)/(5)); an allowance also
   needs (vice) manager and (vice) GM approval and the customer's signature (C13.1(1));
-- while the document is open the part number's receivable is excluded from the
-  salesperson's collection rate (C13.2(3)); booking ends the delay.
+- from the complaint's filing until the case closes, or until its document is booked,
+  the part number's receivable is excluded from the salesperson's collection rate
+  (C13.2(3), :mod:`.delays`);
+- a return slip freezes the over-acceptance ratio in force when it opens; the order's
+  ratio cannot change while a slip against it is pending (C13.2(1)).
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from shared.events.complaints import ComplaintCopyIssued
 from shared.money import parse_money
 from shared.rules import RuleBroken, WrongState
 
+from ..domain.returns import DEFAULT_OVER_ACCEPTANCE_RATIO
 from ..models import Allowance, OrderRatio, ReturnSlip
-from .delays import open_delay
+from .delays import close_delay, local_day, open_delay
 from .pos import instruct_store
 
 RETURN_HANDLINGS = frozenset({"return", "reprocess"})
@@ -55,6 +59,10 @@ async def copy_issued(ctx: Context, session: AsyncSession, event: ComplaintCopyI
         await _delay(session, event)
         return
     if event.handling not in RETURN_HANDLINGS | {"allowance"}:
+        # C13.2(3): the case closed with nothing for accounting to book (not valid, C9.14;
+        # compensation, exchange): the part's receivable counts again from the closing day.
+        await close_delay(session, event.case_no,
+                          on=local_day(ctx, event.branch, event.closed_at))
         return
     actor = Actor.system("billing")
     if event.handling == "allowance":
@@ -78,7 +86,8 @@ async def copy_issued(ctx: Context, session: AsyncSession, event: ComplaintCopyI
                       else ""),
             customer=event.customer, order_no=event.order_no, part_no=event.part_no,
             approved_qty=event.quantity if event.quantity and event.quantity > 0 else None,
-            amount=_amount(event.amount), ratio=None, received_qty=None, received_by=None,
+            amount=_amount(event.amount), ratio=await ratio_in_force(session, event.order_no),
+            received_qty=None, received_by=None,
             received_at=None, book_qty=None, decision=None, status="awaiting_receipt",
             proof=None, created_at=ctx.now(),
         ))
@@ -121,18 +130,37 @@ async def find_documents(
     return list(await session.scalars(query))  # type: ignore[arg-type]
 
 
+RATIO_PLACES = Decimal("0.0001")
+# A return against the order is pending until it is booked (C13.2(1), issue 13 item 8d).
+PENDING_SLIP = ("awaiting_receipt", "held", "received", "reversed")
+
+
+async def ratio_in_force(session: AsyncSession, order_no: str | None) -> Decimal:
+    """The order's own over-acceptance ratio, else the company default (C13.2(1)); frozen
+    on a return slip when it opens, so a later change cannot move its tolerance."""
+    row = await session.get(OrderRatio, order_no) if order_no else None
+    ratio = row.ratio if row is not None else DEFAULT_OVER_ACCEPTANCE_RATIO
+    return ratio.quantize(RATIO_PLACES)
+
+
 async def set_order_ratio(
     ctx: Context, session: AsyncSession, *, actor: Actor, order_no: str, ratio: Decimal
 ) -> OrderRatio:
-    """Record an order's own over-acceptance ratio (超量允收比率, SPEC C13.2(1))."""
+    """Record an order's own over-acceptance ratio (超量允收比率, SPEC C13.2(1)); 409 while
+    a return slip against the order is pending (its ratio is frozen on the slip)."""
     if not Decimal(0) <= ratio < 1:
         raise RuleBroken("must be in [0, 1)", field="ratio", rule="C13.2(1)")
-    row = await session.get(OrderRatio, order_no)
+    row = await session.get(OrderRatio, order_no, with_for_update=True)
+    pending = await session.scalar(select(ReturnSlip.slip_no).where(
+        ReturnSlip.order_no == order_no, ReturnSlip.status.in_(PENDING_SLIP)).limit(1))
+    if pending is not None:
+        raise WrongState(f"return slip {pending} against the order is pending; its "
+                         "over-acceptance ratio is frozen until it is booked",
+                         field="ratio", rule="C13.2(1)")
     if row is None:
         row = OrderRatio(order_no=order_no)
         session.add(row)
-    row.ratio, row.set_by, row.set_at = (
-        ratio.quantize(Decimal("0.0001")), actor.user_id, ctx.now())
+    row.ratio, row.set_by, row.set_at = ratio.quantize(RATIO_PLACES), actor.user_id, ctx.now()
     await ctx.audit.record(session, actor=actor, action="order_ratio.set", subject_type="order",
                            subject_id=order_no, detail={"ratio": ratio})
     return row

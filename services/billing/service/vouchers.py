@@ -20,7 +20,8 @@ async def voucher_known(ctx: Context, session: AsyncSession, event: CallRegister
         BillingVoucher(
             voucher_no=event.voucher_no, call_id=event.call_id, branch=event.branch,
             category=event.category, customer_id=event.customer_id,
-            customer_name=event.customer_name, created_at=ctx.now(),
+            customer_name=event.customer_name, product_id=event.product_id,
+            created_at=ctx.now(),
         )
     )
 

@@ -7,7 +7,9 @@ Invariants enforced here:
 - the cover starts the day after the maker's warranty ends and runs ``years`` (E1);
   opening one publishes ``CoverGranted(kind=extended_warranty)`` in the same transaction;
 - one extended warranty per product; a POS sale is applied once per
-  ``(store_id, transaction_id)`` even if intake re-publishes it.
+  ``(store_id, transaction_id)`` even if intake re-publishes it;
+- a warranty sold through a store records the store's ``warranty_provider`` (stores
+  file), who underwrites it and pays its claims (SPEC E5).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from shared.db import get_or_404
 from shared.events.billing import CoverGranted
 from shared.events.intake import PosSaleRegistered
 from shared.rules import WrongState
+from shared.stores import load_stores
 
 from ..domain import extended_warranty as ew
 from ..domain.money import positive_money
@@ -31,11 +34,14 @@ from ..domain.pricing import CollectionMode, InvoiceLine, LineKind
 from ..models import ExtendedWarranty
 from .common import next_serial
 from .invoices import announce, raise_invoice
+from .warranty_rule import price_rule
 
 
 def quote(*, product_price: Decimal | str, years: int) -> Decimal:
-    """The price of an extended warranty for a product price and term (SPEC E1)."""
-    return ew.quote(product_price=product_price, years=years)  # type: ignore[arg-type]
+    """The price of an extended warranty for a product price and term, by the company's
+    price file (SPEC E1)."""
+    return ew.quote(product_price=product_price, years=years,  # type: ignore[arg-type]
+                    rule=price_rule())
 
 
 async def open_warranty(
@@ -46,7 +52,7 @@ async def open_warranty(
 ) -> ExtendedWarranty:
     """Open an extended warranty and grant its cover (SPEC E1–E4)."""
     ctx.branch(branch)
-    quoted = ew.quote(product_price=product_price, years=years)  # type: ignore[arg-type]
+    quoted = quote(product_price=product_price, years=years)
     charged = quoted if price is None else positive_money(price, field="price", rule="E1")
     if await session.scalar(select(ExtendedWarranty).where(
             ExtendedWarranty.product_id == product_id)):
@@ -62,6 +68,7 @@ async def open_warranty(
         years=years, price=charged, maker_warranty_ends_on=maker_warranty_ends_on,
         starts_on=starts_on, ends_on=ends_on, channel=channel, store_id=store_id,
         transaction_id=transaction_id, sold_by=actor.user_id, sold_at=ctx.now(),
+        provider=_provider(ctx, store_id), replaced_on=None, replacement_no=None,
     )
     session.add(warranty)
     await session.flush()
@@ -85,6 +92,13 @@ async def open_warranty(
         customer_id=customer_id, product_id=product_id, starts_on=starts_on, ends_on=ends_on,
     ))
     return warranty
+
+
+def _provider(ctx: Context, store_id: str | None) -> str | None:
+    """SPEC E5: the store's warranty provider underwrites what it sells; a counter sale
+    (no store) is the company's own cover [choice]."""
+    store = load_stores(ctx.settings.stores_file).get(store_id) if store_id else None
+    return store.warranty_provider if store is not None else None
 
 
 async def pos_sale(ctx: Context, session: AsyncSession, event: PosSaleRegistered) -> None:

@@ -25,8 +25,10 @@ def fault_is_ours(case: CaseState) -> bool:
 
 
 def _return_quantity_known(case: CaseState, decision: Mapping[str, Any]) -> dict[str, Any]:
-    """C9.1/C9.8: a return carries its quantity: the defective one, else one agreed now."""
-    if decision.get("handling") != "return" or decision.get("return_quantity") is not None:
+    """C9.1/C9.8: a return (or a reprocess, whose goods come back too: C13.1(2)) carries
+    its quantity: the defective one, else one agreed now."""
+    if decision.get("handling") not in ("return", "reprocess") or decision.get(
+            "return_quantity") is not None:
         return dict(decision)
     if case.attributes.get("defective_quantity") is None:
         raise RuleBroken(

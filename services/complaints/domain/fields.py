@@ -2,7 +2,8 @@
 
 A workflow definition names its fields; each name resolves to a `FieldSpec`, first in the
 definition's own `field_types`, then in `STANDARD_FIELDS`. Every step also takes the optional
-fields `note` and `at` (CONTRACT: Complaints, step bodies).
+fields `note` and `at` (CONTRACT: Complaints, step bodies), and `backdate_reason` for an
+`at` older than the claim window (SPEC CT1).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def _text() -> FieldSpec:
 STANDARD_FIELDS: dict[str, FieldSpec] = {
     "note": _text(),
     "at": FieldSpec(kind="datetime"),
+    "backdate_reason": _text(),  # SPEC CT1: why `at` is recorded later than its window
     # manufacturer profile (CONTRACT step bodies, SPEC C9.4, C9.7)
     "cause": _text(),
     "cause_category": FieldSpec(kind="choice", choices=tuple(c.value for c in FaultCause)),
@@ -97,7 +99,7 @@ STANDARD_FIELDS: dict[str, FieldSpec] = {
     "channel": FieldSpec(kind="choice", choices=("written", "phone")),
 }
 
-COMMON_OPTIONAL: tuple[str, ...] = ("note", "at")
+COMMON_OPTIONAL: tuple[str, ...] = ("note", "at", "backdate_reason")
 
 
 def coerce(name: str, spec: FieldSpec, value: Any, *, rule: str) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from shared.rules import RuleBroken
@@ -37,6 +38,10 @@ class Filing:
     quantity: int | None = None
     defective_quantity: int | None = None
     joint_inspection_on: date | None = None
+    severity: str | None = None
+
+
+SEVERITIES: tuple[str, ...] = ("serious", "general")  # Q26
 
 
 def check_filing(defn: WorkflowDef, filing: Filing, *, now: datetime, tz: tzinfo) -> None:
@@ -51,8 +56,12 @@ def check_filing(defn: WorkflowDef, filing: Filing, *, now: datetime, tz: tzinfo
     for name in defn.filing_fields:
         if getattr(filing, name) is None:
             raise RuleBroken(
-                f"is required to file a {defn.profile} complaint", field=name, rule="C9.1",
+                f"is required to file a {defn.profile} complaint", field=name,
+                rule="Q26" if name == "severity" else "C9.1",
             )
+    if filing.severity is not None and filing.severity not in SEVERITIES:
+        raise RuleBroken(f"must be one of {', '.join(SEVERITIES)}", field="severity",
+                         rule="Q26")
     received = to_utc(filing.received_at, rule="C9.1", field="received_at")
     if received > to_utc(now, rule="C9.1", field="now") + MAX_CLOCK_SKEW:
         raise RuleBroken(
@@ -78,8 +87,9 @@ def check_filing(defn: WorkflowDef, filing: Filing, *, now: datetime, tz: tzinfo
 
 
 def copy_quantity(case: CaseState) -> int | None:
-    """The quantity on the copies: for a return, the agreed or else defective one (C9.8)."""
-    if case.fact("handling") != "return":
+    """The quantity on the copies: for a return or a reprocess (goods come back either
+    way, C13.1(2)), the agreed or else defective one (C9.8)."""
+    if case.fact("handling") not in ("return", "reprocess"):
         return None
     agreed = case.fact("return_quantity")
     return agreed if agreed is not None else case.attributes.get("defective_quantity")
@@ -96,9 +106,20 @@ class Copy:
     responsible_unit: str | None
 
 
-def closing_copies(defn: WorkflowDef, case: CaseState) -> list[Copy]:
-    """The copies of a closed form, one per recipient the profile names (SPEC C9.8)."""
+def settled_amount(case: CaseState) -> Any:
+    """The amount the copies carry: what was carried out, which never exceeds what was
+    approved (C9.11); without an approval step, the amount decided within authority."""
     amount: Any = case.fact("amount")
+    approved = case.fact("approved_amount")
+    if approved is not None and (amount is None or Decimal(str(amount)) > Decimal(str(approved))):
+        return approved
+    return amount
+
+
+def closing_copies(defn: WorkflowDef, case: CaseState) -> list[Copy]:
+    """The copies of a closed form, one per recipient the profile names (SPEC C9.8); the
+    amount is the approved (or carried-out, never more) one (C9.11)."""
+    amount: Any = settled_amount(case)
     return [
         Copy(
             recipient=recipient,

@@ -1,7 +1,8 @@
 """Monthly penalty notices (獎罰通知單) (SPEC P8).
 
 By the 10th of each month the GM office publishes last month's penalty decisions: one
-notice per penalised person, in three copies (issuer, accounting, the penalised department).
+notice per bearer (a person, or a unit that bears a loss share, P5), in three copies
+(issuer, accounting, the penalised department). Superseded decisions are not noticed.
 A month can be published from the 1st of the following month; on the 10th it must be.
 
 Invariant: a notice sums the person's decisions of that month exactly.
@@ -34,6 +35,7 @@ class DecidedPenalty:
     amount: Decimal
     case_no: str | None
     kind: str = "economic"  # "economic" (P2, P5) | "administrative" (P3)
+    decision_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,7 @@ class Notice:
     case_nos: tuple[str, ...]
     economic: Decimal = ZERO
     administrative: Decimal = ZERO
+    decision_ids: tuple[int, ...] = ()
 
 
 def month_of(at: datetime, tz: tzinfo) -> str:
@@ -86,6 +89,7 @@ def notices(
     sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     units: dict[str, str] = {}
     cases: dict[str, set[str]] = defaultdict(set)
+    ids: dict[str, list[int]] = defaultdict(list)
     for line in lines:
         if line.kind not in ("economic", "administrative"):
             raise RuleBroken(f"unknown penalty kind {line.kind!r}", field="kind", rule=RULE)
@@ -93,12 +97,15 @@ def notices(
         units.setdefault(line.person_id, line.unit)
         if line.case_no:
             cases[line.person_id].add(line.case_no)
+        if line.decision_id is not None:
+            ids[line.person_id].append(line.decision_id)
     return [
         Notice(
             notice_no=f"PN{year % 100:02d}{mon:02d}-{n:03d}", month=month, person_id=person,
             unit=units[person], amount=sums[person]["economic"] + sums[person]["administrative"],
             case_nos=tuple(sorted(cases[person])), economic=sums[person]["economic"],
             administrative=sums[person]["administrative"],
+            decision_ids=tuple(ids[person]),
         )
         for n, person in enumerate(sorted(sums), start=first_serial)
     ]

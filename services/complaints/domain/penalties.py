@@ -2,7 +2,8 @@
 
 Invariants: every amount is Decimal to the cent; an apportioned loss sums exactly to the
 loss, no share is negative, and the rounding remainder goes to the largest share (P2).
-Deductions against bonuses (P6, P7) are billing's; this module only decides.
+Pricing against the staff register (P3 per base point and whole bonus, P6, P7) is
+billing's; this module only decides.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from shared.rules import RuleBroken
 from .fields import FaultCause
 
 WARNING_MIN = Decimal("400.00")  # P3: a warning deducts at least 400
-MINOR_PER_BASE = Decimal("800.00")  # P3: a minor demerit deducts at least 800 per base point
+# P3: a minor demerit deducts at least 800 per base point (billing prices it, it has the
+# register); complaints only refuses what cannot be a deduction at all.
+MINOR_PER_BASE = Decimal("800.00")
 
 
 def resale_window_end(returned_on: date) -> date:
@@ -100,40 +103,37 @@ class AdminPenalty(StrEnum):
     MAJOR_DEMERIT = "major_demerit"  # major demerit or worse
 
 
-def admin_penalty_amount(
-    level: AdminPenalty | str,
-    base_points: Decimal | str | int,
-    monthly_bonus: Decimal | str | int,
-    *,
-    decided: Decimal | str | int | None = None,
-) -> Decimal:
-    """The deduction for a penalty: the minimum, or `decided` if not below it (SPEC P3)."""
+def check_admin_amount(
+    level: AdminPenalty | str, decided: Decimal | str | int | None = None
+) -> Decimal | None:
+    """The amount a decision states, if P3 lets it state one (SPEC P3).
+
+    A warning deducts at least 400 (none stated: 400). A minor demerit deducts at least
+    800 per base point: the base points are billing's register, so billing raises a stated
+    amount to that minimum (none stated: the minimum). A major demerit takes the whole
+    month's bonus, which billing knows: it states no amount.
+    """
     try:
         penalty = AdminPenalty(level)
     except ValueError:
         raise RuleBroken(
             f"must be one of {', '.join(AdminPenalty)}", field="level", rule="P3",
         ) from None
-    bonus = parse_money(monthly_bonus, field="monthly_bonus", rule="P3")
     if penalty is AdminPenalty.MAJOR_DEMERIT:
-        if decided is not None and parse_money(decided, field="decided", rule="P3") != bonus:
+        if decided is not None:
             raise RuleBroken(
-                "a major demerit takes the whole month's bonus", field="decided", rule="P3",
+                "a major demerit takes the whole month's bonus; state no amount",
+                field="amount", rule="P3",
             )
-        return bonus
-    minimum = WARNING_MIN
-    if penalty is AdminPenalty.MINOR_DEMERIT:
-        points = parse_money(base_points, field="base_points", rule="P3")
-        if points <= 0:
-            raise RuleBroken("must be positive", field="base_points", rule="P3")
-        minimum = (MINOR_PER_BASE * points).quantize(CENT)
-    if decided is None:
-        return minimum
-    amount = parse_money(decided, field="decided", rule="P3")
-    if amount < minimum:
-        raise RuleBroken(
-            f"a {penalty.value} deducts at least {minimum}", field="decided", rule="P3",
-        )
+        return None
+    amount = None if decided is None else parse_money(decided, field="amount", rule="P3")
+    if penalty is AdminPenalty.WARNING:
+        if amount is not None and amount < WARNING_MIN:
+            raise RuleBroken(f"a warning deducts at least {WARNING_MIN}", field="amount",
+                             rule="P3")
+        return WARNING_MIN if amount is None else amount
+    if amount is not None and amount <= 0:
+        raise RuleBroken("must be positive", field="amount", rule="P3")
     return amount
 
 

@@ -1,12 +1,14 @@
-"""Penalty decisions on a closed complaint, person by person (SPEC P2–P5, C9.7).
+"""Penalty decisions on a closed complaint, party by party (SPEC P2–P5, C9.7).
 
-The GM office apportions the loss among the responsible parties by the judged ratios (P2).
-Each party's share goes to whom P5 attributes it: an individual bears it whole; a group,
-section or department spreads it over its members by base points (P6's formula, so the
-notice billing receives already names people and amounts). Administrative penalties (P3)
-are per person and name one of the 15 grounds (P4).
+The GM office apportions the loss among the responsible parties by the judged ratios (P2);
+P5 says who bears each share: a person (individual fault) or a unit (the smallest group
+unit, else the section; the department). A decision names the bearer by reference only:
+billing prices it from its staff register (P6 over the unit's base points, P3 per base
+point or the whole month's bonus), so nobody here supplies members, points or bonuses.
 
-Invariant: the economic lines of a decision sum exactly to the loss, to the cent.
+Invariants: the economic decisions of one apportionment sum exactly to the loss; a case
+has at most one effective decision per kind and party (`party_key`); a correction names
+the decision it supersedes, of the same case and kind.
 """
 
 from __future__ import annotations
@@ -14,23 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 from typing import Literal
 
-from shared.money import CENT, parse_money
-from shared.rules import RuleBroken
+from shared.money import parse_money
+from shared.rules import RuleBroken, WrongState
 
-from .penalties import Department, PenaltyGround, admin_penalty_amount, apportion, attribute
+from .penalties import Department, PenaltyGround, apportion, attribute, check_admin_amount
 
 Kind = Literal["economic", "administrative"]
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """A person of a responsible unit and their base points (基點數) (SPEC P5, P6)."""
-
-    person_id: str
-    base_points: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,89 +35,86 @@ class Party:
     ratio: Decimal | str | int
     group: str | None = None
     individual: str | None = None
-    members: tuple[Member, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class PenaltyLine:
-    """What one person bears from one decision (SPEC P2, P3, P5)."""
+class Decision:
+    """One decision for one bearer, as recorded and sent to billing (SPEC P2–P5)."""
 
     kind: Kind
-    person_id: str
-    unit: str
-    amount: Decimal
-    bearer: str
+    department: str
+    unit: str  # the bearing unit, or the person's unit for an individual
+    person_id: str | None
     bearer_level: str
-    ground: str | None = None
+    loss_share: Decimal | None = None
     level: str | None = None
+    ground: str | None = None
+    amount: Decimal | None = None
+
+    @property
+    def bearer(self) -> str:
+        """Who bears it: the person, else the unit (SPEC P5)."""
+        return self.person_id or self.unit
+
+    @property
+    def party_key(self) -> str:
+        """One effective decision per case, kind and this key (SPEC P2 [choice])."""
+        return f"person:{self.person_id}" if self.person_id else f"unit:{self.unit}"
 
 
-def split_by_base_points(
-    amount: Decimal, members: Sequence[Member], *, field: str
-) -> dict[str, Decimal]:
-    """A unit's share over its members by base points, summing exactly (SPEC P5, P6)."""
-    if not members:
-        raise RuleBroken("a unit bears this share: list its members", field=field, rule="P5")
-    points: dict[str, Fraction] = {}
-    for i, member in enumerate(members):
-        value = parse_money(member.base_points, field=f"{field}.{i}.base_points", rule="P6")
-        if member.person_id in points:
-            raise RuleBroken("is listed twice", field=f"{field}.{i}.person_id", rule="P6")
-        points[member.person_id] = Fraction(value)
-    total = sum(points.values(), Fraction(0))
-    if total <= 0:
-        raise RuleBroken("the members have no base points", field=field, rule="P6")
-    cents = int(amount / CENT)
-    parts = {p: int(cents * w / total) for p, w in points.items()}
-    holders = sorted((p for p in points if points[p] > 0), key=lambda p: (-points[p], p))
-    for person in holders[: cents - sum(parts.values())]:
-        parts[person] += 1
-    return {p: (Decimal(c) * CENT).quantize(CENT) for p, c in parts.items()}
-
-
-def economic_lines(loss: Decimal | str | int, parties: Sequence[Party]) -> list[PenaltyLine]:
-    """Apportion a loss (P2) and attribute each share (P5) down to people (P6)."""
+def economic_decisions(loss: Decimal | str | int, parties: Sequence[Party]) -> list[Decision]:
+    """Apportion a loss (P2) and name who bears each share (P5), by reference."""
     if not parties:
         raise RuleBroken("name at least one responsible party", field="parties", rule="P2")
     amount = parse_money(loss, field="loss", rule="P1")
     shares = apportion(amount, {str(i): p.ratio for i, p in enumerate(parties)})
-    lines: list[PenaltyLine] = []
+    found: list[Decision] = []
     for i, party in enumerate(parties):
         who = attribute(party.department, party.group, party.individual, unit_name=party.unit)
-        share = shares[str(i)]
-        if who.level == "individual":
-            people = {who.bearer: share}
-        else:
-            people = split_by_base_points(share, party.members, field=f"parties.{i}.members")
-        lines.extend(
-            PenaltyLine(
-                kind="economic", person_id=person, unit=party.unit, amount=value,
-                bearer=who.bearer, bearer_level=who.level,
-            )
-            for person, value in people.items()
-            if value > 0
+        decision = Decision(
+            kind="economic", department=who.department.value,
+            unit=party.unit if who.level == "individual" else who.bearer,
+            person_id=who.bearer if who.level == "individual" else None,
+            bearer_level=who.level, loss_share=shares[str(i)],
         )
-    return lines
+        if any(d.party_key == decision.party_key for d in found):
+            raise RuleBroken("the same party is named twice", field=f"parties.{i}", rule="P2")
+        found.append(decision)
+    return found
 
 
-def administrative_line(
+def administrative_decision(
     *, person_id: str, department: str, unit: str, level: str, ground: str,
-    base_points: Decimal | str | int, monthly_bonus: Decimal | str | int,
     decided: Decimal | str | int | None = None,
-) -> PenaltyLine:
+) -> Decision:
     """An administrative penalty on one person for one of the 15 grounds (SPEC P3, P4, P5)."""
     try:
         reason = PenaltyGround(ground)
     except ValueError:
         raise RuleBroken("must be one of the 15 grounds of P4", field="ground", rule="P4") from None
     try:
-        Department(department)
+        dept = Department(department)
     except ValueError:
         raise RuleBroken(
             f"must be one of {', '.join(Department)}", field="department", rule="P5",
         ) from None
-    amount = admin_penalty_amount(level, base_points, monthly_bonus, decided=decided)
-    return PenaltyLine(
-        kind="administrative", person_id=person_id, unit=unit, amount=amount,
-        bearer=person_id, bearer_level="individual", ground=reason.value, level=level,
+    amount = check_admin_amount(level, decided)
+    return Decision(
+        kind="administrative", department=dept.value, unit=unit, person_id=person_id,
+        bearer_level="individual", level=level, ground=reason.value, amount=amount,
     )
+
+
+def check_supersession(
+    *, kind: str, old_kind: str, old_case_no: str, case_no: str, old_superseded: bool,
+    reason: str | None,
+) -> None:
+    """A correction names an effective decision of the same case and kind, and says why."""
+    rule = "P2" if kind == "economic" else "P3"
+    if old_case_no != case_no or old_kind != kind:
+        raise RuleBroken(f"is not a {kind} decision of this case", field="supersedes",
+                         rule=rule)
+    if old_superseded:
+        raise WrongState("that decision is already superseded", field="supersedes", rule=rule)
+    if not reason or not reason.strip():
+        raise RuleBroken("say why the decision is corrected", field="reason", rule=rule)

@@ -29,7 +29,8 @@ visits every complaining customer 1 day (Q28) → serious: a letter to the custo
 general: the service department handles 2 days, then tells the customer in writing or by
 phone 1 day (Q26).
   [choice] all step times above; case 7 days whatever the market; severity is the case
-  attribute `severity` (`serious` | `general`, general when absent); classification
+  attribute `severity` (`serious` | `general`): a survey case takes the service
+  department's triage from the event, a case it files itself must give one; classification
   `service` only (R1); filed from a survey card or by the service department; the closed
   case's copy goes to the service department, which chases it (Q27).
 """
@@ -102,7 +103,8 @@ MANUFACTURER: dict[str, Any] = {
             "fields": ["approved"],
             "on_reject": "sales_negotiation",
         },
-        {"name": "execution", "owner_role": "sales"},
+        # C9.11: sales may record what it carried out; never more than was approved.
+        {"name": "execution", "owner_role": "sales", "optional_fields": ["amount"]},
     ],
 }
 
@@ -155,6 +157,7 @@ RETAIL: dict[str, Any] = {
             "owner_role": "cashier",
             "allowed": ONE_DAY,
             "condition": "settlement_required",
+            "optional_fields": ["amount"],
         },
     ],
 }
@@ -164,6 +167,8 @@ SERVICE: dict[str, Any] = {
     "rule": "Q26",
     "case_days": {"domestic": 7, "foreign": 7},
     "filed_by": ["service_dept"],
+    # Q26: the service department triages what it files itself (survey cases carry theirs).
+    "filing_fields": ["severity"],
     "classifications": ["service"],
     "copies_to": ["service_dept"],
     "steps": [

@@ -12,7 +12,12 @@ from typing import Any
 
 from shared.rules import RuleBroken, WrongState
 
-from .approval import approver_for, check_promise_within_authority
+from .approval import (
+    approver_for,
+    approvers_for,
+    check_promise_within_authority,
+    check_within_approval,
+)
 from .case_state import CaseState
 from .checks import CHECKS
 from .common import check_market, to_utc
@@ -55,12 +60,35 @@ def step_owner(defn: WorkflowDef, step: str, case_state: CaseState) -> str:
     definition = defn.step(step)
     if definition.owner_role is not None:
         return definition.owner_role
+    return approver_for(_proposed(defn, step, case_state), defn.approval_matrix,
+                        handling=case_state.fact("handling"))
+
+
+def step_owners(defn: WorkflowDef, step: str, case_state: CaseState) -> tuple[str, ...]:
+    """Every role that may complete `step`: its owner, and for an approval from the matrix
+    the higher authorities too when the company's policy allows (C9.4)."""
+    definition = defn.step(step)
+    if definition.owner_role is not None:
+        return (definition.owner_role,)
+    return approvers_for(_proposed(defn, step, case_state), defn.approval_matrix,
+                         handling=case_state.fact("handling"))
+
+
+def _proposed(defn: WorkflowDef, step: str, case_state: CaseState) -> object:
     amount = case_state.fact("amount")
     if amount is None:
         raise RuleBroken(
             f"step {step} needs the proposed amount first", field="amount", rule=defn.rule,
         )
-    return approver_for(amount, defn.approval_matrix, handling=case_state.fact("handling"))
+    return amount
+
+
+def approved_before(case_state: CaseState, step: str) -> object | None:
+    """The amount an earlier approval step approved, if any (C9.4, C9.11)."""
+    for name, decision in reversed(list(case_state.decisions.items())):
+        if name != step and decision.get("approved") is True and "approved_amount" in decision:
+            return decision["approved_amount"]
+    return None
 
 
 def ensure_current_step(case_state: CaseState, step: str, *, rule: str = "C9.4") -> None:
@@ -137,4 +165,13 @@ def decide_step(
     decision = validate_step_input(defn, step, fields)
     for name in defn.step(step).checks:
         decision = CHECKS[name](case_state.with_decision(step, decision), decision)
+    approved = approved_before(case_state, step)
+    if "amount" in decision and approved is not None:
+        # C9.11: what is carried out after an approval never exceeds what was approved.
+        check_within_approval(decision["amount"], approved)
+    if "approved" in defn.step(step).fields:
+        decision.pop("approved_amount", None)
+        if decision.get("approved") is True and case_state.fact("amount") is not None:
+            # C9.4: the approval is of this amount; it is kept with the approver's decision.
+            decision["approved_amount"] = case_state.fact("amount")
     return decision

@@ -39,8 +39,9 @@ from .fields import STANDARD_FIELDS, FieldSpec
 
 Advance = Callable[[datetime, timedelta], datetime]
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
-# C9.1: filing data a profile may require (defective_quantity may stay undetermined).
-FILING_FIELDS: tuple[str, ...] = ("order_no", "part_no", "ship_date", "quantity")
+# C9.1: filing data a profile may require (defective_quantity may stay undetermined);
+# Q26: the severity the service department gives a complaint it files.
+FILING_FIELDS: tuple[str, ...] = ("order_no", "part_no", "ship_date", "quantity", "severity")
 
 
 class Duration(BaseModel):

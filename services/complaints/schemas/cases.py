@@ -36,10 +36,14 @@ class ComplaintIn(BaseModel):
     defective_quantity: Defective | None = None
     demand: Body
     received_at: PastInstant | None = None
+    # SPEC CT1: why a receipt older than the window is recorded only now (approver's).
+    backdate_reason: Text | None = None
     branch: Annotated[Code, Field(max_length=16)] | None = None
     store_id: Code | None = None
     joint_inspection_on: PastDate | None = None
     joint_inspection_note: Text | None = None
+    # SPEC Q26: the service department's triage of a complaint it files itself.
+    severity: Literal["serious", "general"] | None = None
 
 
 class FiledOut(BaseModel):
@@ -52,6 +56,10 @@ class FiledOut(BaseModel):
     step_due_at: datetime | None
     case_due_at: datetime | None
     appeal_of: str | None = None
+    # Deadlines computed on a working calendar whose year has no official holiday
+    # schedule loaded are provisional; complaints count calendar days, so never.
+    step_due_provisional: bool = False
+    case_due_provisional: bool = False
 
 
 class CaseLine(BaseModel):
@@ -80,6 +88,10 @@ class TimelineOut(BaseModel):
     by: str
     role: str
     at: datetime
+    recorded_at: datetime
+    backdated: bool = False
+    backdate_reason: str | None = None
+    backdate_approved_by: str | None = None
     note: str | None
     decision: dict[str, Any]
     due_at: datetime | None
@@ -105,6 +117,7 @@ class FollowUpOut(BaseModel):
     due_at: datetime
     done_at: datetime
     issued_at: datetime
+    backdated: bool = False
 
 
 class PetitionOut(BaseModel):
@@ -157,11 +170,18 @@ class CaseOut(BaseModel):
     defective_quantity: int | None
     demand: str
     received_at: datetime
+    received_recorded_at: datetime | None = None
+    received_backdated: bool = False
+    received_backdate_reason: str | None = None
+    received_backdate_approved_by: str | None = None
     filed_at: datetime
     filed_by: str
     branch: str | None
     store_id: str | None
     severity: str | None
+    customer_severity: str | None = None
+    triage_reason: str | None = None
+    triaged_by: str | None = None
     source_card_id: int | None
     joint_inspection_on: date | None
     joint_inspection_note: str | None
@@ -169,12 +189,18 @@ class CaseOut(BaseModel):
     owner_role: str | None
     step_due_at: datetime | None
     case_due_at: datetime | None
+    step_due_provisional: bool = False
+    case_due_provisional: bool = False
     registered_at: datetime | None
     closed_at: datetime | None
     appeal_of: str | None
     appeals: list[str]
     handling: str | None
     amount: Decimal | None
+    approved_amount: Decimal | None = None
+    approved_by: str | None = None
+    approved_role: str | None = None
+    approved_at: datetime | None = None
     responsible_unit: str | None
     loss_amount: Decimal | None
     decisions: dict[str, Any]
@@ -205,6 +231,7 @@ class AppealIn(BaseModel):
 
     demand: Body
     received_at: PastInstant | None = None
+    backdate_reason: Text | None = None  # SPEC CT1, as for a filing
     defective_quantity: Defective | None = None
 
 

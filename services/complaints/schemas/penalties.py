@@ -8,13 +8,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.fields import Code, PastDate, ShortText
+from shared.fields import Code, PastDate, RecordId, Text
 from shared.money import MoneyIn
 
 # Edge types (issue 11): amounts and points are decimal strings with at most 2 places
 # (shared.money: never a float, never rounded); ratios are bounded decimals.
 Ident = Code
-Unit = ShortText
 Ratio = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=12, decimal_places=4,
                                  allow_inf_nan=False)]
 
@@ -36,30 +35,31 @@ class LossOut(BaseModel):
     loss_amount: Decimal
 
 
-class MemberIn(BaseModel):
-    """A member of a responsible unit and their base points (SPEC P5, P6)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    person_id: Ident
-    base_points: MoneyIn
-
-
 class PartyIn(BaseModel):
-    """A responsible party and its judged ratio (SPEC P2, P5)."""
+    """A responsible party and its judged ratio (SPEC P2, P5): references only; members,
+    base points and bonuses come from billing's staff register (extra fields are refused)."""
 
     model_config = ConfigDict(extra="forbid")
 
     department: Annotated[Code, Field(max_length=32)]
-    unit: Unit
+    unit: Ident
     ratio: Ratio = Decimal(1)
-    group: ShortText | None = None
+    group: Ident | None = None
     individual: Ident | None = None
-    members: list[MemberIn] = Field(default_factory=list, max_length=500)
 
 
-class EconomicPenaltyIn(BaseModel):
-    """Apportion a case's loss among the responsible parties (SPEC P2, P5)."""
+class Correction(BaseModel):
+    """A correction names the decision it supersedes and says why (SPEC P2, P3)."""
+
+    supersedes: RecordId | None = None
+    reason: Text | None = None
+
+
+class EconomicPenaltyIn(Correction):
+    """Apportion a case's loss among the responsible parties (SPEC P2, P5).
+
+    With ``supersedes`` the request names exactly one party and ``loss`` is its share.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -67,32 +67,33 @@ class EconomicPenaltyIn(BaseModel):
     parties: list[PartyIn] = Field(min_length=1, max_length=100)
 
 
-class AdministrativePenaltyIn(BaseModel):
-    """An administrative penalty on one person (SPEC P3, P4, P5)."""
+class AdministrativePenaltyIn(Correction):
+    """An administrative penalty on one person (SPEC P3, P4, P5); billing prices it."""
 
     model_config = ConfigDict(extra="forbid")
 
     person_id: Ident
     department: Annotated[Code, Field(max_length=32)]
-    unit: Unit
+    unit: Ident
     level: Annotated[Code, Field(max_length=32)]
     ground: Annotated[Code, Field(max_length=60)]
-    base_points: MoneyIn
-    monthly_bonus: MoneyIn
     amount: MoneyIn | None = None
 
 
 class PenaltyLineOut(BaseModel):
-    """One person's line of a decision (SPEC P2–P5)."""
+    """One decision for one bearer (SPEC P2–P5); ``amount`` is the loss share or the
+    administrative amount stated, None where billing prices it (P3 major, P6 unit)."""
 
     model_config = ConfigDict(from_attributes=True)
 
     id: int
     case_no: str
     kind: str
-    person_id: str
+    department: str
+    person_id: str | None
     unit: str
-    amount: Decimal
+    amount: Decimal | None
+    loss_share: Decimal | None
     bearer: str
     bearer_level: str
     ground: str | None
@@ -100,6 +101,10 @@ class PenaltyLineOut(BaseModel):
     month: str
     decided_at: datetime
     decided_by: str
+    supersedes: int | None = Field(validation_alias="supersedes_id")
+    superseded_by: int | None = Field(validation_alias="superseded_by_id")
+    reason: str | None
+    effective: bool
     notice_no: str | None
 
 

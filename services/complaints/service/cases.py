@@ -9,6 +9,7 @@ zone of the first branch in the reference data (Asia/Shanghai for the demo).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -22,8 +23,9 @@ from shared.rules import Forbidden, NotFound, Refusal, RuleBroken
 
 from ..domain.access import may_read
 from ..domain.case_state import CaseState
+from ..domain.fields import COMMON_OPTIONAL
 from ..domain.profiles import PROFILE_DATA, builtin_profile
-from ..domain.routing import step_owner
+from ..domain.routing import step_owner, step_owners
 from ..domain.workflow import WorkflowDef
 from ..models import Complaint, FollowUp, Petition, Profile, Reminder, StepRecord
 from ..models import SupplierCoordination as SupplierRow
@@ -42,17 +44,13 @@ REGISTER_LIMIT = 1000
 
 
 def company_zone(ctx: Context) -> tzinfo:
-    """The zone months are read in: the first branch's (SPEC C8, C9.10, P8 [choice])."""
-    for branch in ctx.branches.values():
-        return branch.zone
-    return ZoneInfo("UTC")
+    """The zone months are read in: the head office's (SPEC C8, C9.10, P8 [choice])."""
+    return ctx.head_office().zone if ctx.branches else ZoneInfo("UTC")
 
 
 def company_today(ctx: Context) -> date:
-    """Today in the company's zone (the first branch's local date, [choice] as above)."""
-    for branch in ctx.branches.values():
-        return branch.local_date(ctx.now())
-    return ctx.now().date()
+    """Today in the company's zone (the head office's local date, [choice] as above)."""
+    return ctx.head_office().local_date(ctx.now()) if ctx.branches else ctx.now().date()
 
 
 async def workflow_for(session: AsyncSession, name: str) -> WorkflowDef:
@@ -117,6 +115,49 @@ def owner_role(case: Complaint) -> str | None:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """One input of a step's form: the decision field's name, kind and choices."""
+
+    name: str
+    kind: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StepForm:
+    """The current step's inputs, for a role that may complete it (console)."""
+
+    step: str
+    fields: tuple[FormField, ...]
+
+
+def step_form(actor: Actor, case: Complaint) -> StepForm | None:
+    """The form of the case's current step if ``actor`` may complete it (C9.4), with the
+    common `at`, `backdate_reason` (CT1) and `note`; None otherwise."""
+    if case.status != "open" or case.current_step is None:
+        return None
+    defn = definition(case)
+    try:
+        if actor.role not in step_owners(defn, case.current_step, case_state(case)):
+            return None
+    except Refusal:
+        return None
+    if case.branch is not None and not actor.may_act_in(case.branch):
+        return None
+    step = defn.step(case.current_step)
+    names = [(n, True) for n in step.fields] + [(n, False) for n in step.optional_fields]
+    names += [(n, False) for n in COMMON_OPTIONAL]
+    fields = []
+    for name, required in names:
+        spec = defn.field_spec(name)
+        if spec is not None:
+            fields.append(FormField(name=name, kind=spec.kind, required=required,
+                                    choices=spec.choices))
+    return StepForm(step=step.name, fields=tuple(fields))
+
+
 def readable_by(actor: Actor, case: Complaint) -> bool:
     """Whether ``actor`` may read ``case``: the roles on its route within its branch, and
     head office (issue 11; ``domain.access``)."""
@@ -168,9 +209,13 @@ async def _rows(session: AsyncSession, model: type, case: Complaint) -> list:
 
 
 def _timeline(records: list[StepRecord]) -> list[TimelineOut]:
+    # SPEC CT1: each entry shows when the server received it and whether it was recorded
+    # back-dated (older than its window, on the approver's word, with the reason).
     return [
         TimelineOut(
-            step=r.step, by=r.by, role=r.role, at=r.at, note=r.note, decision=r.decision,
+            step=r.step, by=r.by, role=r.role, at=r.at, recorded_at=r.recorded_at,
+            backdated=r.backdate_approved_by is not None, backdate_reason=r.backdate_reason,
+            backdate_approved_by=r.backdate_approved_by, note=r.note, decision=r.decision,
             due_at=r.due_at, late=r.due_at is not None and r.at > r.due_at,
         )
         for r in records
@@ -197,19 +242,30 @@ async def case_view(session: AsyncSession, case: Complaint) -> CaseOut:
             note=case.improvement_note,
         )
     closed = case.status == "closed"
+    source = case.source or {}
     return CaseOut(
         case_no=case.case_no, profile=case.profile, status=case.status, market=case.market,
         classification=case.classification, customer=case.customer, order_no=case.order_no,
         part_no=case.part_no, ship_date=case.ship_date, quantity=case.quantity,
         defective_quantity=case.defective_quantity, demand=case.demand,
-        received_at=case.received_at, filed_at=case.filed_at, filed_by=case.filed_by,
+        received_at=case.received_at, received_recorded_at=case.received_recorded_at,
+        received_backdated=case.received_backdate_approved_by is not None,
+        received_backdate_reason=case.received_backdate_reason,
+        received_backdate_approved_by=case.received_backdate_approved_by,
+        filed_at=case.filed_at, filed_by=case.filed_by,
         branch=case.branch, store_id=case.store_id, severity=case.severity,
+        customer_severity=source.get("customer_severity"),
+        triage_reason=source.get("triage_reason"),
+        triaged_by=source.get("triaged_by") or (
+            case.filed_by if case.severity and case.source_card_id is None else None),
         source_card_id=case.source_card_id, joint_inspection_on=case.joint_inspection_on,
         joint_inspection_note=case.joint_inspection_note, current_step=case.current_step,
         owner_role=owner_role(case), step_due_at=case.step_due_at,
         case_due_at=case.case_due_at, registered_at=case.registered_at,
         closed_at=case.closed_at, appeal_of=case.appeal_of, appeals=list(appeals),
-        handling=case.handling, amount=case.amount, responsible_unit=case.responsible_unit,
+        handling=case.handling, amount=case.amount, approved_amount=case.approved_amount,
+        approved_by=case.approved_by, approved_role=case.approved_role,
+        approved_at=case.approved_at, responsible_unit=case.responsible_unit,
         loss_amount=case.loss_amount, decisions=case.decisions or {}, improvement=improvement,
         copies_to=list(definition(case).copies_to) if closed else [],
         timeline=_timeline(records),

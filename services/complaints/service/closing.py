@@ -53,7 +53,9 @@ async def close_case(
         session, actor=Actor.system(ctx.settings.service),
         action="complaint.closed", subject_type=SUBJECT, subject_id=case.case_no, at=now,
         detail={"closed_at": at.isoformat(), "copies_to": [c.recipient for c in copies],
-                "late": [slip.step or "case" for slip in late]},
+                "late": [slip.step or "case" for slip in late],
+                "approved_amount": None if case.approved_amount is None
+                else str(case.approved_amount), "approved_by": case.approved_by},
     )
     return late
 
@@ -69,20 +71,26 @@ async def _lateness_audit(
     ).all()
     dues: dict[str, datetime] = {}
     roles: dict[str, str] = {}
+    backdated: dict[str, bool] = {}
     for record in records:
         due = audit_due(record.due_at, record.decision)
         dues.pop(record.step, None)
         if due is not None:
             dues[record.step] = due
         roles[record.step] = record.role
+        backdated[record.step] = record.backdate_approved_by is not None
+    # CT1: each step is judged on its accepted claim (within the window, or back-dated on
+    # an approver's recorded word), never on a time typed earlier than that.
     timeline = [TimelineEntry(step=r.step, at=r.at, by=r.by) for r in records]
     late = lateness_followup(timeline, dues, case.case_due_at, at)
+    closing_backdated = bool(records) and backdated.get(records[-1].step, False)
     for slip in late:
         session.add(
             FollowUp(
                 complaint_id=case.id, kind=slip.kind, step=slip.step,
                 owner_role=roles.get(slip.step) if slip.step else "gm_office",
                 due_at=slip.due_at, done_at=slip.done_at, issued_at=now,
+                backdated=backdated.get(slip.step, False) if slip.step else closing_backdated,
             )
         )
     return late

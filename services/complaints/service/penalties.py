@@ -1,7 +1,9 @@
 """Losses and penalty decisions on closed cases, and the monthly notices (SPEC P1–P5, P8).
 
-Invariants: decisions are recorded only on a closed case, by the GM office; each decision
-line belongs to the month it was decided in (company zone). A month's notices are
+Invariants: decisions are recorded only on a closed case, by the GM office, one effective
+decision per case, kind and party (a duplicate is 409; a correction supersedes the earlier
+one explicitly, both kept), each published as ``PenaltyDecided`` for billing to price;
+each decision belongs to the month it was decided in (company zone). A month's notices are
 published once: decisions are marked with their notice in the same transaction as the
 notice rows (unique per month and person) and their `PenaltyNoticePublished` events.
 """
@@ -16,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import Actor, require_branch
 from shared.context import Context
 from shared.db import is_sqlite
-from shared.events.complaints import PenaltyNoticePublished
+from shared.events.complaints import PenaltyDecided, PenaltyNoticePublished
 from shared.fields import check_happened_on
 from shared.jsonable import jsonable
-from shared.rules import RuleBroken, WrongState
+from shared.money import ZERO
+from shared.rules import NotFound, RuleBroken, WrongState
 
 from ..domain.notices import (
     NOTICE_COPIES,
@@ -31,11 +34,11 @@ from ..domain.notices import (
 )
 from ..domain.penalties import returned_goods_loss
 from ..domain.penalty_decisions import (
-    Member,
+    Decision,
     Party,
-    PenaltyLine,
-    administrative_line,
-    economic_lines,
+    administrative_decision,
+    check_supersession,
+    economic_decisions,
 )
 from ..models import Complaint, PenaltyDecision, PenaltyNotice
 from ..schemas.penalties import AdministrativePenaltyIn, EconomicPenaltyIn, LossIn
@@ -86,39 +89,84 @@ async def record_loss(
     return case
 
 
-def _line_key(line: PenaltyLine | PenaltyDecision) -> tuple[object, ...]:
-    return (line.kind, line.person_id, line.unit, line.amount, line.bearer, line.bearer_level,
-            line.ground, line.level)
+async def _superseded(
+    session: AsyncSession, *, case: Complaint, kind: str, supersedes: int | None,
+    reason: str | None,
+) -> PenaltyDecision | None:
+    """The decision a correction supersedes, locked, checked against the case and kind."""
+    if supersedes is None:
+        return None
+    old = await session.get(PenaltyDecision, supersedes, with_for_update=not is_sqlite(session))
+    rule = "P2" if kind == "economic" else "P3"
+    if old is None:
+        raise NotFound("no such decision", field="supersedes", rule=rule)
+    check_supersession(kind=kind, old_kind=old.kind, old_case_no=old.case_no,
+                       case_no=case.case_no, old_superseded=not old.effective, reason=reason)
+    return old
 
 
 async def _store(
-    ctx: Context, session: AsyncSession, case: Complaint, actor: Actor, lines: list[PenaltyLine]
+    ctx: Context, session: AsyncSession, case: Complaint, actor: Actor,
+    decisions: list[Decision], *, supersedes: int | None = None, reason: str | None = None,
 ) -> list[PenaltyDecision]:
-    """Record the decision's lines; the same decision twice is refused (409), so of
-    concurrent identical posts exactly one is recorded [choice]."""
-    decided = {_line_key(row) for row in await session.scalars(
-        select(PenaltyDecision).where(PenaltyDecision.complaint_id == case.id))}
-    if lines and all(_line_key(line) in decided for line in lines):
-        raise WrongState("this decision is already recorded on the case", field="case_no",
-                         rule="P2" if lines[0].kind == "economic" else "P3")
+    """Record one decision per party; a party already decided on the case is 409 unless the
+    decision names the one it supersedes (kept, marked superseded) (SPEC P2, P3)."""
+    kind = decisions[0].kind
+    rule = "P2" if kind == "economic" else "P3"
+    old = await _superseded(session, case=case, kind=kind, supersedes=supersedes,
+                            reason=reason)
+    active = set(await session.scalars(
+        select(PenaltyDecision.active_key).where(
+            PenaltyDecision.complaint_id == case.id, PenaltyDecision.kind == kind,
+            PenaltyDecision.active_key.is_not(None))))
+    if old is not None:
+        active.discard(old.active_key)
+    for i, decision in enumerate(decisions):
+        if decision.party_key in active:
+            raise WrongState(
+                f"a {kind} decision for {decision.bearer} is already recorded on the case; "
+                "a correction names the decision it supersedes", field=f"parties.{i}",
+                rule=rule)
     now = ctx.now()
+    if old is not None:
+        old.active_key, old.superseded_at = None, now
+        await session.flush()  # frees the party's key before the correction takes it
     month = month_of(now, company_zone(ctx))
     rows = [
         PenaltyDecision(
-            complaint_id=case.id, case_no=case.case_no, kind=line.kind,
-            person_id=line.person_id, unit=line.unit, amount=line.amount, bearer=line.bearer,
-            bearer_level=line.bearer_level, ground=line.ground, level=line.level,
+            complaint_id=case.id, case_no=case.case_no, kind=d.kind, department=d.department,
+            unit=d.unit, person_id=d.person_id, bearer_level=d.bearer_level,
+            party_key=d.party_key, active_key=d.party_key, loss_share=d.loss_share,
+            ground=d.ground, level=d.level,
+            amount=d.loss_share if d.kind == "economic" else d.amount,
             month=month, decided_at=now, decided_by=actor.user_id,
+            supersedes_id=old.id if old is not None else None,
+            reason=reason if old is not None else None,
         )
-        for line in lines
+        for d in decisions
     ]
     session.add_all(rows)
     await session.flush()
+    if old is not None:
+        old.superseded_by_id = rows[0].id
+    for row in rows:
+        await ctx.outbox.add(session, PenaltyDecided(
+            decision_id=row.id, case_no=row.case_no, kind=row.kind, month=row.month,
+            department=row.department, unit=row.unit, person_id=row.person_id,
+            bearer_level=row.bearer_level,
+            loss_share=None if row.loss_share is None else str(row.loss_share),
+            grade=row.level, ground=row.ground,
+            amount=None if row.kind == "economic" or row.amount is None else str(row.amount),
+            supersedes=row.supersedes_id, reason=row.reason, decided_by=row.decided_by,
+            decided_at=now, correlation_id=row.case_no,
+        ))
     await ctx.audit.record(
-        session, actor=actor, action="penalty.decided", subject_type=SUBJECT,
-        subject_id=case.case_no, at=now,
-        detail={"lines": [{"person": r.person_id, "kind": r.kind, "amount": str(r.amount)}
-                          for r in rows]},
+        session, actor=actor, action="penalty.superseded" if old else "penalty.decided",
+        subject_type=SUBJECT, subject_id=case.case_no, at=now,
+        detail={"decisions": [{"id": r.id, "bearer": r.bearer, "kind": r.kind,
+                               "amount": None if r.amount is None else str(r.amount)}
+                              for r in rows],
+                "supersedes": old.id if old else None, "reason": reason},
     )
     ctx.wake_after_commit(session, WATCHER)
     return rows
@@ -127,24 +175,27 @@ async def _store(
 async def decide_economic(
     ctx: Context, session: AsyncSession, *, actor: Actor, case_no: str, data: EconomicPenaltyIn
 ) -> list[PenaltyDecision]:
-    """Apportion the loss (P2) and attribute each share (P5) down to people."""
+    """Apportion the loss (P2) and name who bears each share (P5), once per party."""
     case = await _closed_case(session, actor=actor, case_no=case_no, rule="P2")
     if case.handling == "not_valid":
         raise WrongState("a complaint found not valid carries no loss", field="case_no",
                        rule="C9.14")
+    if data.supersedes is not None:
+        if len(data.parties) != 1:
+            raise RuleBroken("a correction names one party", field="parties", rule="P2")
+        if data.loss is None:
+            raise RuleBroken("give the party's corrected share", field="loss", rule="P2")
     loss = data.loss if data.loss is not None else case.loss_amount
     if loss is None:
         raise RuleBroken("record the loss first (P1) or give it here", field="loss", rule="P1")
-    parties = [
-        Party(department=p.department, unit=p.unit, ratio=p.ratio, group=p.group,
-              individual=p.individual,
-              members=tuple(Member(m.person_id, m.base_points) for m in p.members))
-        for p in data.parties
-    ]
-    lines = economic_lines(loss, parties)
-    if data.loss is not None:
+    parties = [Party(department=p.department, unit=p.unit, ratio=p.ratio, group=p.group,
+                     individual=p.individual) for p in data.parties]
+    decisions = economic_decisions(loss, parties)
+    rows = await _store(ctx, session, case, actor, decisions, supersedes=data.supersedes,
+                        reason=data.reason)
+    if data.loss is not None and data.supersedes is None:
         case.loss_amount = data.loss
-    return await _store(ctx, session, case, actor, lines)
+    return rows
 
 
 async def decide_administrative(
@@ -153,12 +204,12 @@ async def decide_administrative(
 ) -> PenaltyDecision:
     """An administrative penalty for one of the 15 grounds (SPEC P3, P4, P5)."""
     case = await _closed_case(session, actor=actor, case_no=case_no, rule="P3")
-    line = administrative_line(
+    decision = administrative_decision(
         person_id=data.person_id, department=data.department, unit=data.unit,
-        level=data.level, ground=data.ground, base_points=data.base_points,
-        monthly_bonus=data.monthly_bonus, decided=data.amount,
+        level=data.level, ground=data.ground, decided=data.amount,
     )
-    return (await _store(ctx, session, case, actor, [line]))[0]
+    return (await _store(ctx, session, case, actor, [decision], supersedes=data.supersedes,
+                         reason=data.reason))[0]
 
 
 async def case_penalties(
@@ -188,7 +239,8 @@ async def publish_month(
     now = ctx.now()
     check_publishable(month, now, company_zone(ctx))
     query = select(PenaltyDecision).where(
-        PenaltyDecision.month == month, PenaltyDecision.notice_no.is_(None)
+        PenaltyDecision.month == month, PenaltyDecision.notice_no.is_(None),
+        PenaltyDecision.superseded_by_id.is_(None),
     ).order_by(PenaltyDecision.id)
     if not is_sqlite(session):
         query = query.with_for_update()
@@ -196,9 +248,12 @@ async def publish_month(
     existing = await month_notices(session, month)
     if not pending:
         return existing, 0
-    if {p.person_id for p in pending} & {n.person_id for n in existing}:
-        raise WrongState("a person already has a notice for this month", field="month", rule="P8")
-    lines = [DecidedPenalty(p.person_id, p.unit, p.amount, p.case_no, p.kind) for p in pending]
+    if {p.bearer for p in pending} & {n.person_id for n in existing}:
+        raise WrongState("a bearer already has a notice for this month", field="month",
+                         rule="P8")
+    lines = [DecidedPenalty(p.bearer, p.unit, p.amount or ZERO, p.case_no, p.kind, p.id)
+             for p in pending]
+    kinds = {p.bearer: "person" if p.person_id else "unit" for p in pending}
     found = notices(month, lines, first_serial=len(existing) + 1)
     created = []
     for notice in found:
@@ -209,7 +264,7 @@ async def publish_month(
         )
         created.append(row)
         for decision in pending:
-            if decision.person_id == notice.person_id:
+            if decision.bearer == notice.person_id:
                 decision.notice_no = notice.notice_no
         await ctx.outbox.add(session, PenaltyNoticePublished(
             notice_no=notice.notice_no,
@@ -218,6 +273,7 @@ async def publish_month(
             amount=str(notice.amount), case_nos=notice.case_nos,
             economic_amount=str(notice.economic), administrative_amount=str(notice.administrative),
             copies_to=(*NOTICE_COPIES, notice.unit), correlation_id=notice.notice_no,
+            bearer_kind=kinds[notice.person_id], decision_ids=notice.decision_ids,
         ))
     session.add_all(created)
     await ctx.audit.record(
@@ -232,7 +288,8 @@ async def publish_month(
 async def next_notice_due(session: AsyncSession, *, tz: tzinfo) -> datetime | None:
     """When the earliest month with unpublished decisions falls due (the 10th, SPEC P8)."""
     first = await session.scalar(
-        select(func.min(PenaltyDecision.month)).where(PenaltyDecision.notice_no.is_(None))
+        select(func.min(PenaltyDecision.month)).where(
+            PenaltyDecision.notice_no.is_(None), PenaltyDecision.superseded_by_id.is_(None))
     )
     return None if first is None else publication_due(first, tz)
 
@@ -241,7 +298,9 @@ async def publish_due(ctx: Context, session: AsyncSession, now: datetime) -> Non
     """On the 10th, publish last month's decisions if the GM office has not (SPEC P8)."""
     tz = company_zone(ctx)
     months = await session.scalars(
-        select(PenaltyDecision.month).where(PenaltyDecision.notice_no.is_(None)).distinct()
+        select(PenaltyDecision.month).where(
+            PenaltyDecision.notice_no.is_(None), PenaltyDecision.superseded_by_id.is_(None),
+        ).distinct()
     )
     for month in sorted(months):
         if publication_due(month, tz) <= now:

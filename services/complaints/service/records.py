@@ -41,8 +41,10 @@ async def appeal(
         ship_date=original.ship_date, quantity=original.quantity,
         defective_quantity=data.defective_quantity if data.defective_quantity is not None
         else original.defective_quantity,
-        demand=data.demand, received_at=data.received_at, branch=original.branch,
+        demand=data.demand, received_at=data.received_at,
+        backdate_reason=data.backdate_reason, branch=original.branch,
         store_id=original.store_id,
+        severity=original.severity,  # type: ignore[arg-type]  # Q26: as triaged before
     )
     return await file_complaint(ctx, session, actor=actor, data=filing, appeal_of=case_no)
 

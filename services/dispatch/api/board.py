@@ -39,9 +39,11 @@ async def read_board(
 ) -> list[BoardLine]:
     """Vouchers of a branch: waiting first, priority first, then by arrival deadline (S18)."""
     async with rt.db.reading() as session:
-        vouchers = await service.board(rt.context, session, actor=actor, branch=branch,
-                                       include_closed=include_closed)
-        return [BoardLine.model_validate(v) for v in vouchers]
+        items = await service.board(rt.context, session, actor=actor, branch=branch,
+                                    include_closed=include_closed)
+        return [BoardLine.model_validate(i.voucher).model_copy(
+            update={"priority": i.priority, "priority_reason": i.priority_reason})
+            for i in items]
 
 
 @router.get("/vouchers/{voucher_no}", response_model=VoucherHistory)

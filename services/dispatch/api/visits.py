@@ -26,6 +26,9 @@ router = APIRouter(tags=["visits"])
 
 Supervisor = Annotated[Actor, Depends(roles("supervisor"))]
 Technician = Annotated[Actor, Depends(roles("technician"))]
+# SPEC CT1: a supervisor records a visit on the technician's behalf when it is later than
+# the device window allows (the approver of a back-dated entry must be the one who posts it).
+OnSite = Annotated[Actor, Depends(roles("technician", "supervisor"))]
 
 
 @router.post("/vouchers/{voucher_no}/assign", response_model=VoucherOut)
@@ -41,23 +44,29 @@ async def assign(
 
 @router.post("/vouchers/{voucher_no}/arrive", response_model=ArrivalOut)
 async def arrive(
-    voucher_no: VoucherNo, body: ArriveIn, rt: RuntimeDep, actor: Technician
+    voucher_no: VoucherNo, body: ArriveIn, rt: RuntimeDep, actor: OnSite
 ) -> ArrivalOut:
-    """Record arrival at the device's time ``at``; ``sla_met`` judges the deadline (S19)."""
+    """Record arrival at the device's time ``at``; ``sla_met`` judges the deadline (S19).
+    Older than the branch's device window: a supervisor with ``backdate_reason`` (CT1)."""
     async with rt.db.transaction() as session:
         v = await service.arrive(rt.context, session, actor=actor, voucher_no=voucher_no,
-                                 at=body.at)
+                                 at=body.at, backdate_reason=body.backdate_reason)
         assert v.arrived_at and v.arrival_recorded_at and v.sla_met is not None
         return ArrivalOut(voucher_no=v.voucher_no, arrived_at=v.arrived_at,
                           recorded_at=v.arrival_recorded_at, sla_met=v.sla_met,
-                          arrival_due_at=v.arrival_due_at)
+                          arrival_due_at=v.arrival_due_at,
+                          arrival_due_provisional=v.arrival_due_provisional,
+                          recorded_by=v.arrival_recorded_by,
+                          backdate_reason=v.arrival_backdate_reason,
+                          backdate_approved_by=v.arrival_backdate_approved_by)
 
 
 @router.post("/vouchers/{voucher_no}/complete", response_model=VoucherOut)
 async def complete(
-    voucher_no: VoucherNo, body: CompleteIn, rt: RuntimeDep, actor: Technician
+    voucher_no: VoucherNo, body: CompleteIn, rt: RuntimeDep, actor: OnSite
 ) -> VoucherOut:
-    """Fixed on site: the customer signs, labour and parts are recorded (S9, S10)."""
+    """Fixed on site: the customer signs, labour and parts are recorded (S9, S10); a B job
+    names the failed ``component`` and the ``cause`` (E3/E4). A late ``at``: CT1."""
     async with rt.db.transaction() as session:
         voucher = await service.complete(rt.context, session, actor=actor, voucher_no=voucher_no,
                                          data=body)

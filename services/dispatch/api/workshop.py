@@ -29,6 +29,8 @@ router = APIRouter(tags=["workshop"])
 
 Supervisor = Annotated[Actor, Depends(roles("supervisor"))]
 Technician = Annotated[Actor, Depends(roles("technician"))]
+# SPEC CT1: a supervisor logs work on the technician's behalf when it is recorded late.
+Worker = Annotated[Actor, Depends(roles("technician", "supervisor"))]
 Returner = Annotated[Actor, Depends(roles("technician", "supervisor", "clerk"))]
 EscalationReader = Annotated[Actor, Depends(roles("supervisor", "branch_manager", "admin"))]
 
@@ -40,13 +42,14 @@ async def _out(session: AsyncSession, card: RepairCard) -> RepairCardOut:
 
 @router.post("/repair-cards/{repair_card_no}/work", response_model=RepairCardOut)
 async def log_work(
-    repair_card_no: RepairCardNo, body: WorkIn, rt: RuntimeDep, actor: Technician
+    repair_card_no: RepairCardNo, body: WorkIn, rt: RuntimeDep, actor: Worker
 ) -> RepairCardOut:
-    """Put actual labour time and replaced parts on the repair card (S12)."""
+    """Put actual labour time and replaced parts on the repair card (S12); a work time
+    older than the device window is logged by a supervisor with ``backdate_reason`` (CT1)."""
     async with rt.db.transaction() as session:
         return await _out(session, await service.log_repair(
             rt.context, session, actor=actor, repair_card_no=repair_card_no, minutes=body.minutes,
-            parts=body.parts, at=body.at))
+            parts=body.parts, at=body.at, backdate_reason=body.backdate_reason))
 
 
 @router.post("/repair-cards/{repair_card_no}/help", response_model=RepairCardOut)
@@ -76,11 +79,13 @@ async def inspect(
 async def return_product(
     repair_card_no: RepairCardNo, body: ReturnIn, rt: RuntimeDep, actor: Returner
 ) -> RepairCardOut:
-    """Return the product against its pick-up receipt; the voucher is filed (S12, S13)."""
+    """Return the product against its pick-up receipt; the voucher is filed (S12, S13); a B
+    job names the failed ``component`` and the ``cause`` (E3/E4)."""
     async with rt.db.transaction() as session:
         return await _out(session, await service.return_product(
             rt.context, session, actor=actor, repair_card_no=repair_card_no,
-            signed_by=body.signed_by, pickup_receipt_no=body.pickup_receipt_no))
+            signed_by=body.signed_by, pickup_receipt_no=body.pickup_receipt_no,
+            component=body.component, cause=body.cause, repairable=body.repairable))
 
 
 @router.get("/escalations", response_model=list[EscalationOut])

@@ -3,6 +3,9 @@
 Invariants:
 - Order: waiting vouchers first, then priority ones, then by arrival deadline (S8/S18);
   the voucher number breaks ties so the order is total and stable.
+- A waiting call received on an earlier branch-local day than today is priority at
+  read time (S18's intent: yesterday's undispatched work comes first), whether or not
+  the morning reconciliation has flagged it yet.
 - Closed vouchers (completed, cancelled) leave the board.
 - A renewal visit (S20) is a voucher-like line numbered ``{branch}-R{contract_no}``, one
   per contract however often the expiry notice is repeated.
@@ -65,3 +68,27 @@ def cancellable(status: str) -> bool:
     """A withdrawn call drops its voucher unless the job is done or the product is in
     the workshop (the customer's product must still come back through S12)."""
     return status not in CLOSED and status != VoucherStatus.IN_WORKSHOP.value
+
+
+# SPEC S18: the reason a waiting call is priority before any reconciliation said so.
+EARLIER_DAY_REASON = "received on {day}, an earlier day, and not dispatched yet (S18)"
+
+
+def received_earlier_day(
+    *, status: str, kind: str, received_on: date, today: date
+) -> bool:
+    """S18: a call still waiting whose receipt day (branch-local) is before today."""
+    return status == WAITING and kind == VoucherKind.CALL and received_on < today
+
+
+def priority_of(
+    *, status: str, kind: str, stored: bool, stored_reason: str | None, received_on: date,
+    today: date,
+) -> tuple[bool, str | None]:
+    """S18: the board's priority for a line, computed when it is read: flagged (by the
+    call's registration or the morning reconciliation), or an earlier day's waiting call."""
+    if stored:
+        return True, stored_reason
+    if received_earlier_day(status=status, kind=kind, received_on=received_on, today=today):
+        return True, EARLIER_DAY_REASON.format(day=received_on.isoformat())
+    return False, None

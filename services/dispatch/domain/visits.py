@@ -4,20 +4,31 @@ Invariants:
 - Only a technician of the voucher's branch can be given it; a voucher can be
   (re)assigned only before the technician reached the customer (S8).
 - The arrival time is the technician's device time, so an offline technician is judged
-  by when they really arrived (S19); it may not lie in the future beyond a small clock
-  skew, nor before the call was received. ``sla_met`` is ``arrived_at <= arrival_due_at``.
+  by when they really arrived (S19), but only within the branch's device window: the
+  service accepts it through ``shared.claimed.accept_claim`` (SPEC CT1), and an arrival
+  typed earlier than that needs a supervisor's approval and reason. ``sla_met`` is
+  ``arrived_at <= arrival_due_at`` on the accepted claim, so typing an earlier time can
+  never improve it beyond what the window allows.
 - Work is completed or carried in only after arrival, and only once (S9, S11).
+- A covered (B) job says what failed and why (SPEC E3/E4), so that the cover can be
+  judged: the component and the cause are required for it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
+from typing import Literal, get_args
 
 from shared.rules import RuleBroken, WrongState
 
 from .board import VoucherKind, VoucherStatus
 
-MAX_CLOCK_SKEW = timedelta(minutes=5)
+# SPEC E3: billing's Component and Cause values (dispatch names them, never imports them).
+Component = Literal["main_board", "power_supply", "display", "compressor", "motor", "cabinet",
+                    "remote_control", "other", "consumable"]
+Cause = Literal["defect", "wear", "power_surge", "misuse", "accidental_damage"]
+COMPONENTS: tuple[str, ...] = get_args(Component)
+CAUSES: tuple[str, ...] = get_args(Cause)
 
 
 def check_technician(role: str | None, *, branch: str, technician_id: str) -> None:
@@ -39,22 +50,6 @@ def check_assignable(status: str, current: str | None, new: str) -> bool:
         raise WrongState(f"the voucher is already assigned to {new}", rule="S8",
                          field="technician_id")
     return current is not None
-
-
-def device_time(
-    at: datetime | None, *, now: datetime, not_before: datetime, field: str, what: str,
-) -> datetime:
-    """A time reported by the technician's device, checked against the server's clock (S19).
-
-    Returns it in UTC; ``at`` None means "now" (the device was online).
-    """
-    when = (at or now).astimezone(UTC)
-    if when > now + MAX_CLOCK_SKEW:
-        raise RuleBroken(f"{what} lies in the future (server time {now.isoformat()})",
-                         rule="S19", field=field)
-    if when < not_before:
-        raise RuleBroken(f"{what} is before {not_before.isoformat()}", rule="S19", field=field)
-    return when
 
 
 def sla_met(arrived_at: datetime, arrival_due_at: datetime) -> bool:
@@ -95,3 +90,14 @@ def check_carry_in(status: str, kind: str, promised_on: date, today: date) -> No
     if promised_on < today:
         raise RuleBroken(f"the promised date {promised_on} has already passed", rule="S11",
                          field="promised_on")
+
+
+def check_findings(category: str, *, component: str | None, cause: str | None) -> None:
+    """E3/E4: a covered (B) job names the failed component and the cause (422 otherwise)."""
+    if category != "B":
+        return
+    for field, value in (("component", component), ("cause", cause)):
+        if value is None:
+            raise RuleBroken(
+                f"a covered (B) job must say the {field} of the failure, so that the "
+                "extended warranty's cover can be judged", rule="E3", field=field)

@@ -15,6 +15,7 @@ from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shared.auth import Actor
+from shared.claimed import EARLIEST
 from shared.fields import PastDate
 from shared.rules import RuleBroken
 from shared.runtime import Runtime, RuntimeDep
@@ -24,12 +25,16 @@ from ..api.visits import Supervisor
 from ..api.workshop import EscalationReader
 from ..schemas import RepairCardNo, VoucherNo
 from ..service import supervision, visits, workshop
+from ..service.common import load_voucher
 from . import router
 
 Branch = Annotated[str | None, Query(max_length=16, pattern=r"^[A-Za-z0-9_\-]+$")]
 Day = Annotated[PastDate | None, Query(alias="date")]
 TechnicianField = Annotated[str, Form(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_\-]+$")]
 NoteField = Annotated[str, Form(max_length=2000)]
+# A branch-local wall-clock time from a datetime-local input ("2026-03-16T15:30").
+ArrivedField = Annotated[str, Form(min_length=16, max_length=19,
+                                   pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")]
 
 
 def branch_of(actor: Actor, branch: str | None) -> str:
@@ -96,6 +101,28 @@ async def assign_from_board(
                        technician_id=done[1])
     response.headers["HX-Trigger"] = "board-changed"
     return response
+
+
+@router.post("/board/vouchers/{voucher_no}/arrive")
+async def record_arrival_from_board(
+    voucher_no: VoucherNo, rt: RuntimeDep, actor: Supervisor, at: ArrivedField,
+    backdate_reason: NoteField = "",
+) -> Response:
+    """The supervisor records a technician's arrival on their behalf, with the reason when
+    it is older than the branch's device window (S19, CT1)."""
+    async with rt.db.transaction() as session:
+        voucher = await load_voucher(session, voucher_no)
+        zone = rt.context.branch(voucher.branch).zone
+        try:
+            local = datetime.fromisoformat(at)
+        except ValueError:
+            raise RuleBroken("is not a date and time", field="at", rule="CT1") from None
+        if local.year < EARLIEST.year:  # before converting: year 1 would overflow
+            raise RuleBroken(f"is before {EARLIEST.isoformat()}", field="at", rule="CT1")
+        arrived = local.replace(tzinfo=zone)
+        await visits.arrive(rt.context, session, actor=actor, voucher_no=voucher_no,
+                            at=arrived, backdate_reason=backdate_reason.strip() or None)
+    return RedirectResponse("/", status_code=303)
 
 
 @router.get("/board/escalations", response_class=HTMLResponse)

@@ -47,9 +47,11 @@ async def report_page(
     async with rt.db.reading() as session:
         found = await reports.supervisor_daily(rt.context, session, actor=actor, branch=chosen,
                                                day=shown)
+        arrivals = await reports.arrivals_of_day(rt.context, session, branch=chosen, day=shown)
     signed = found.signed_at is not None
     return request.app.state.console.render(
         request, "reports.html", actor=actor, report=found, day=shown, board_branch=chosen,
+        arrivals=arrivals,
         categories=CATEGORIES, total=sum(found.minutes_by_category.values()), signed=signed,
         may_sign=not signed and actor.role == "branch_manager")
 

@@ -83,6 +83,14 @@ def _signature(form: FormData) -> str | None:
     return _text(form, "signature").strip() or None
 
 
+def _findings(form: FormData) -> dict[str, Any]:
+    """SPEC E3/E4: the failed part, the cause and whether the unit can be repaired; an
+    option left at "—" is no answer (the schema and the rule then judge it)."""
+    return {"component": _text(form, "component").strip() or None,
+            "cause": _text(form, "cause").strip() or None,
+            "repairable": not _text(form, "unrepairable")}
+
+
 def _back(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
@@ -109,13 +117,14 @@ async def my_vouchers(request: Request, rt: RuntimeDep, actor: Technician) -> HT
         found = await board.board(rt.context, session, actor=actor, branch=actor.branch or "",
                                   include_closed=True)
     branch = rt.context.branch(actor.branch or "")
-    mine = [v for v in found if v.technician_id == actor.user_id]
+    mine = [i.voucher for i in found if i.voucher.technician_id == actor.user_id]
+    priority = {i.voucher_no for i in found if i.priority}  # S18, as the board reads it
     open_ = [v for v in mine if v.status not in (VoucherStatus.COMPLETED,
                                                  VoucherStatus.CANCELLED)]
     done = [v for v in mine if v.status == VoucherStatus.COMPLETED and v.completed_at
             and branch.local_date(v.completed_at) == today]
     return _render(request, "technician_my.html", actor, open_vouchers=open_,
-                   done_vouchers=done, today=today)
+                   done_vouchers=done, today=today, priority=priority)
 
 
 @router.get("/my/part-row", response_class=HTMLResponse)
@@ -157,7 +166,7 @@ async def complete(request: Request, voucher_no: VoucherNo, rt: RuntimeDep,
     data = _validated(CompleteIn, {
         "labour_minutes": _whole(_text(form, "labour_minutes")),
         "parts": _parts(form), "signed_by": _text(form, "signed_by"),
-        "signature_image": _signature(form),
+        "signature_image": _signature(form), **_findings(form),
     })
     async with rt.db.transaction() as session:
         await visits.complete(rt.context, session, actor=actor, voucher_no=voucher_no,
@@ -222,11 +231,14 @@ async def return_product(request: Request, repair_card_no: RepairCardNo, rt: Run
     """Give the inspected product back against its pick-up receipt (S12, S13)."""
     form = await request.form()
     data = _validated(ReturnIn, {"signed_by": _text(form, "signed_by"),
-                                 "pickup_receipt_no": _text(form, "pickup_receipt_no")})
+                                 "pickup_receipt_no": _text(form, "pickup_receipt_no"),
+                                 **_findings(form)})
     async with rt.db.transaction() as session:
         await workshop.return_product(rt.context, session, actor=actor,
                                       repair_card_no=repair_card_no, signed_by=data.signed_by,
-                                      pickup_receipt_no=data.pickup_receipt_no)
+                                      pickup_receipt_no=data.pickup_receipt_no,
+                                      component=data.component, cause=data.cause,
+                                      repairable=data.repairable)
     return _back(f"/my/repair-cards/{repair_card_no}")
 
 
@@ -254,8 +266,11 @@ async def my_report(request: Request, rt: RuntimeDep, actor: Technician,
     async with rt.db.reading() as session:
         entries, totals = await reports.technician_daily(
             rt.context, session, actor=actor, technician_id=actor.user_id, day=shown)
+        arrivals = await reports.arrivals_of_day(rt.context, session, branch=actor.branch or "",
+                                                 day=shown, technician_id=actor.user_id)
     return _render(request, "technician_report.html", actor, day=shown, today=today,
-                   entries=entries, totals=totals, total=sum(totals.values()))
+                   entries=entries, totals=totals, total=sum(totals.values()),
+                   arrivals=arrivals)
 
 
 @router.post("/my/report/work-log")

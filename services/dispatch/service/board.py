@@ -10,6 +10,7 @@ decides, inside a savepoint, so two deliveries at once leave one line and one au
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -51,21 +52,29 @@ async def _added(session: AsyncSession, voucher: Voucher) -> bool:
 
 
 async def voucher_issued(ctx: Context, session: AsyncSession, event: CallRegistered) -> None:
-    """SPEC S8: the voucher of a newly registered call waits on the board."""
+    """SPEC S8: the voucher of a newly registered call waits on the board; S18: first
+    among the waiting when intake registered it as priority (received on an earlier day)."""
+    reason = (rules_board.EARLIER_DAY_REASON.format(
+        day=ctx.branch(event.branch).local_date(event.received_at).isoformat())
+        if event.priority else None)
     if not await _added(session, Voucher(
         voucher_no=event.voucher_no, kind=VoucherKind.CALL.value, call_id=event.call_id,
         branch=event.branch, category=event.category, sla_class=event.sla_class,
         customer_id=event.customer_id, product_id=event.product_id,
         customer_name=event.customer_name, district=event.district, model=event.model,
         symptom=event.symptom, received_at=event.received_at,
-        arrival_due_at=event.arrival_due_at, priority=False, status=VoucherStatus.WAITING.value,
-        technician_id=None, created_at=ctx.now(),
+        arrival_due_at=event.arrival_due_at,
+        arrival_due_provisional=event.arrival_due_provisional, priority=event.priority,
+        priority_reason=reason, prioritised_at=ctx.now() if event.priority else None,
+        status=VoucherStatus.WAITING.value, technician_id=None, created_at=ctx.now(),
     )):
         return
     await ctx.audit.record(session, actor=_SYSTEM, action="voucher.issued",
                            subject_type="voucher", subject_id=event.voucher_no,
                            detail={"call_id": event.call_id,
-                                   "registered_by": event.registered_by})
+                                   "registered_by": event.registered_by,
+                                   "priority": event.priority,
+                                   "backdate_approved_by": event.backdate_approved_by})
 
 
 async def _voucher_of(session: AsyncSession, voucher_no: str) -> Voucher:
@@ -122,15 +131,46 @@ async def contract_expiring(ctx: Context, session: AsyncSession, event: Contract
                                    "ends_on": event.ends_on.isoformat()})
 
 
+@dataclass(frozen=True)
+class BoardItem:
+    """A voucher as the board shows it now: its priority computed at read time (S18)."""
+
+    voucher: Voucher
+    priority: bool
+    priority_reason: str | None
+
+    @property
+    def status(self) -> str:
+        return self.voucher.status
+
+    @property
+    def arrival_due_at(self) -> datetime:
+        return self.voucher.arrival_due_at
+
+    @property
+    def voucher_no(self) -> str:
+        return self.voucher.voucher_no
+
+
 async def board(
     ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, include_closed: bool = False
-) -> list[Voucher]:
-    """The branch's board in dispatch order (SPEC S8, S18)."""
-    ctx.branch(branch)
+) -> list[BoardItem]:
+    """The branch's board in dispatch order (SPEC S8, S18): a waiting call received on an
+    earlier branch-local day is priority as soon as it is read, not only after the
+    morning reconciliation flags it."""
+    here = ctx.branch(branch)
     require_branch(actor, branch)
+    today = here.local_date(ctx.now())
     vouchers = (await session.scalars(select(Voucher).where(Voucher.branch == branch))).all()
-    shown = [v for v in vouchers if include_closed or rules_board.on_board(v.status)]
-    return sorted(shown, key=rules_board.board_order)
+    items = []
+    for v in vouchers:
+        if not (include_closed or rules_board.on_board(v.status)):
+            continue
+        priority, reason = rules_board.priority_of(
+            status=v.status, kind=v.kind, stored=v.priority, stored_reason=v.priority_reason,
+            received_on=here.local_date(v.received_at), today=today)
+        items.append(BoardItem(voucher=v, priority=priority, priority_reason=reason))
+    return sorted(items, key=rules_board.board_order)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,14 @@ never misses work and never gains any.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
+from shared.claimed import BRANCH_APPROVERS, Claim, accept_claim
+from shared.context import Context
 from shared.db import find_or_404, get_or_404
 from shared.events.dispatch import PartUsed
 from shared.money import format_money
@@ -55,6 +57,35 @@ def require_assigned(actor: Actor, voucher: Voucher) -> None:
             f"{actor.user_id} may not act on {voucher.voucher_no}: it is assigned to {holder}",
             field="technician_id",
         )
+
+
+def require_assigned_or_approver(actor: Actor, voucher: Voucher) -> str:
+    """The assigned technician, or a supervisor of the voucher's branch recording on the
+    technician's behalf (SPEC CT1: a late entry needs an approver to record it). Returns
+    the technician whose work it is."""
+    if actor.role not in BRANCH_APPROVERS:
+        require_assigned(actor, voucher)
+        return actor.user_id
+    require_branch(actor, voucher.branch)
+    if voucher.technician_id is None:
+        raise Forbidden(f"{voucher.voucher_no} is assigned to nobody yet", field="technician_id")
+    return voucher.technician_id
+
+
+def device_claim(
+    ctx: Context, *, branch: str, claimed: datetime | None, actor: Actor,
+    reason: str | None, field: str, what: str, not_before: datetime | None = None,
+) -> Claim:
+    """SPEC CT1: a time from a technician's phone, accepted within the branch's device
+    window (it may have been offline); older only when a supervisor records it with a
+    reason. The accepted time is in UTC."""
+    claim = accept_claim(
+        claimed, now=ctx.now(), window=ctx.branch(branch).claim_windows.device, field=field,
+        actor_role=actor.role, actor_id=actor.user_id, reason=reason,
+        approvers=BRANCH_APPROVERS, not_before=not_before, what=what)
+    return Claim(at=claim.at.astimezone(UTC), received_at=claim.received_at,
+                 backdate_reason=claim.backdate_reason,
+                 backdate_approved_by=claim.backdate_approved_by)
 
 
 async def sign(
@@ -109,7 +140,7 @@ async def lock_report_day(session: AsyncSession, branch: str, day: date) -> Repo
 async def log_work(
     session: AsyncSession, *, branch: str, technician_id: str, day: date, category: str,
     minutes: int, source: str, voucher_no: str | None, note_text: str | None, actor: Actor,
-    at: datetime,
+    at: datetime, claim: Claim | None = None,
 ) -> WorkLog:
     """A piece of a technician's day (S15); refused once the day's report is signed (S17)."""
     report = await lock_report_day(session, branch, day)
@@ -118,6 +149,8 @@ async def log_work(
         branch=branch, technician_id=technician_id, day=day, category=category,
         minutes=minutes, source=source, voucher_no=voucher_no, note=note_text,
         logged_at=at, logged_by=actor.user_id,
+        backdate_reason=claim.backdate_reason if claim else None,
+        backdate_approved_by=claim.backdate_approved_by if claim else None,
     )
     session.add(entry)
     return entry

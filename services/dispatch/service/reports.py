@@ -1,22 +1,29 @@
 """Daily reports: technicians' D work logs, the technician and supervisor daily reports,
-and the branch manager's sign-off (SPEC S6, S15, S16, S17)."""
+and the branch manager's sign-off (SPEC S6, S15, S16, S17).
+
+Invariant (CT1): a work-log date is a claimed day, accepted through
+``shared.claimed.accept_claimed_day`` with the branch's device window; an older day is
+logged only by a supervisor (or the branch manager) with a reason, and the reports show
+such entries, and arrivals recorded late, as back-dated.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
+from shared.claimed import BRANCH_APPROVERS, accept_claimed_day
 from shared.context import Context
 from shared.events.dispatch import SupervisorReportSigned
 from shared.fields import check_happened_on
 from shared.rules import Forbidden, RuleBroken, WrongState
 
 from ..domain import reports as rules_reports
-from ..models import ReportDay, WorkLog
+from ..models import ReportDay, Voucher, WorkLog
 from .common import lock_report_day, log_work, sign
 
 _READERS_OF_ANYONE = frozenset({"supervisor", "branch_manager", "service_dept", "admin"})
@@ -37,25 +44,55 @@ def technician_branch(ctx: Context, actor: Actor, technician_id: str) -> str:
 
 async def add_work_log(
     ctx: Context, session: AsyncSession, *, actor: Actor, technician_id: str, day: date,
-    category: str, minutes: int, note_text: str,
+    category: str, minutes: int, note_text: str, backdate_reason: str | None = None,
 ) -> WorkLog:
-    """SPEC S6/S15: a technician logs internal admin (D) time; A–C come from vouchers."""
-    if actor.role != "technician" or actor.user_id != technician_id:
+    """SPEC S6/S15: a technician logs internal admin (D) time; A–C come from vouchers. A
+    day older than the device window is logged by a supervisor with a reason (CT1)."""
+    if actor.role not in BRANCH_APPROVERS and (
+            actor.role != "technician" or actor.user_id != technician_id):
         raise Forbidden(f"{actor.user_id} may not log work for {technician_id}",
                         field="technician_id")
     branch = technician_branch(ctx, actor, technician_id)
     now = ctx.now()
     rules_reports.check_manual_category(category)
-    today = ctx.branch(branch).local_date(now)
+    here = ctx.branch(branch)
+    today = here.local_date(now)
     rules_reports.check_work_day(day, today)
     check_happened_on(day, today=today, field="date", rule="S15", what="the work day")
+    claim = accept_claimed_day(day, now=now, zone=here.zone, window=here.claim_windows.device,
+                               field="date", actor_role=actor.role, actor_id=actor.user_id,
+                               reason=backdate_reason, approvers=BRANCH_APPROVERS,
+                               what="the work day")
     entry = await log_work(
         session, branch=branch, technician_id=technician_id, day=day, category=category,
         minutes=minutes, source="manual", voucher_no=None, note_text=note_text or None,
-        actor=actor, at=now,
+        actor=actor, at=now, claim=claim,
     )
     await session.flush()
+    await ctx.audit.record(session, actor=actor, action="work_log.added",
+                           subject_type="work_log", subject_id=str(entry.id),
+                           detail={"technician_id": technician_id, "date": day.isoformat(),
+                                   "category": category, "minutes": minutes,
+                                   "backdated": claim.backdated,
+                                   "backdate_reason": claim.backdate_reason,
+                                   "backdate_approved_by": claim.backdate_approved_by})
     return entry
+
+
+async def arrivals_of_day(
+    ctx: Context, session: AsyncSession, *, branch: str, day: date,
+    technician_id: str | None = None,
+) -> list[Voucher]:
+    """The arrivals of a branch-local day (S19), each with its receipt time and, when
+    recorded late, its approver (CT1): what the daily reports show beside the minutes."""
+    zone = ctx.branch(branch).zone
+    start = datetime.combine(day, time(0), zone)
+    query = (select(Voucher).where(Voucher.branch == branch, Voucher.arrived_at >= start,
+                                   Voucher.arrived_at < start + timedelta(days=1))
+             .order_by(Voucher.arrived_at, Voucher.voucher_no))
+    if technician_id is not None:
+        query = query.where(Voucher.technician_id == technician_id)
+    return list(await session.scalars(query))
 
 
 async def technician_daily(

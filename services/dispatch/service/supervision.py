@@ -52,6 +52,9 @@ class BoardRow:
     minutes_left: int  # negative once the arrival deadline has passed
     overdue: bool
     assignable: bool  # may still be (re)assigned (before arrival, S8)
+    priority: bool = False  # S18, as computed when the board is read
+    priority_reason: str | None = None
+    recordable: bool = False  # the supervisor may record the arrival for the technician
 
 
 async def board_rows(
@@ -60,7 +63,8 @@ async def board_rows(
     """The branch's board in dispatch order (S8, S18), each line with its lateness."""
     now = ctx.now()
     rows = []
-    for voucher in await board(ctx, session, actor=actor, branch=branch):
+    for item in await board(ctx, session, actor=actor, branch=branch):
+        voucher = item.voucher
         due = voucher.arrival_due_at
         seconds = (due - now).total_seconds()
         arrived = voucher.arrived_at is not None
@@ -70,6 +74,9 @@ async def board_rows(
             overdue=not arrived and not rules_visits.sla_met(now, due),
             assignable=_allowed(rules_visits.check_assignable, voucher.status,
                                 voucher.technician_id, ""),
+            priority=item.priority, priority_reason=item.priority_reason,
+            recordable=voucher.technician_id is not None
+            and _allowed(rules_visits.check_arrival, voucher.status),
         ))
     return rows
 
@@ -165,7 +172,8 @@ async def workload(
         result.append(Workload(
             technician_id=technician_id, name=name, minutes_by_category=totals,
             total_minutes=sum(totals.values()), worked=worked,
-            open_vouchers=[v for v in open_lines if v.technician_id == technician_id]))
+            open_vouchers=[i.voucher for i in open_lines
+                           if i.voucher.technician_id == technician_id]))
     return result
 
 

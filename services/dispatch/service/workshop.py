@@ -26,11 +26,13 @@ from ..models import Escalation, PartLine, RepairCard, RepairWork, WorkshopEntry
 from ..schemas import PartIn
 from .common import (
     add_parts,
+    device_claim,
     load_card,
     load_voucher,
     log_work,
     parts_used,
     require_assigned,
+    require_assigned_or_approver,
     sign,
 )
 
@@ -88,31 +90,42 @@ async def carry_in(
 
 async def log_repair(
     ctx: Context, session: AsyncSession, *, actor: Actor, repair_card_no: str, minutes: int,
-    parts: list[PartIn], at: datetime | None,
+    parts: list[PartIn], at: datetime | None, backdate_reason: str | None = None,
 ) -> RepairCard:
-    """SPEC S12: actual labour time and parts replaced go on the repair card."""
+    """SPEC S12: actual labour time and parts replaced go on the repair card; the work
+    time a phone sends is a claim (CT1): within the device window, or a supervisor's."""
     card = await load_card(session, repair_card_no, lock=True)
     voucher = await load_voucher(session, card.voucher_no, lock=True)
-    require_assigned(actor, voucher)
-    now = ctx.now()
+    technician_id = require_assigned_or_approver(actor, voucher)
     rules_shop.check_work(card.status, minutes, len(parts))
-    worked_at = rules_visits.device_time(at, now=now, not_before=card.opened_at,
-                                         field="at", what="the work time")
+    claim = device_claim(ctx, branch=card.branch, claimed=at, actor=actor,
+                         reason=backdate_reason, field="at", what="the work time",
+                         not_before=card.opened_at)
+    now, worked_at = claim.received_at, claim.at
     if minutes:
-        session.add(RepairWork(repair_card_no=repair_card_no, technician_id=actor.user_id,
-                               minutes=minutes, worked_at=worked_at))
+        session.add(RepairWork(repair_card_no=repair_card_no, technician_id=technician_id,
+                               minutes=minutes, worked_at=worked_at, recorded_at=now,
+                               recorded_by=actor.user_id,
+                               backdate_reason=claim.backdate_reason,
+                               backdate_approved_by=claim.backdate_approved_by))
         await log_work(
-            session, branch=card.branch, technician_id=actor.user_id,
+            session, branch=card.branch, technician_id=technician_id,
             day=ctx.branch(card.branch).local_date(worked_at), category=voucher.category,
             minutes=minutes, source="workshop", voucher_no=voucher.voucher_no, note_text=None,
-            actor=actor, at=now,
+            actor=actor, at=now, claim=claim,
         )
     await add_parts(session, voucher_no=voucher.voucher_no, repair_card_no=repair_card_no,
                     parts=parts, actor=actor, at=worked_at)
     await ctx.audit.record(session, actor=actor, action="repair_card.work",
                            subject_type="voucher", subject_id=voucher.voucher_no,
                            detail={"repair_card_no": repair_card_no, "minutes": minutes,
-                                   "parts": [p.part_no for p in parts]})
+                                   "parts": [p.part_no for p in parts],
+                                   "worked_at": worked_at.isoformat(),
+                                   "recorded_at": now.isoformat(),
+                                   "technician_id": technician_id,
+                                   "backdated": claim.backdated,
+                                   "backdate_reason": claim.backdate_reason,
+                                   "backdate_approved_by": claim.backdate_approved_by})
     return card
 
 
@@ -156,9 +169,11 @@ async def inspect(
 
 async def return_product(
     ctx: Context, session: AsyncSession, *, actor: Actor, repair_card_no: str, signed_by: str,
-    pickup_receipt_no: str,
+    pickup_receipt_no: str, component: str | None = None, cause: str | None = None,
+    repairable: bool = True,
 ) -> RepairCard:
-    """SPEC S12/S13: the product goes back against its receipt; the voucher is filed."""
+    """SPEC S12/S13: the product goes back against its receipt; the voucher is filed. A
+    covered (B) job says what failed and why (E3/E4)."""
     card = await load_card(session, repair_card_no, lock=True)
     voucher = await load_voucher(session, card.voucher_no, lock=True)
     if actor.role == "technician":
@@ -166,6 +181,7 @@ async def return_product(
     require_branch(actor, card.branch)
     rules_shop.check_return(card.status, receipt_no=card.pickup_receipt_no or "",
                             presented=pickup_receipt_no)
+    rules_visits.check_findings(voucher.category, component=component, cause=cause)
     now = ctx.now()
     card.status, card.returned_at, card.receipt_voided_at = CardStatus.RETURNED.value, now, now
     entry = await session.scalar(
@@ -184,19 +200,23 @@ async def return_product(
                signer_role="customer", at=now, recorded_by=actor.user_id)
     voucher.status, voucher.labour_minutes = VoucherStatus.COMPLETED.value, labour
     voucher.signed_by, voucher.completed_at = signed_by, now
+    voucher.completion_recorded_at = now
+    voucher.component, voucher.cause, voucher.repairable = component, cause, repairable
     await ctx.audit.record(session, actor=actor, action="voucher.returned",
                            subject_type="voucher", subject_id=voucher.voucher_no,
                            detail={"repair_card_no": repair_card_no,
                                    "pickup_receipt_voided": pickup_receipt_no,
-                                   "signed_by": signed_by, "labour_minutes": labour})
+                                   "signed_by": signed_by, "labour_minutes": labour,
+                                   "component": component, "cause": cause,
+                                   "repairable": repairable})
     lines = list(await session.scalars(
         select(PartLine).where(PartLine.voucher_no == voucher.voucher_no).order_by(PartLine.id)))
     await ctx.outbox.add(session, VoucherCompleted(
         voucher_no=voucher.voucher_no, call_id=voucher.call_id or 0, branch=voucher.branch,
         category=voucher.category, technician_id=voucher.technician_id or card.technician_id,
         service_mode="carry_in", labour_minutes=labour, parts=parts_used(lines),
-        signed_by=signed_by, completed_at=now, correlation_id=voucher.voucher_no,
-        occurred_at=now,
+        signed_by=signed_by, completed_at=now, component=component, cause=cause,
+        repairable=repairable, correlation_id=voucher.voucher_no, occurred_at=now,
     ))
     return card
 

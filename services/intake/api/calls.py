@@ -19,6 +19,9 @@ from .paging import DEFAULT_LIMIT, Limit, link_next
 router = APIRouter(tags=["calls"])
 
 Clerk = Annotated[Actor, Depends(roles("clerk"))]
+# SPEC CT1: a supervisor or branch manager registers (and so approves) a call received
+# longer ago than the branch's desk window allows.
+CallTaker = Annotated[Actor, Depends(roles("clerk", "supervisor", "branch_manager"))]
 RegisterReader = Annotated[
     Actor, Depends(roles("clerk", "supervisor", "service_dept", "branch_manager", "admin"))
 ]
@@ -26,8 +29,9 @@ Day = Annotated[PastDate, Query(alias="date")]
 
 
 @router.post("/calls", response_model=CallOut, status_code=201)
-async def create_call(body: CallIn, rt: RuntimeDep, actor: Clerk) -> CallOut:
-    """Register a repair call and issue its service voucher (SPEC S8, S6, S19)."""
+async def create_call(body: CallIn, rt: RuntimeDep, actor: CallTaker) -> CallOut:
+    """Register a repair call and issue its service voucher (SPEC S8, S6, S19, S18; a
+    receipt older than the branch's window needs a supervisor's reason, CT1)."""
     async with rt.db.transaction() as session:
         call = await service.register_call(rt.context, session, actor=actor, data=body)
         return CallOut.of(call)

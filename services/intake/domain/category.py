@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar as _month_calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 
@@ -50,6 +50,26 @@ def warranty_ends_on(purchased_on: date, warranty_months: int) -> date:
     year, month = purchased_on.year + months // 12, months % 12 + 1
     day = min(purchased_on.day, _month_calendar.monthrange(year, month)[1])
     return date.fromordinal(date(year, month, day).toordinal() - 1)
+
+
+def extended_warranty_cover(maker_warranty_ends_on: date, years: int) -> tuple[date, date]:
+    """SPEC E1: an extended warranty's (starts_on, ends_on), both inclusive.
+
+    It starts the day after the maker's warranty ends and runs ``years`` (1 to 5) years;
+    a term starting on 29 February ends on the last day of February in a common year.
+    Billing computes the same window for the contract it opens; intake computes it
+    itself from the sale so a call right after the sale is B at once (S6), without
+    waiting for billing's ``CoverGranted``.
+    """
+    if not 1 <= years <= 5:
+        raise ValueError("an extended warranty runs 1 to 5 years (SPEC E1)")
+    starts_on = maker_warranty_ends_on + timedelta(days=1)
+    year = starts_on.year + years
+    if (starts_on.month, starts_on.day) == (2, 29) and not _month_calendar.isleap(year):
+        anniversary = date(year, 3, 1)
+    else:
+        anniversary = starts_on.replace(year=year)
+    return starts_on, anniversary - timedelta(days=1)
 
 
 def decide_category(

@@ -59,6 +59,18 @@ def needs_priority(
     )
 
 
+def late_at_registration(*, received_on: date, today: date) -> bool:
+    """S18: a call received before the branch's current day and only now registered was
+    not dispatched on its day, so it is priority from the moment it is registered, not
+    from the next morning's reconciliation."""
+    return received_on < today
+
+
+def late_registration_reason(received_on: date) -> str:
+    """The note the supervisor sees on the board for such a call."""
+    return f"received on {received_on.isoformat()}, registered later (S18)"
+
+
 def check_day(day: date, today: date) -> None:
     """S18: a day is reconciled on its morning or later, never ahead of time."""
     if day > today:

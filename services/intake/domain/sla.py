@@ -31,3 +31,10 @@ def sla_class(district: str, *, suburban_districts: Collection[str]) -> SlaClass
 def arrival_due(calendar: WorkingCalendar, received_at: datetime, sla: SlaClass) -> datetime:
     """SPEC S19: the arrival deadline, counted in the branch's working hours."""
     return calendar.add_working_hours(received_at, ARRIVAL_HOURS[sla])
+
+
+def arrival_due_provisional(calendar: WorkingCalendar, received_at: datetime,
+                            due: datetime) -> bool:
+    """SPEC S19: the deadline counted a day of a year for which no official holiday
+    schedule is loaded, so it may move once the State Council publishes one."""
+    return calendar.provisional(received_at, due)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Annotated
 
 from fastapi import Query, Request
@@ -19,7 +19,16 @@ from ..schemas import CallIn
 from ..service import calls as service
 from ..service import customers
 from . import router
-from .common import Clerk, RegisterReader, back, branch_of, posted, read_form, render
+from .common import (
+    CALL_TAKERS,
+    CallTaker,
+    RegisterReader,
+    back,
+    branch_of,
+    posted,
+    read_form,
+    render,
+)
 
 CHANNELS = ("phone", "document", "pos", "web")
 
@@ -40,14 +49,14 @@ async def _form(request: Request, rt: RuntimeDep, actor: Actor, customer_id: int
         found = await customers.customer_file(session, actor=actor, customer_id=customer_id)
     response = render(request, "intake_call_new.html", actor, file=found,
                       customer=found.customer, values=values, errors=errors,
-                      channels=CHANNELS)
+                      channels=CHANNELS, window_hours=_desk_hours(rt, found.customer.branch))
     response.status_code = status_code
     return response
 
 
 @router.get("/calls/new", response_class=HTMLResponse)
 async def new_call_form(
-    request: Request, rt: RuntimeDep, actor: Clerk,
+    request: Request, rt: RuntimeDep, actor: CallTaker,
     customer_id: Annotated[int | None, Query(ge=1, le=INT_MAX)] = None,
 ) -> Response:
     """The call form for one customer's product (without a customer: find one first)."""
@@ -58,7 +67,7 @@ async def new_call_form(
 
 
 @router.post("/calls/new", response_class=HTMLResponse)
-async def register_call(request: Request, rt: RuntimeDep, actor: Clerk) -> Response:
+async def register_call(request: Request, rt: RuntimeDep, actor: CallTaker) -> Response:
     """Register the call through the same use case as ``POST /calls``; then its answer."""
     data = await posted(request)
     data["received_at"] = _in_branch_time(data.get("received_at", ""),
@@ -90,4 +99,10 @@ async def call_page(request: Request, call_id: PathId, rt: RuntimeDep,
     where = rt.context.branch(why.call.branch)
     return render(request, "intake_call.html", actor, why=why, call=why.call, where=where,
                   suburban=why.call.sla_class == SlaClass.SUBURBAN.value,
-                  just_registered=request.query_params.get("new") == "1")
+                  just_registered=request.query_params.get("new") == "1",
+                  may_call=actor.role in CALL_TAKERS)
+
+
+def _desk_hours(rt: RuntimeDep, branch: str) -> str:
+    """SPEC CT1: the branch's desk window in hours, as the form tells it."""
+    return f"{rt.context.branch(branch).claim_windows.desk / timedelta(hours=1):g}"

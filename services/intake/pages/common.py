@@ -23,11 +23,13 @@ FILE_KEEPERS = ("clerk", "counter", "admin")
 FILE_READERS = ("clerk", "counter", "supervisor", "service_dept", "branch_manager", "admin")
 REGISTER_READERS = ("clerk", "supervisor", "service_dept", "branch_manager", "admin")
 CLERKS = ("clerk",)
+CALL_TAKERS = ("clerk", "supervisor", "branch_manager")  # CT1: approvers of a late call
 
 FileKeeper = Annotated[Actor, Depends(roles(*FILE_KEEPERS))]
 FileReader = Annotated[Actor, Depends(roles(*FILE_READERS))]
 RegisterReader = Annotated[Actor, Depends(roles(*REGISTER_READERS))]
 Clerk = Annotated[Actor, Depends(roles(*CLERKS))]
+CallTaker = Annotated[Actor, Depends(roles(*CALL_TAKERS))]
 
 
 def branch_of(rt: Runtime, actor: Actor, requested: str | None) -> Branch:

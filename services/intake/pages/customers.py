@@ -17,6 +17,7 @@ from ..schemas import CustomerIn, ProductIn
 from ..service import customers as service
 from . import router
 from .common import (
+    CALL_TAKERS,
     FILE_KEEPERS,
     REGISTER_READERS,
     FileKeeper,
@@ -96,7 +97,7 @@ async def _file_page(request: Request, rt: RuntimeDep, actor: Actor, customer_id
         "file": found, "customer": found.customer, "calls": calls, "day": day,
         "would_be": service.categories_on(found, day),
         "show_calls": actor.role in REGISTER_READERS, "may_keep": actor.role in FILE_KEEPERS,
-        "may_call": actor.role == "clerk" and found.customer.merged_into is None,
+        "may_call": actor.role in CALL_TAKERS and found.customer.merged_into is None,
         "notice": request.query_params.get("notice"),
         "values": values or {"warranty_months": "12"}, "errors": errors or {},
     }

@@ -130,10 +130,19 @@ async def register_pdf(request: Request, rt: RuntimeDep, actor: RegisterReader,
             status += " / " + _("filed")
         if c.cancel_reason:
             status += f" ({c.cancel_reason})"
-        rows.append([c.voucher_no or "", _local(c.received_at, where.zone),
-                     f"{c.customer_name} {c.phone}", f"{c.address} / {c.district}", c.model,
-                     c.symptom, f"{c.category} {categories.get(c.category, '')}",
-                     _local(c.arrival_due_at, where.zone), status])
+        received = _local(c.received_at, where.zone)
+        if c.backdated:  # SPEC CT1: a late entry shows as such on paper too
+            received += " / " + _("back-dated") + (
+                f" ({_local(c.recorded_at, where.zone)}, {c.backdate_approved_by})")
+        due = _local(c.arrival_due_at, where.zone)
+        if c.arrival_due_provisional:  # SPEC S19: counted on an unofficial calendar year
+            due += " / " + _("provisional")
+        category = f"{c.category} {categories.get(c.category, '')}"
+        if c.category_reason:  # SPEC E3
+            category += f" ({c.category_reason})"
+        rows.append([c.voucher_no or "", received, f"{c.customer_name} {c.phone}",
+                     f"{c.address} / {c.district}", c.model, c.symptom, category, due,
+                     status])
     form = pdf.PaperForm(
         title=_("Call register"), number=f"{where.code} {day.isoformat()}",
         sections=[

@@ -15,13 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
+from shared.claimed import BRANCH_APPROVERS, accept_claim
 from shared.context import Context
 from shared.events.intake import CallCancelled, CallFiled, CallRegistered
-from shared.fields import check_happened
 from shared.rules import RuleBroken
 
 from .. import domain
 from ..domain.call_state import CallStatus, check_cancellable, check_fileable
+from ..domain.reconciliation import late_at_registration, late_registration_reason
 from ..models import Call, Product, ProductCover
 from ..schemas import CallIn
 from .common import live_customer, load_call
@@ -29,7 +30,9 @@ from .common import live_customer, load_call
 
 async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
                         data: CallIn) -> Call:
-    """SPEC S8/S6/S19: enter the call, issue its voucher, decide category and deadline."""
+    """SPEC S8/S6/S19: enter the call, issue its voucher, decide category and deadline
+    (CT1: the claimed receipt time within the branch's window or with approval; S18: a
+    call received before today is priority at once)."""
     customer = await live_customer(session, data.customer_id, actor=actor, field="customer_id")
     product = await session.get(Product, data.product_id)
     if product is None or product.customer_id != customer.id:
@@ -39,9 +42,15 @@ async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
         )
     branch = ctx.branch(customer.branch)
     now = ctx.now()
-    # A call "received" in the future is a wrong clock, not a document call.
-    received_at = check_happened(data.received_at or now, now=now, field="received_at",
-                                 what="the call's receipt")
+    # SPEC CT1: a receipt in the future is a wrong clock; one older than the branch's desk
+    # window needs a supervisor's or branch manager's reason, so the category (S6) and
+    # the deadline (S19) are never decided for a date typed to suit.
+    claim = accept_claim(
+        data.received_at, now=now, window=branch.claim_windows.desk, field="received_at",
+        actor_role=actor.role, actor_id=actor.user_id, reason=data.backdate_reason,
+        approvers=BRANCH_APPROVERS, what="the call's receipt",
+    )
+    received_at = claim.at
     local_day = branch.local_date(received_at)
     covers = (
         await session.scalars(select(ProductCover).where(ProductCover.product_id == product.id))
@@ -53,15 +62,24 @@ async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
     )
     sla = domain.sla_class(  # SPEC S19, from the branch's district lists
         customer.district, suburban_districts=branch.suburban_districts)
+    due = domain.arrival_due(branch.calendar, received_at, sla)
+    # SPEC S18: received before today and only registered now, so it was not dispatched
+    # on its day: priority from this moment, not from tomorrow's reconciliation.
+    late = late_at_registration(received_on=local_day, today=branch.local_date(now))
     call = Call(
         branch=branch.code, customer_id=customer.id, product_id=product.id,
         customer_name=customer.name, phone=customer.phone, address=customer.address,
         district=customer.district, model=product.model,
         symptom=data.symptom, channel=data.channel, category=category.value,
-        sla_class=sla.value, received_at=received_at, register_date=local_day,
-        arrival_due_at=domain.arrival_due(branch.calendar, received_at, sla),
+        sla_class=sla.value, received_at=received_at, recorded_at=claim.received_at,
+        backdate_reason=claim.backdate_reason,
+        backdate_approved_by=claim.backdate_approved_by, register_date=local_day,
+        arrival_due_at=due,
+        arrival_due_provisional=domain.arrival_due_provisional(
+            branch.calendar, received_at, due),
         status=CallStatus.REGISTERED.value, registered_at=now, registered_by=actor.user_id,
-        priority=False,
+        priority=late, prioritised_at=now if late else None,
+        priority_reason=late_registration_reason(local_day) if late else None,
     )
     session.add(call)
     await session.flush()
@@ -70,7 +88,12 @@ async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
         session, actor=actor, action="call.registered", subject_type="call",
         subject_id=call.id,
         detail={"voucher_no": call.voucher_no, "category": call.category,
-                "sla_class": call.sla_class},
+                "sla_class": call.sla_class, "received_at": received_at.isoformat(),
+                "recorded_at": now.isoformat(), "backdated": claim.backdated,
+                "backdate_reason": claim.backdate_reason,
+                "backdate_approved_by": claim.backdate_approved_by,
+                "priority": call.priority,
+                "arrival_due_provisional": call.arrival_due_provisional},
     )
     await ctx.outbox.add(
         session,
@@ -80,7 +103,10 @@ async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
             product_id=product.id, model=product.model, serial=product.serial,
             symptom=call.symptom, category=call.category, sla_class=call.sla_class,
             received_at=call.received_at, arrival_due_at=call.arrival_due_at,
-            registered_by=actor.user_id, correlation_id=call.voucher_no, occurred_at=now,
+            registered_by=actor.user_id, recorded_at=now,
+            backdate_approved_by=call.backdate_approved_by, priority=call.priority,
+            arrival_due_provisional=call.arrival_due_provisional,
+            correlation_id=call.voucher_no, occurred_at=now,
         ),
     )
     return call
@@ -152,8 +178,9 @@ class CallReasons:
     """Why a call got its category (S6) and its arrival deadline (S19).
 
     ``cover`` is what decided the category: ``warranty`` (the maker's, C), ``contract`` or
-    ``extended_warranty`` (B, with its ``cover_ref`` and ``cover_ends_on``), or ``none``
-    (A). It is read from the file as it is now, on the call's register date; a cover
+    ``extended_warranty`` (B, with its ``cover_ref`` and ``cover_ends_on``), ``none``
+    (A), or ``refused`` (A after billing refused the cover, E3: ``call.category_reason``).
+    It is read from the file as it is now, on the call's register date; a cover
     withdrawn since leaves a B call with ``cover`` ``None`` (the category itself is fixed).
     """
 
@@ -163,6 +190,7 @@ class CallReasons:
     cover_ref: str | None
     cover_ends_on: date | None
     arrival_hours: int
+    cover_pending: bool = False  # an extended warranty sold at a till, number to come
 
 
 async def call_reasons(session: AsyncSession, *, actor: Actor, call_id: int) -> CallReasons:
@@ -177,14 +205,18 @@ async def call_reasons(session: AsyncSession, *, actor: Actor, call_id: int) -> 
     cover: str | None = None
     ref: str | None = None
     ends: date | None = None
-    if call.category == domain.ServiceCategory.C.value:
+    pending = False
+    if call.cover_refused_ref is not None:  # SPEC E3: the reason is on the call
+        cover, ref = "refused", call.cover_refused_ref
+    elif call.category == domain.ServiceCategory.C.value:
         cover, ends = "warranty", warranty_ends
     elif call.category == domain.ServiceCategory.B.value:
         deciding = next((c for c in covers if domain.Cover(c.kind, c.starts_on, c.ends_on)
                          .covers(call.register_date)), None)
         if deciding is not None:
             cover, ref, ends = deciding.kind, deciding.ref, deciding.ends_on
+            pending = deciding.pending
     elif call.category == domain.ServiceCategory.A.value:
         cover = "none"
     hours = domain.ARRIVAL_HOURS[domain.SlaClass(call.sla_class)]
-    return CallReasons(call, warranty_ends, cover, ref, ends, hours)
+    return CallReasons(call, warranty_ends, cover, ref, ends, hours, pending)

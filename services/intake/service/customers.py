@@ -23,8 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
 from shared.context import Context
-from shared.db import get_or_404
-from shared.events.billing import CoverGranted
 from shared.events.intake import CustomerMerged
 from shared.fields import check_happened_on
 
@@ -177,28 +175,6 @@ async def merge_customers(
         product_ids=product_ids, call_ids=call_ids, merged_by=actor.user_id, occurred_at=now,
     ))
     return survivor
-
-
-async def cover_granted(ctx: Context, session: AsyncSession, event: CoverGranted) -> None:
-    """SPEC S6 B: a contract or extended warranty now covers a product; later calls are B."""
-    product = await get_or_404(session, Product, event.product_id, what="product",
-                               field="product_id")
-    cover = await session.scalar(
-        select(ProductCover).where(ProductCover.kind == event.kind, ProductCover.ref == event.ref)
-    )
-    if cover is None:
-        cover = ProductCover(kind=event.kind, ref=event.ref, product_id=product.id,
-                             starts_on=event.starts_on, ends_on=event.ends_on)
-        session.add(cover)
-    else:  # a renewal or correction of the same contract moves its dates
-        cover.starts_on, cover.ends_on = event.starts_on, event.ends_on
-    cover.recorded_at = ctx.now()
-    await ctx.audit.record(
-        session, actor=Actor.system("intake"), action="product.covered",
-        subject_type="product", subject_id=product.id,
-        detail={"kind": event.kind, "ref": event.ref, "starts_on": event.starts_on.isoformat(),
-                "ends_on": event.ends_on.isoformat(), "event_id": event.event_id},
-    )
 
 
 # -- reads for the clerk's console (issue 12) ---------------------------------------------

@@ -37,6 +37,7 @@ from shared.webhooks import SignatureRefused, verify
 from ..domain.pos import poslog_messages
 from ..models import PosReject, PosTransaction
 from ..schemas import CustomerIn, PosExecution, PosSale, ProductIn, parse_pos_message
+from .covers import sold_with_extended_warranty
 from .customers import register_customer, register_product
 
 _SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
@@ -198,6 +199,11 @@ async def _sale(ctx: Context, session: AsyncSession, *, store: Store, sale: PosS
         product = await register_product(ctx, session, actor=actor, data=ProductIn(
             customer_id=customer.id, model=item.model, serial=item.serial,
             purchased_on=sold_on, warranty_months=item.warranty_months, seller=store.store_id))
+        if item.extended_warranty_years:  # SPEC S6: B from this moment, not from billing's
+            await sold_with_extended_warranty(
+                ctx, session, actor=actor, product=product,
+                years=item.extended_warranty_years,
+                source=f"pos:{store.store_id}:{sale.transaction_id}")
         await ctx.outbox.add(session, PosSaleRegistered(
             store_id=store.store_id, transaction_id=sale.transaction_id, branch=store.branch,
             customer_id=customer.id, product_id=product.id, model=product.model,

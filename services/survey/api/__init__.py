@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from . import link, staff
+from . import link, staff, triage
 
-routers: list[APIRouter] = [staff.router, link.router]
+routers: list[APIRouter] = [staff.router, triage.router, link.router]

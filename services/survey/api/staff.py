@@ -37,13 +37,23 @@ BranchCode = Annotated[str, Query(max_length=16, description="branch code, e.g. 
 StaffId = Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 
 
-def _detail(ctx: Context, card: SurveyCard, actor: Actor) -> CardDetail:
+def complaint_out(card: SurveyCard) -> ComplaintOut | None:
+    """The card's complaint or suggestion with its triage (Q26), if it carries one."""
+    if card.complaint_status is None:
+        return None
+    return ComplaintOut(
+        kind=card.complaint_kind or "complaint", severity=card.complaint_severity,
+        text=card.complaint_text or "", case_no=card.complaint_case_no,
+        status=card.complaint_status,  # type: ignore[arg-type]
+        customer_severity=card.complaint_customer_severity,
+        triage_reason=card.complaint_triage_reason, triaged_by=card.complaint_triaged_by,
+        triaged_at=card.complaint_triaged_at,
+    )
+
+
+def detail_of(ctx: Context, card: SurveyCard, actor: Actor) -> CardDetail:
     out = CardDetail.model_validate(card)
-    if card.complaint_severity is not None:
-        out.complaint = ComplaintOut(
-            kind=card.complaint_kind or "complaint", severity=card.complaint_severity,
-            text=card.complaint_text or "", case_no=card.complaint_case_no,
-        )
+    out.complaint = complaint_out(card)
     if actor.role in ("service_dept", "admin") and card.status == "sent":
         out.link = cards.link_of(ctx, card)
         out.link_expires_at = card.link_expires_at
@@ -72,7 +82,7 @@ async def read_card(card_id: PathId, rt: RuntimeDep, actor: CardReader) -> CardD
     """One card: its answer, its complaint's case and, once sent, its one-time link (Q25)."""
     async with rt.db.reading() as session:
         card = await cards.card_detail(rt.context, session, actor=actor, card_id=card_id)
-        return _detail(rt.context, card, actor)
+        return detail_of(rt.context, card, actor)
 
 
 @router.post(
@@ -81,11 +91,11 @@ async def read_card(card_id: PathId, rt: RuntimeDep, actor: CardReader) -> CardD
 async def key_in_answer(
     card_id: PathId, data: AnswerIn, rt: RuntimeDep, actor: CardKeeper
 ) -> CardDetail:
-    """Key in a paper card's answer (SPEC Q25); a complaint on it is raised (Q26)."""
+    """Key in a paper card's answer (SPEC Q25); a complaint on it awaits triage (Q26)."""
     async with rt.db.transaction() as session:
         card = await answers.answer_on_paper(rt.context, session, actor=actor,
                                              card_id=card_id, data=data)
-    return _detail(rt.context, card, actor)
+    return detail_of(rt.context, card, actor)
 
 
 @router.get("/technicians/{technician_id}/scores", response_model=ScoresOut, tags=["scores"])

@@ -3,7 +3,8 @@
 - Q24: a card for every call of the day (no sampling), sent the branch's next morning.
 - Q25: four dimensions, each on four levels [choice: 4 very satisfied … 1 very
   dissatisfied]; a card is answered once, on paper or through its one-time link.
-- Q26: a complaint or suggestion on a card is either ``serious`` or ``general``.
+- Q26: a complaint or suggestion on a card is either ``serious`` or ``general``; the
+  customer's tick is recorded, the service department triages it (``triage``).
 """
 
 from __future__ import annotations

@@ -4,4 +4,4 @@ from shared.web.console import pages_router
 
 router = pages_router()
 
-from . import cards  # noqa: E402,F401
+from . import cards, triage  # noqa: E402,F401

@@ -1,18 +1,49 @@
-"""The day's survey cards (SPEC Q24): one per call, with where each stands."""
+"""The service department's survey page: the complaints awaiting its triage (SPEC Q26)
+above the day's cards (SPEC Q24), one per call, with where each stands."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
+from shared.auth import Actor
 from shared.fields import PastDate
-from shared.runtime import RuntimeDep
+from shared.runtime import Runtime, RuntimeDep
 
 from ..api.staff import CardReader
-from ..service import cards
+from ..service import cards, triage
 from . import router
+
+# Who sees the triage queue (the JSON route's gate) and who may triage from it.
+TRIAGE_READERS = ("service_dept", "admin")
+TRIAGERS = ("service_dept",)
+QUEUE_LIMIT = 200  # [choice] the page shows the oldest 200; the JSON list pages on
+
+
+async def home(
+    request: Request, rt: Runtime, actor: Actor, *, day: date | None = None,
+    errors: dict[int, str] | None = None, typed: dict[int, dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The page: the triage queue (for the service department) and the day's cards."""
+    if day is None:  # today in the caller's branch (head office: the first branch's)
+        branch = rt.context.branch(actor.branch) if actor.branch else next(
+            iter(rt.context.branches.values()))
+        day = branch.local_date(rt.clock.now())
+    queue: list[Any] = []
+    async with rt.db.reading() as session:
+        found = await cards.cards_of_day(rt.context, session, actor=actor, day=day, branch=None)
+        if actor.role in TRIAGE_READERS:
+            queue = await triage.awaiting_triage(rt.context, session, actor=actor,
+                                                 limit=QUEUE_LIMIT)
+    return request.app.state.console.render(  # type: ignore[no-any-return]
+        request, "survey_cards.html", status_code=status_code, actor=actor, day=day,
+        cards=found, queue=queue, may_triage=actor.role in TRIAGERS,
+        errors=errors or {}, typed=typed or {},
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -20,12 +51,6 @@ async def day_cards(
     request: Request, rt: RuntimeDep, actor: CardReader,
     day: Annotated[PastDate | None, Query(alias="date")] = None,
 ) -> HTMLResponse:
-    """The day's cards of the caller's branch (head office: every branch)."""
-    if day is None:  # today in the caller's branch (head office: the first branch's)
-        branch = rt.context.branch(actor.branch) if actor.branch else next(
-            iter(rt.context.branches.values()))
-        day = branch.local_date(rt.clock.now())
-    async with rt.db.reading() as session:
-        found = await cards.cards_of_day(rt.context, session, actor=actor, day=day, branch=None)
-    return request.app.state.console.render(request, "survey_cards.html", actor=actor,
-                                            day=day, cards=found)
+    """The complaints awaiting triage and the day's cards of the caller's branch (head
+    office: every branch)."""
+    return await home(request, rt, actor, day=day)

@@ -4,9 +4,9 @@ customer through the card's signed one-time link (SPEC Q25, Q26).
 Invariant: a card is answered once, even when the same answer arrives twenty times at
 once. The card row is locked (``FOR UPDATE`` on PostgreSQL; SQLite serialises writers
 with ``BEGIN IMMEDIATE``) *before* its state is checked, so the first answer commits and
-every later one sees it answered. The answer, its audit entry and, when the card carries
-a complaint or suggestion, the ``SurveyComplaintRaised`` event commit in one
-transaction (SPEC Q26: handled at once).
+every later one sees it answered. The answer and its audit entry commit in one
+transaction. A complaint or suggestion on the card is recorded as awaiting the service
+department's triage (SPEC Q26, ``service.triage``); it is forwarded only then.
 
 A link that cannot be used raises the shared refusals: ``Forbidden`` when it is not
 ours (or not any more), ``WrongState`` when it was used, expired or withdrawn (the
@@ -22,12 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
 from shared.context import Context
-from shared.events.survey import SurveyComplaintRaised
 from shared.fields import Text
 from shared.rules import Forbidden, NotFound, RuleBroken, WrongState
 
 from ..domain import cards as rules
-from ..domain import links
+from ..domain import links, triage
 from ..models import SurveyCard
 from ..schemas import AnswerIn
 from .cards import SUBJECT, link_key, load_card
@@ -48,28 +47,25 @@ async def _record(
     card.answered_at, card.answered_via, card.answered_by = now, via, actor.user_id
     complaint = answer.complaint
     if complaint is not None:
+        # SPEC Q26: the customer's tick is kept, not forwarded; the service department
+        # triages the severity first (service.triage), and only then is it raised.
         card.complaint_kind = complaint.kind
-        card.complaint_severity = complaint.severity
+        card.complaint_customer_severity = complaint.severity
         card.complaint_text = complaint.text
-        await ctx.outbox.add(session, SurveyComplaintRaised(
-            card_id=card.id, call_id=card.call_id, voucher_no=card.voucher_no,
-            branch=card.branch, technician_id=card.technician_id,
-            customer_name=card.customer_name or "", severity=complaint.severity,
-            text=complaint.text, kind=complaint.kind, answered_via=via,
-            occurred_at=now,
-        ))
+        card.complaint_status = triage.AWAITING
     await ctx.audit.record(
         session, actor=actor, action="card.answered", subject_type=SUBJECT,
         subject_id=card.id, at=now,
         detail={"via": via, **{d: getattr(answer, d) for d in rules.DIMENSIONS},
-                "complaint": complaint.severity if complaint else None},
+                "complaint": complaint.severity if complaint else None,
+                "complaint_kind": complaint.kind if complaint else None},
     )
 
 
 async def answer_on_paper(
     ctx: Context, session: AsyncSession, *, actor: Actor, card_id: int, data: AnswerIn
 ) -> SurveyCard:
-    """SPEC Q25: key in a paper card's answer; a complaint on it is raised (Q26)."""
+    """SPEC Q25: key in a paper card's answer; a complaint on it awaits triage (Q26)."""
     card = await load_card(session, card_id, actor=actor, lock=True)
     rules.ensure_answerable(card.status, via="paper")
     complaint = None

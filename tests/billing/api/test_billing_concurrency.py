@@ -115,8 +115,12 @@ async def test_issue11_one_approval_and_one_signature_under_a_burst(engine_billi
 
 async def test_issue11_one_bonus_record_under_a_burst_of_the_same_put(engine_billing) -> None:
     billing = engine_billing
+    r = await billing.client.put("/staff/T01", headers=ACCOUNTANT, json={
+        "name": "Technician Li", "unit": "SC01-field", "base_points": "10",
+        "effective_month": "2026-01"})  # P6: base points live in the staff register
+    assert r.status_code == 200, r.text
     codes = await _burst(billing, "PUT", "/bonuses/T01/2026-04",
-                         json={"amount": "800.00", "base_points": "10"}, headers=ACCOUNTANT)
+                         json={"amount": "800.00"}, headers=ACCOUNTANT)
     assert codes == Counter({200: N})  # idempotent: the same answer
     audit = await _audit(billing, "person", "T01")
     assert audit["bonus.recorded"] == 1

@@ -5,13 +5,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.billing.domain.deductions import (
-    Penalty,
-    month_cap,
-    plan_person,
-    schedule_deductions,
-    split_unit_loss,
-)
+from services.billing.domain.deductions import Owed, month_cap, plan, split_unit_loss
 from services.billing.domain.pricing import PriceList, price_service, total
 from services.billing.domain.returns import (
     is_balanced,
@@ -30,34 +24,43 @@ bonus_maps = st.dictionaries(months, cents, max_size=24)
 
 
 @st.composite
-def bonuses_and_already(draw):
-    """Bonuses by month, and other penalties already scheduled in mostly the same months."""
+def charges_and_bonuses(draw):
+    """A person's charges (economic mostly, some administrative or major) and bonuses."""
     bonuses = draw(bonus_maps)
-    keys = st.sampled_from(sorted(bonuses)) | months if bonuses else months
-    already = draw(st.dictionaries(keys, cents, max_size=24))
-    return bonuses, already
+    kinds = st.sampled_from(["economic", "economic", "administrative", "major"])
+    items = draw(st.lists(st.tuples(kinds, cents, months), min_size=1, max_size=6))
+    charges = [Owed(id=i + 1, kind=k, month=m, amount=None if k == "major" else a)
+               for i, (k, a, m) in enumerate(items)]
+    return charges, bonuses
 
 
-@given(owed=cents, plan=bonuses_and_already())
-def test_p7_never_more_than_half_of_any_bonus(owed, plan):
-    bonuses, already = plan
-    result = schedule_deductions(
-        owed=owed, bonuses=list(bonuses.items()), already_scheduled=already
-    )
-    for month, amount in result.instalments:
-        assert amount > 0
-        assert amount + already.get(month, Decimal(0)) <= bonuses[month] / 2
+@given(data=charges_and_bonuses(), open_from=st.none() | months)
+def test_p7_economic_never_more_than_half_of_any_bonus(data, open_from):
+    charges, bonuses = data
+    kind = {c.id: c.kind for c in charges}
+    economic: dict[str, Decimal] = {}
+    for entry in plan(charges, bonuses, open_from=open_from):
+        assert open_from is None or entry.month >= open_from  # closed months untouched
+        if kind[entry.charge_id] == "economic":
+            assert entry.amount > 0
+            economic[entry.month] = economic.get(entry.month, Decimal(0)) + entry.amount
+    for month, amount in economic.items():
+        assert amount <= month_cap(bonuses[month])
 
 
-@given(owed=cents, plan=bonuses_and_already())
-def test_p7_instalments_plus_remainder_equal_owed(owed, plan):
-    bonuses, already = plan
-    result = schedule_deductions(
-        owed=owed, bonuses=list(bonuses.items()), already_scheduled=already
-    )
-    assert result.scheduled + result.unscheduled == owed
-    assert result.unscheduled >= 0
-    assert [m for m, _ in result.instalments] == sorted(m for m, _ in result.instalments)
+@given(data=charges_and_bonuses())
+def test_p7_carry_over_never_takes_more_than_owed_and_starts_in_the_decisions_month(data):
+    charges, bonuses = data
+    taken: dict[int, Decimal] = {}
+    for entry in plan(charges, bonuses, open_from=None):
+        charge = next(c for c in charges if c.id == entry.charge_id)
+        assert entry.month >= charge.month
+        taken[charge.id] = taken.get(charge.id, Decimal(0)) + entry.amount
+    for c in charges:
+        owed = c.amount if c.kind != "major" else bonuses.get(c.month, Decimal(0))
+        assert taken.get(c.id, Decimal(0)) <= owed
+        if c.kind != "economic":
+            assert taken.get(c.id, Decimal(0)) == owed  # P3: whole, in its month, uncapped
 
 
 @given(
@@ -124,22 +127,3 @@ def test_s13_total_is_exact_sum_of_lines(minutes, parts):
     lines = price_service(price_list=PriceList(branch="SC01"), labour_minutes=minutes, parts=parts)
     assert total(lines) == sum((x.amount for x in lines), Decimal(0))
     assert all(x.amount == x.amount.quantize(Decimal("0.01")) for x in lines)
-
-
-@given(
-    st.lists(st.tuples(cents, months), min_size=1, max_size=5),
-    bonus_maps,
-)
-def test_p7_several_penalties_never_exceed_any_months_cap(penalties, bonuses):
-    plans = plan_person(
-        [Penalty(str(i), owed, first) for i, (owed, first) in enumerate(penalties)], bonuses
-    )
-    taken: dict[str, Decimal] = {}
-    for i, (owed, first) in enumerate(penalties):
-        plan = plans[str(i)]
-        assert plan.scheduled + plan.unscheduled == owed
-        for instalment in plan.instalments:
-            assert instalment.month >= first
-            taken[instalment.month] = taken.get(instalment.month, Decimal(0)) + instalment.amount
-    for month, amount in taken.items():
-        assert amount <= month_cap(bonuses[month])

@@ -109,8 +109,7 @@ async def test_p2_p3_a_penalty_decision_posted_twenty_times_is_recorded_once(
         await step(client, case_no, "approval", SALES_MANAGER, approved=True)
         await step(client, case_no, "execution", SALES)
         admin = {"person_id": "E-S1", "department": "sales", "unit": "export",
-                 "level": "warning", "ground": "late_delivery", "base_points": "1",
-                 "monthly_bonus": "2000.00"}
+                 "level": "warning", "ground": "late_delivery"}
         answers = await at_once(TIMES, lambda i: client.post(
             f"/complaints/{case_no}/penalties/administrative", json=admin, headers=GM_OFFICE))
         assert Counter(r.status_code for r in answers) == {201: 1, 409: TIMES - 1}

@@ -31,7 +31,9 @@ pytestmark = pytest.mark.integration
 
 
 async def test_c14_reminder_appears_within_seconds_of_the_step_deadline(ns) -> None:
-    async with running(create_app(ns.settings("complaints"))) as client, \
+    # CT1: a receipt 12 h old is within a 13 h claim window (the default is 8 h).
+    settings = ns.settings("complaints", claim_window_hours=13)
+    async with running(create_app(settings)) as client, \
             stream_reader(ns, "complaints.step.overdue.v1") as reminders:
         # C9.4: registration has ½ day; received 12 h minus 2 s ago, it falls due in 2 s.
         received = datetime.now(UTC) - timedelta(hours=12) + timedelta(seconds=2)

@@ -73,60 +73,112 @@ async def test_p1_loss_on_returned_goods_after_the_resale_window(app_client) -> 
     assert (r.status_code, r.json()["rule"]) == (409, "P1")
 
 
-async def test_p2_p5_loss_apportioned_by_ratio_and_attributed_down_to_people(app_client) -> None:
+async def test_p2_p5_loss_apportioned_by_ratio_and_named_by_reference(app_client) -> None:
     _, client, _ = app_client
     case_no = await _closed(client)
     await client.post(f"/complaints/{case_no}/loss", headers=GM_OFFICE, json={
         "a_grade_price": "5000.00", "returned_on": "2026-10-01", "actual_loss": "1200.00"})
     parties = [
-        {"department": "manufacturing", "unit": "assembly", "group": "line 2", "ratio": "3",
-         "members": [{"person_id": "W1", "base_points": "2"},
-                     {"person_id": "W2", "base_points": "1"}]},
-        {"department": "sales", "unit": "export sales", "individual": "E-S1", "ratio": "1"},
+        {"department": "manufacturing", "unit": "assembly", "group": "assembly-line2",
+         "ratio": "3"},
+        {"department": "sales", "unit": "export", "individual": "E-S1", "ratio": "1"},
     ]
     url = f"/complaints/{case_no}/penalties/economic"
     r = await client.post(url, json={"parties": parties}, headers=GM_OFFICE)
     assert r.status_code == 201, r.text
-    lines = {(x["person_id"], x["amount"], x["bearer_level"]) for x in r.json()}
-    assert lines == {("W1", "600.00", "group"), ("W2", "300.00", "group"),
-                     ("E-S1", "300.00", "individual")}
-    r = await client.post(url, headers=GM_OFFICE, json={"loss": "100.00", "parties": [
-        {"department": "manufacturing", "unit": "assembly"}]})
-    assert (r.status_code, r.json()["field"], r.json()["rule"]) == (
-        422, "parties.0.members", "P5")
+    lines = {(x["bearer"], x["person_id"], x["loss_share"], x["bearer_level"])
+             for x in r.json()}
+    assert lines == {("assembly-line2", None, "900.00", "group"),
+                     ("E-S1", "E-S1", "300.00", "individual")}
+    # The requester no longer supplies members or base points (billing's register has them).
     r = await client.post(url, headers=GM_OFFICE, json={"loss": "100.00", "parties": [
         {"department": "sales", "unit": "sales", "members": [
-            {"person_id": "E1", "base_points": "1"}, {"person_id": "E2", "base_points": "3"}]}]})
-    assert {x["bearer"] for x in r.json()} == {"sales"}  # P5: no individual → the department
+            {"person_id": "E1", "base_points": "1"}]}]})
+    assert r.status_code == 422
     got = (await client.get(f"/complaints/{case_no}/penalties", headers=ACCOUNTANT)).json()
-    assert len(got) == 5
+    assert len(got) == 2
+
+
+async def test_p1_p2_the_same_economic_decision_posted_again_is_409(app_client) -> None:
+    _, client, _ = app_client
+    case_no = await _closed(client)
+    url = f"/complaints/{case_no}/penalties/economic"
+    body = {"loss": "1000.00", "parties": [
+        {"department": "sales", "unit": "export", "individual": "E-S1"}]}
+    assert (await client.post(url, json=body, headers=GM_OFFICE)).status_code == 201
+    for again in (body, {**body, "loss": "700.00"}):  # a second, or a third, decision
+        r = await client.post(url, json=again, headers=GM_OFFICE)
+        assert (r.status_code, r.json()["rule"]) == (409, "P2")
+    lines = (await client.get(f"/complaints/{case_no}/penalties", headers=ACCOUNTANT)).json()
+    assert [(x["person_id"], x["loss_share"]) for x in lines] == [("E-S1", "1000.00")]
+
+
+async def test_p2_a_correction_supersedes_the_earlier_decision_both_kept(ns, app_client) -> None:
+    _, client, _ = app_client
+    async with stream_reader(ns, "complaints.penalty.decided.v1") as decided:
+        case_no = await _closed(client)
+        url = f"/complaints/{case_no}/penalties/economic"
+        first = (await client.post(url, headers=GM_OFFICE, json={"loss": "1000.00", "parties": [
+            {"department": "sales", "unit": "export", "individual": "E-S1"}]})).json()[0]
+        party = {"department": "sales", "unit": "export", "individual": "E-S1"}
+        r = await client.post(url, headers=GM_OFFICE, json={
+            "loss": "600.00", "parties": [party], "supersedes": first["id"]})
+        assert (r.status_code, r.json()["field"]) == (422, "reason")
+        r = await client.post(url, headers=GM_OFFICE, json={
+            "loss": "600.00", "parties": [party], "supersedes": first["id"],
+            "reason": "responsibility re-judged"})
+        assert r.status_code == 201, r.text
+        second = r.json()[0]
+        assert (second["supersedes"], second["effective"]) == (first["id"], True)
+        r = await client.post(url, headers=GM_OFFICE, json={
+            "loss": "500.00", "parties": [party], "supersedes": first["id"], "reason": "x"})
+        assert (r.status_code, r.json()["rule"]) == (409, "P2")  # already superseded
+        lines = (await client.get(f"/complaints/{case_no}/penalties",
+                                  headers=ACCOUNTANT)).json()
+        assert [(x["id"], x["loss_share"], x["effective"], x["superseded_by"])
+                for x in lines] == [(first["id"], "1000.00", False, second["id"]),
+                                    (second["id"], "600.00", True, None)]
+        await eventually(lambda: _at_least(decided, 2), within=10)
+        assert [(e["decision_id"], e["loss_share"], e["supersedes"]) for e in decided] == [
+            (first["id"], "1000.00", None), (second["id"], "600.00", first["id"])]
+        assert decided[1]["reason"] == "responsibility re-judged"
+        assert decided[0]["month"] == "2026-11" and decided[0]["kind"] == "economic"
 
 
 async def test_p3_p4_administrative_penalty_names_one_of_fifteen_grounds(app_client) -> None:
     _, client, _ = app_client
     case_no = await _closed(client, handling="allowance")
     url = f"/complaints/{case_no}/penalties/administrative"
-    body = {"person_id": "E-S1", "department": "sales", "unit": "export sales",
-            "level": "warning", "ground": "order_entry_error", "base_points": "1",
-            "monthly_bonus": "3000.00"}
+    body = {"person_id": "E-S1", "department": "sales", "unit": "export",
+            "level": "warning", "ground": "order_entry_error"}
     r = await client.post(url, json=body, headers=GM_OFFICE)
     assert r.status_code == 201 and r.json()["amount"] == "400.00"
-    r = await client.post(url, json={**body, "amount": "300.00"}, headers=GM_OFFICE)
-    assert (r.status_code, r.json()["rule"]) == (422, "P3")
-    r = await client.post(url, json={**body, "ground": "bad_luck"}, headers=GM_OFFICE)
-    assert (r.status_code, r.json()["field"], r.json()["rule"]) == (422, "ground", "P4")
-    r = await client.post(url, json={**body, "level": "minor_demerit", "base_points": "1.5"},
+    r = await client.post(url, json={**body, "person_id": "E-S2", "amount": "300.00"},
                           headers=GM_OFFICE)
-    assert r.json()["amount"] == "1200.00"
-    r = await client.post(url, json={**body, "level": "major_demerit"}, headers=GM_OFFICE)
-    assert r.json()["amount"] == "3000.00"
+    assert (r.status_code, r.json()["rule"]) == (422, "P3")
+    r = await client.post(url, json={**body, "person_id": "E-S2", "ground": "bad_luck"},
+                          headers=GM_OFFICE)
+    assert (r.status_code, r.json()["field"], r.json()["rule"]) == (422, "ground", "P4")
+    r = await client.post(url, json={**body, "person_id": "E-S2", "level": "minor_demerit"},
+                          headers=GM_OFFICE)
+    assert r.status_code == 201 and r.json()["amount"] is None  # billing: 800 per base point
+    r = await client.post(url, json={**body, "person_id": "E-S3", "level": "major_demerit",
+                                     "amount": "3000.00"}, headers=GM_OFFICE)
+    assert (r.status_code, r.json()["rule"]) == (422, "P3")  # the whole bonus: no amount
+    r = await client.post(url, json={**body, "person_id": "E-S3", "level": "major_demerit"},
+                          headers=GM_OFFICE)
+    assert r.status_code == 201 and r.json()["amount"] is None
+    r = await client.post(url, json={**body, "monthly_bonus": "3000.00"}, headers=GM_OFFICE)
+    assert r.status_code == 422  # P3: the bonus is billing's register, not input
+    r = await client.post(url, json=body, headers=GM_OFFICE)
+    assert (r.status_code, r.json()["rule"]) == (409, "P3")  # the same decision again
     open_case = (await file(client))["case_no"]
     r = await client.post(f"/complaints/{open_case}/penalties/administrative", json=body,
                           headers=GM_OFFICE)
     assert r.status_code == 409
 
 
-async def test_p8_last_months_decisions_published_once_per_person_and_on_the_10th(
+async def test_p8_last_months_decisions_published_once_per_bearer_and_on_the_10th(
     ns, app_client, clock,
 ) -> None:
     _, client, watchers = app_client
@@ -138,8 +190,7 @@ async def test_p8_last_months_decisions_published_once_per_person_and_on_the_10t
                               {"department": "sales", "unit": "export", "individual": "E-S2"}]})
         await client.post(f"/complaints/{case_no}/penalties/administrative", headers=GM_OFFICE,
                           json={"person_id": "E-S1", "department": "sales", "unit": "export",
-                                "level": "warning", "ground": "late_delivery",
-                                "base_points": "1", "monthly_bonus": "2000.00"})
+                                "level": "warning", "ground": "late_delivery"})
         url = "/penalty-notices/publish"
         r = await client.post(url, params={"month": "2026-11"}, headers=GM_OFFICE)
         assert (r.status_code, r.json()["rule"]) == (409, "P8")  # November is not over
@@ -160,12 +211,13 @@ async def test_p8_last_months_decisions_published_once_per_person_and_on_the_10t
         assert (first["E-S1"]["economic_amount"], first["E-S1"]["administrative_amount"]) == (
             "450.00", "400.00")
         assert first["E-S1"]["case_no"] == case_no and first["E-S1"]["month"] == "2026-11"
+        assert first["E-S1"]["bearer_kind"] == "person"
+        assert len(first["E-S1"]["decision_ids"]) == 2
 
         # December's decision is published by the watcher on 10 January.
         await client.post(f"/complaints/{case_no}/penalties/administrative", headers=GM_OFFICE,
                           json={"person_id": "E-S3", "department": "sales", "unit": "export",
-                                "level": "warning", "ground": "other",
-                                "base_points": "1", "monthly_bonus": "2000.00"})
+                                "level": "warning", "ground": "other"})
         watcher = watchers[WATCHER]
         clock.advance(timedelta(days=37))  # 9 January, 02:00 UTC
         await watcher.tick()

@@ -131,10 +131,12 @@ async def test_c5_manufacturer_takes_quality_and_non_quality_r1_retail_adds_serv
 
 
 async def test_c9_4_approval_level_comes_from_the_matrix(client) -> None:
+    # A lower authority never approves a higher amount (a higher one may approve a lower
+    # amount: tests/complaints/api/test_complaints_approval_api.py).
     for amount, approver, others in (
-        ("5000.00", SALES_MANAGER, (VICE_GM,)),
-        ("50000.00", VICE_GM, (SALES_MANAGER, GM)),
-        ("50000.01", GM, (VICE_GM,)),
+        ("5000.00", SALES_MANAGER, (SALES,)),
+        ("50000.00", VICE_GM, (SALES_MANAGER,)),
+        ("50000.01", GM, (VICE_GM, SALES_MANAGER)),
     ):
         case_no = (await file(client))["case_no"]
         await walk_to_approval(client, case_no, amount=amount)

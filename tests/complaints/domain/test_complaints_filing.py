@@ -144,3 +144,41 @@ def test_c9_3_qa_reports_within_three_days_of_its_investigation():
 def test_c9_6_consolidation_within_a_day_of_sales_result():
     result = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
     assert step_due(MFR, "consolidation", result, "foreign") <= result + timedelta(days=1)
+
+
+def test_q26_a_service_filing_must_carry_its_severity():
+    service = builtin_profile("service")
+    _check(service, classification="service", severity="general")
+    with pytest.raises(RuleBroken) as err:
+        _check(service, classification="service")
+    assert (err.value.rule, err.value.field) == ("Q26", "severity")
+    with pytest.raises(RuleBroken) as err:
+        _check(service, classification="service", severity="mild")
+    assert (err.value.rule, err.value.field) == ("Q26", "severity")
+
+
+def test_c9_11_copies_never_carry_more_than_the_approved_amount():
+    approved = CaseState(decisions={
+        "sales_negotiation": {"handling": "allowance", "amount": "1000.00"},
+        "approval": {"approved": True, "approved_amount": "1000.00"},
+        "execution": {"amount": "900.00"},
+    })
+    assert {c.amount for c in closing_copies(MFR, approved)} == {"900.00"}
+    lead_only = CaseState(decisions={"lead_review": {"handling": "allowance", "amount": "80"}})
+    assert {c.amount for c in closing_copies(RETAIL, lead_only)} == {"80"}
+
+
+def test_c9_11_execution_after_an_approval_is_bounded_by_it():
+    state = CaseState(current_step="execution", decisions={
+        "sales_negotiation": {"handling": "allowance", "amount": "1000.00"},
+        "approval": {"approved": True, "approved_amount": "1000.00"},
+    })
+    assert decide_step(MFR, state, "execution", {"amount": "1000.00"})["amount"] == 1000
+    with pytest.raises(RuleBroken) as err:
+        decide_step(MFR, state, "execution", {"amount": "1000.01"})
+    assert (err.value.rule, err.value.field) == ("C9.11", "amount")
+    approval = CaseState(current_step="approval", decisions=dict(
+        list(state.decisions.items())[:1]))
+    assert decide_step(MFR, approval, "approval", {"approved": True})[
+        "approved_amount"] == "1000.00"
+    assert "approved_amount" not in decide_step(MFR, approval, "approval", {"approved": False})

@@ -11,9 +11,9 @@ from services.complaints.domain.penalties import (
     AdminPenalty,
     Department,
     PenaltyGround,
-    admin_penalty_amount,
     apportion,
     attribute,
+    check_admin_amount,
     improvement_tracking_required,
     resale_window_end,
     returned_goods_loss,
@@ -115,26 +115,28 @@ def test_p2_apportion_sums_exactly_and_never_negative(loss, shares):
 
 
 def test_p3_warning_deducts_at_least_400():
-    assert admin_penalty_amount(AdminPenalty.WARNING, 1, "3000.00") == Decimal("400.00")
-    assert admin_penalty_amount("warning", 1, "3000.00", decided="600") == Decimal("600.00")
+    assert check_admin_amount(AdminPenalty.WARNING) == Decimal("400.00")
+    assert check_admin_amount("warning", decided="600") == Decimal("600.00")
     with pytest.raises(RuleBroken) as err:
-        admin_penalty_amount("warning", 1, "3000.00", decided="399.99")
+        check_admin_amount("warning", decided="399.99")
     assert err.value.rule == "P3"
 
 
-def test_p3_minor_demerit_deducts_800_per_base_point():
-    assert admin_penalty_amount(AdminPenalty.MINOR_DEMERIT, "1.5", "3000.00") == Decimal("1200.00")
+def test_p3_minor_demerit_is_priced_by_billing_per_base_point():
+    assert check_admin_amount(AdminPenalty.MINOR_DEMERIT) is None  # billing: 800 × points
+    assert check_admin_amount("minor_demerit", decided="2000") == Decimal("2000.00")
 
 
-def test_p3_major_demerit_takes_whole_bonus():
-    assert admin_penalty_amount(AdminPenalty.MAJOR_DEMERIT, 2, "3456.78") == Decimal("3456.78")
-    with pytest.raises(RuleBroken):
-        admin_penalty_amount("major_demerit", 2, "3456.78", decided="100.00")
+def test_p3_major_demerit_states_no_amount_billing_takes_the_whole_bonus():
+    assert check_admin_amount(AdminPenalty.MAJOR_DEMERIT) is None
+    with pytest.raises(RuleBroken) as err:
+        check_admin_amount("major_demerit", decided="100.00")
+    assert (err.value.field, err.value.rule) == ("amount", "P3")
 
 
 def test_p3_unknown_level_refused():
     with pytest.raises(RuleBroken) as err:
-        admin_penalty_amount("reprimand", 1, "10.00")
+        check_admin_amount("reprimand")
     assert err.value.field == "level"
 
 

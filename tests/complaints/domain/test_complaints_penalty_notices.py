@@ -16,11 +16,10 @@ from services.complaints.domain.notices import (
     publication_due,
 )
 from services.complaints.domain.penalty_decisions import (
-    Member,
     Party,
-    administrative_line,
-    economic_lines,
-    split_by_base_points,
+    administrative_decision,
+    check_supersession,
+    economic_decisions,
 )
 from services.complaints.domain.statistics import month_bounds
 from shared.rules import RuleBroken, WrongState
@@ -28,55 +27,66 @@ from shared.rules import RuleBroken, WrongState
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def test_p2_p5_joint_fault_split_then_attributed_to_group_members_and_individual():
-    lines = economic_lines("1000.00", [
-        Party("manufacturing", "assembly", "3", group="line 2",
-              members=(Member("W1", Decimal(2)), Member("W2", Decimal(1)))),
+def test_p2_p5_joint_fault_split_then_named_by_reference_not_numbers():
+    found = economic_decisions("1000.00", [
+        Party("manufacturing", "assembly", "3", group="assembly-line2"),
         Party("sales", "export", "1", individual="E1"),
     ])
-    got = {(x.person_id, x.amount, x.bearer, x.bearer_level) for x in lines}
-    assert got == {("W1", Decimal("500.00"), "line 2", "group"),
-                   ("W2", Decimal("250.00"), "line 2", "group"),
-                   ("E1", Decimal("250.00"), "E1", "individual")}
+    got = {(d.unit, d.person_id, d.loss_share, d.bearer_level, d.party_key) for d in found}
+    assert got == {("assembly-line2", None, Decimal("750.00"), "group", "unit:assembly-line2"),
+                   ("export", "E1", Decimal("250.00"), "individual", "person:E1")}
 
 
 def test_p2_individual_fault_bears_the_whole_loss():
-    (line,) = economic_lines("321.09", [Party("service", "branch SC01", "1", individual="T01")])
-    assert (line.person_id, line.amount) == ("T01", Decimal("321.09"))
+    (d,) = economic_decisions("321.09", [Party("service", "SC01", "1", individual="T01")])
+    assert (d.person_id, d.loss_share, d.bearer) == ("T01", Decimal("321.09"), "T01")
 
 
-def test_p5_manufacturing_without_group_goes_to_section_and_needs_members():
+def test_p5_manufacturing_without_group_goes_to_the_section():
+    (d,) = economic_decisions("10.00", [Party("manufacturing", "moulding", "1")])
+    assert (d.bearer, d.bearer_level, d.person_id) == ("moulding", "section", None)
+
+
+def test_p2_the_same_party_twice_in_one_decision_is_refused():
     with pytest.raises(RuleBroken) as err:
-        economic_lines("10.00", [Party("manufacturing", "moulding", "1")])
-    assert (err.value.rule, err.value.field) == ("P5", "parties.0.members")
-    (line,) = economic_lines("10.00", [
-        Party("manufacturing", "moulding", "1", members=(Member("W9", Decimal(1)),))])
-    assert (line.bearer, line.bearer_level) == ("moulding", "section")
+        economic_decisions("10.00", [Party("sales", "export", "1", individual="E1"),
+                                     Party("sales", "export", "1", individual="E1")])
+    assert (err.value.field, err.value.rule) == ("parties.1", "P2")
 
 
 @given(
     cents=st.integers(min_value=0, max_value=10_000_000),
-    points=st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=8),
+    ratios=st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=8),
 )
-def test_p6_unit_share_over_members_sums_exactly(cents, points):
-    members = [Member(f"P{i}", Decimal(p)) for i, p in enumerate(points)]
+def test_p2_shares_of_one_decision_sum_exactly_to_the_loss(cents, ratios):
     amount = Decimal(cents) / 100
-    split = split_by_base_points(amount, members, field="members")
-    assert sum(split.values()) == amount
-    assert all(v >= 0 for v in split.values())
+    found = economic_decisions(amount, [Party("sales", f"U{i}", r)
+                                        for i, r in enumerate(ratios)])
+    assert sum(d.loss_share for d in found) == amount
 
 
-def test_p3_p4_administrative_line_checks_ground_and_minimum():
-    line = administrative_line(person_id="E1", department="sales", unit="export",
-                               level="warning", ground="wrong_shipment", base_points=1,
-                               monthly_bonus="2000.00")
-    assert (line.amount, line.ground, line.kind) == (Decimal("400.00"), "wrong_shipment",
-                                                     "administrative")
+def test_p3_p4_administrative_decision_checks_ground_and_minimum():
+    d = administrative_decision(person_id="E1", department="sales", unit="export",
+                                level="warning", ground="wrong_shipment")
+    assert (d.amount, d.ground, d.kind) == (Decimal("400.00"), "wrong_shipment",
+                                            "administrative")
     with pytest.raises(RuleBroken) as err:
-        administrative_line(person_id="E1", department="sales", unit="export",
-                            level="warning", ground="bad_luck", base_points=1,
-                            monthly_bonus="2000.00")
+        administrative_decision(person_id="E1", department="sales", unit="export",
+                                level="warning", ground="bad_luck")
     assert err.value.rule == "P4"
+
+
+def test_p2_a_correction_names_an_effective_decision_of_the_case_and_says_why():
+    ok = {"kind": "economic", "old_kind": "economic", "old_case_no": "C1", "case_no": "C1",
+          "old_superseded": False, "reason": "ratio misjudged"}
+    check_supersession(**ok)
+    with pytest.raises(RuleBroken):
+        check_supersession(**{**ok, "old_case_no": "C2"})
+    with pytest.raises(RuleBroken) as err:
+        check_supersession(**{**ok, "reason": " "})
+    assert err.value.field == "reason"
+    with pytest.raises(WrongState):
+        check_supersession(**{**ok, "old_superseded": True})
 
 
 def test_p8_one_notice_per_person_summing_the_month():

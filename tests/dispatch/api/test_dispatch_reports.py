@@ -8,6 +8,7 @@ import pytest
 from services.dispatch.app import create_app as dispatch_app
 from shared.clock import FixedClock
 from tests.dispatch.support import (
+    CLERK,
     MANAGER,
     SUPERVISOR,
     T01,
@@ -75,7 +76,9 @@ async def test_s6_technicians_log_only_d_and_only_for_themselves(ns) -> None:
         assert paid.status_code == 422 and paid.json()["rule"] == "S6"
         assert paid.json()["field"] == "category"
         assert (await dispatch.post(log, json=_d(30), headers=T02)).status_code == 403
-        assert (await dispatch.post(log, json=_d(30), headers=SUPERVISOR)).status_code == 403
+        # SPEC CT1: the supervisor may log for a technician of the branch (the approver of a
+        # late day); a clerk may not
+        assert (await dispatch.post(log, json=_d(30), headers=CLERK)).status_code == 403
         ahead = await dispatch.post(log, json=_d(30, day="2026-03-17"), headers=T01)
         assert ahead.status_code == 422 and ahead.json()["field"] == "date"
         for bad in ({"category": "D", "minutes": 30}, {**_d(0)}, {**_d(30), "category": "E"}):
@@ -113,7 +116,8 @@ async def test_s17_signed_supervisor_report_is_immutable(ns) -> None:
         more = await dispatch.post("/technicians/T01/work-log", json=_d(15), headers=T01)
         assert more.status_code == 409 and "S17" in more.json()["detail"]
         done = await dispatch.post(f"/vouchers/{no}/complete", json={
-            "labour_minutes": 20, "signed_by": "Wu"}, headers=T01)
+            "labour_minutes": 20, "signed_by": "Wu", "component": "display",
+            "cause": "defect"}, headers=T01)
         assert done.status_code == 409 and done.json()["rule"] == "S17"
         paper = (await dispatch.get(f"/vouchers/{no}", headers=SUPERVISOR)).json()
         assert paper["status"] == "on_site" and paper["signatures"] == []  # nothing half-done

@@ -12,6 +12,7 @@ from shared.clock import FixedClock
 from shared.events.billing import ContractExpiring
 from shared.events.intake import CallCancelled, CallPrioritised
 from tests.dispatch.support import (
+    CLERK,
     SUPERVISOR,
     T01,
     T02,
@@ -77,21 +78,22 @@ async def test_s19_arrival_is_judged_by_the_device_time_and_impossible_times_ref
         future = await dispatch.post(arrive, json={"at": "2026-03-16T18:40:00+08:00"},
                                      headers=T01)
         assert future.status_code == 422 and future.json()["field"] == "at"
-        assert future.json()["rule"] == "S19"
+        assert future.json()["rule"] == "CT1"
         before = await dispatch.post(arrive, json={"at": "2026-03-16T09:59:00+08:00"},
                                      headers=T01)
         assert before.status_code == 422 and "before" in before.json()["detail"]
         naive = await dispatch.post(arrive, json={"at": "2026-03-16T16:00:00"}, headers=T01)
         assert naive.status_code == 422 and naive.json()["field"] == "at"
         assert (await dispatch.post(arrive, json={}, headers=T02)).status_code == 403
-        assert (await dispatch.post(arrive, json={},
-                                    headers=SUPERVISOR)).status_code == 403
+        assert (await dispatch.post(arrive, json={}, headers=CLERK)).status_code == 403
 
         r = await dispatch.post(arrive, json={"at": "2026-03-16T16:50:00+08:00"}, headers=T01)
         assert r.status_code == 200, r.text
         assert r.json() == {"voucher_no": offline, "arrived_at": "2026-03-16T08:50:00Z",
                             "recorded_at": "2026-03-16T10:30:00Z", "sla_met": True,
-                            "arrival_due_at": "2026-03-16T09:00:00Z"}
+                            "arrival_due_at": "2026-03-16T09:00:00Z",
+                            "arrival_due_provisional": False, "recorded_by": "T01",
+                            "backdate_reason": None, "backdate_approved_by": None}
         again = await dispatch.post(arrive, json={}, headers=T01)
         assert again.status_code == 409 and again.json()["rule"] == "S9"
         r = await dispatch.post(f"/vouchers/{late}/arrive", json={}, headers=T01)

@@ -10,6 +10,7 @@ from services.dispatch.domain.board import (
     board_order,
     cancellable,
     on_board,
+    priority_of,
     renewal_due_at,
     renewal_voucher_no,
 )
@@ -59,3 +60,18 @@ def test_s20_renewal_visit_line_is_one_per_contract_due_before_the_contract_ends
     assert renewal_voucher_no("SC01", "MC0042") == "SC01-RMC0042"
     due = renewal_due_at(date(2026, 4, 30), "Asia/Shanghai")
     assert due == datetime(2026, 4, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def test_s18_a_waiting_call_of_an_earlier_day_is_priority_when_read() -> None:
+    today = date(2026, 3, 16)
+    earlier, _ = priority_of(status="waiting", kind="call", stored=False, stored_reason=None,
+                             received_on=date(2026, 3, 13), today=today)
+    assert earlier
+    for status, kind, received_on in (("waiting", "call", today),
+                                      ("assigned", "call", date(2026, 3, 13)),
+                                      ("waiting", "renewal", date(2026, 3, 13))):
+        assert priority_of(status=status, kind=kind, stored=False, stored_reason=None,
+                           received_on=received_on, today=today) == (False, None)
+    # flagged by intake or the reconciliation: kept, with its own reason
+    assert priority_of(status="assigned", kind="call", stored=True, stored_reason="S18 flag",
+                       received_on=today, today=today) == (True, "S18 flag")

@@ -1,4 +1,4 @@
-"""Assigning and visiting (SPEC S8, S9, S11, S19), pure."""
+"""Assigning and visiting (SPEC S8, S9, S11, S19, CT1, E3/E4), pure."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.dispatch.domain.visits import (
-    MAX_CLOCK_SKEW,
+    CAUSES,
+    COMPONENTS,
     check_arrival,
     check_assignable,
     check_carry_in,
     check_completion,
+    check_findings,
     check_technician,
-    device_time,
     sla_met,
 )
+from shared.claimed import CLOCK_SKEW, DEFAULT_DEVICE_WINDOW, accept_claim
 from shared.rules import RuleBroken, WrongState
 
 RECEIVED = datetime(2026, 3, 16, 2, tzinfo=UTC)
@@ -29,23 +31,42 @@ def test_s19_sla_met_up_to_and_including_the_deadline() -> None:
     assert not sla_met(DUE + timedelta(seconds=1), DUE)
 
 
+def _arrival(at: datetime | None, *, role: str = "technician", reason: str | None = None):
+    return accept_claim(at, now=NOW, window=DEFAULT_DEVICE_WINDOW, field="at",
+                        actor_role=role, actor_id="T01", reason=reason, not_before=RECEIVED,
+                        what="the arrival time")
+
+
 def test_s19_offline_technician_is_judged_by_the_device_time() -> None:
-    # synced an hour after the deadline, but arrived before it
-    arrived = device_time(DUE - timedelta(minutes=30), now=NOW, not_before=RECEIVED,
-                          field="at", what="arrival")
-    assert sla_met(arrived, DUE)
-    assert device_time(None, now=NOW, not_before=RECEIVED, field="at", what="arrival") == NOW
+    # synced an hour after the deadline, but arrived before it: within the device window
+    arrived = _arrival(DUE - timedelta(minutes=30))
+    assert sla_met(arrived.at, DUE) and not arrived.backdated
+    assert _arrival(None).at == NOW
 
 
-def test_s19_impossible_device_times_are_refused() -> None:
-    device_time(NOW + MAX_CLOCK_SKEW, now=NOW, not_before=RECEIVED, field="at", what="arrival")
+def test_ct1_impossible_device_times_are_refused() -> None:
+    _arrival(NOW + CLOCK_SKEW)
     with pytest.raises(RuleBroken, match="future") as future:
-        device_time(NOW + MAX_CLOCK_SKEW + timedelta(seconds=1), now=NOW, not_before=RECEIVED,
-                    field="at", what="arrival")
-    assert future.value.field == "at"
-    with pytest.raises(RuleBroken, match="before"):
-        device_time(RECEIVED - timedelta(minutes=1), now=NOW, not_before=RECEIVED,
-                    field="at", what="arrival")
+        _arrival(NOW + CLOCK_SKEW + timedelta(seconds=1))
+    assert (future.value.field, future.value.rule) == ("at", "CT1")
+    with pytest.raises(RuleBroken, match="before") as early:
+        _arrival(RECEIVED - timedelta(minutes=1), role="supervisor", reason="paper slip")
+    assert early.value.rule == "CT1"
+
+
+def test_e3_a_covered_job_names_the_component_and_the_cause() -> None:
+    check_findings("A", component=None, cause=None)  # paid work: the customer pays anyway
+    check_findings("B", component="power_supply", cause="power_surge")
+    for component, cause, missing in (
+            (None, "wear", "component"), ("display", None, "cause"), (None, None, "component")):
+        with pytest.raises(RuleBroken) as refused:
+            check_findings("B", component=component, cause=cause)
+        assert (refused.value.field, refused.value.rule) == (missing, "E3")
+
+
+def test_e3_e4_values_are_billing_s_component_and_cause() -> None:
+    assert set(CAUSES) == {"defect", "wear", "power_surge", "misuse", "accidental_damage"}
+    assert {"remote_control", "consumable", "main_board"} <= set(COMPONENTS)
 
 
 def test_s8_only_a_technician_of_the_branch_is_dispatched() -> None:

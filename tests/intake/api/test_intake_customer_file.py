@@ -18,8 +18,7 @@ async def test_s6_cover_granted_by_billing_makes_later_calls_contract_b(ns) -> N
     app = intake_app(ns.settings("intake"))
     async with running(app) as intake:
         customer_id, product_id = await customer_with_product(intake, purchased_on="2020-01-01")
-        call = {"customer_id": customer_id, "product_id": product_id, "symptom": "noisy",
-                "received_at": "2026-03-16T10:00:00+08:00"}
+        call = {"customer_id": customer_id, "product_id": product_id, "symptom": "noisy"}
         before = await intake.post("/calls", json=call, headers=CLERK)
         assert before.json()["category"] == "A"  # SPEC S6: out of warranty, no cover yet
 
@@ -34,7 +33,7 @@ async def test_s6_cover_granted_by_billing_makes_later_calls_contract_b(ns) -> N
             return r.json()["products"][0]["covers"] or None
 
         covers = await eventually(covered)
-        assert covers == [{"kind": "extended_warranty", "ref": "EW-1",
+        assert covers == [{"kind": "extended_warranty", "ref": "EW-1", "pending": False,
                            "starts_on": "2026-01-01", "ends_on": "2028-12-31"}]
         after = await intake.post("/calls", json=call, headers=CLERK)
         assert after.json()["category"] == "B"

@@ -82,14 +82,16 @@ async def test_s18_watcher_flags_yesterdays_undispatched_calls_at_opening(ns) ->
 
 
 async def test_s18_clerk_reconciles_explicitly_and_the_watcher_does_not_repeat_it(ns) -> None:
-    clock = FixedClock(at("2026-03-17T08:30:00+08:00"))  # Tuesday, before opening
+    clock = FixedClock(at("2026-03-16T17:30:00+08:00"))  # Monday, registered that day
     app = intake_app(ns.settings("intake"), clock=clock)
     async with running(app) as intake, stream_of(ns) as stream:
         customer_id, product_id = await customer_with_product(intake)
         r = await intake.post("/calls", json={
             "customer_id": customer_id, "product_id": product_id, "symptom": "x",
-            "channel": "document", "received_at": "2026-03-16T17:30:00+08:00"}, headers=CLERK)
+            "channel": "document"}, headers=CLERK)
         call = r.json()
+        assert not call["priority"]  # S18: on its own day it is not late yet
+        clock.advance(timedelta(hours=15))  # Tuesday 08:30, before opening
         params = {"branch": "SC01", "date": "2026-03-17"}
         r = await intake.post("/reconciliation", params=params, headers=CLERK)
         assert r.status_code == 200, r.text

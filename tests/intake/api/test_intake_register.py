@@ -11,7 +11,7 @@ from services.intake.app import create_app as intake_app
 from shared.clock import FixedClock
 from shared.events.dispatch import TechnicianArrived, VoucherAssigned, VoucherCompleted
 from tests.helpers import eventually, running, token
-from tests.intake.support import CLERK, at, customer_with_product, inject, stream_of
+from tests.intake.support import CLERK, SUPERVISOR, at, customer_with_product, inject, stream_of
 
 pytestmark = pytest.mark.integration
 
@@ -25,9 +25,9 @@ def _completed(call: dict, *, at_: datetime = NOW) -> VoucherCompleted:
         labour_minutes=30, parts=[], signed_by="Wu Mei", completed_at=at_)
 
 
-async def _call(intake, customer_id: int, product_id: int, **extra) -> dict:
+async def _call(intake, customer_id: int, product_id: int, headers=CLERK, **extra) -> dict:
     r = await intake.post("/calls", json={"customer_id": customer_id, "product_id": product_id,
-                                          "symptom": "no picture", **extra}, headers=CLERK)
+                                          "symptom": "no picture", **extra}, headers=headers)
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -36,8 +36,11 @@ async def test_s8_call_register_records_the_customer_and_model_per_day(ns) -> No
     clock = FixedClock(NOW)
     async with running(intake_app(ns.settings("intake"), clock=clock)) as intake:
         customer_id, product_id = await customer_with_product(intake, district="Qingpu")
+        # 14 hours before it is keyed, beyond SC01's 8-hour desk window: the supervisor
+        # records it, with the reason (CT1)
         call = await _call(intake, customer_id, product_id, channel="document",
-                           received_at="2026-03-15T20:00:00+08:00")
+                           received_at="2026-03-15T20:00:00+08:00", headers=SUPERVISOR,
+                           backdate_reason="letter opened on Monday morning")
         assert call["voucher_no"] == f"SC01-V{call['id']:06d}"
         assert (call["customer_name"], call["phone"], call["model"]) == (
             "Wu Mei", "+8613800000001", "TV-55Q")  # E.164 (issue 11)
@@ -56,10 +59,10 @@ async def test_s8_call_register_records_the_customer_and_model_per_day(ns) -> No
             "received_at": "2026-03-16T11:00:00+08:00"}, headers=CLERK)
         assert future.status_code == 422 and future.json()["field"] == "received_at"
         assert (await intake.get("/calls/999", headers=CLERK)).status_code == 404
-        supervisor = await intake.post("/calls", json={
+        technician = await intake.post("/calls", json={
             "customer_id": customer_id, "product_id": product_id, "symptom": "x"},
-            headers=token("supervisor", "S01"))
-        assert supervisor.status_code == 403
+            headers=token("technician", "T01"))
+        assert technician.status_code == 403
 
 
 async def test_s24_service_department_reads_every_call_of_the_day(ns) -> None:

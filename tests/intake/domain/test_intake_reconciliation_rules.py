@@ -83,3 +83,12 @@ def test_s18_property_due_day_agrees_with_next_due(now: datetime) -> None:
     else:
         assert planned > now
     assert planned - now < timedelta(days=12)
+
+
+def test_s18_a_call_received_before_today_is_priority_when_registered() -> None:
+    # SPEC S18 (issue 13 item 11a): not from tomorrow's reconciliation, at once
+    from services.intake.domain.reconciliation import late_at_registration
+
+    assert late_at_registration(received_on=date(2026, 3, 13), today=date(2026, 3, 16))
+    assert late_at_registration(received_on=date(2026, 3, 15), today=date(2026, 3, 16))
+    assert not late_at_registration(received_on=date(2026, 3, 16), today=date(2026, 3, 16))

@@ -20,7 +20,7 @@ from shared.events.dispatch import VoucherCompleted
 from shared.web.accounts import DEFAULT_FILE
 from shared.web.sessions import COOKIE
 from tests.helpers import eventually, running, token
-from tests.intake.support import CLERK, at, customer_with_product, inject
+from tests.intake.support import CLERK, SUPERVISOR, at, customer_with_product, inject
 
 pytestmark = pytest.mark.integration
 
@@ -44,9 +44,9 @@ async def _sign_in(client: httpx.AsyncClient, user: str = "C01") -> str:
 
 
 async def _register_call(client: httpx.AsyncClient, customer_id: int, product_id: int,
-                         **extra: str) -> dict:
+                         headers: dict[str, str] = CLERK, **extra: str) -> dict:
     r = await client.post("/calls", json={"customer_id": customer_id, "product_id": product_id,
-                                          "symptom": "no picture", **extra}, headers=CLERK)
+                                          "symptom": "no picture", **extra}, headers=headers)
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -241,19 +241,22 @@ async def test_cancel_and_file_through_the_register(ns) -> None:
 async def test_the_morning_reconciliation_page_runs_it(ns) -> None:
     async with running(_app(ns)) as intake:
         customer_id, product_id = await customer_with_product(intake)
-        yesterday = await _register_call(intake, customer_id, product_id,
-                                         received_at="2026-03-13T15:00:00+08:00")
+        # Friday's paper call keyed on Monday (CT1: by the supervisor, with the reason)
+        yesterday = await _register_call(intake, customer_id, product_id, headers=SUPERVISOR,
+                                         received_at="2026-03-13T15:00:00+08:00",
+                                         backdate_reason="paper call found in the tray")
         csrf = await _sign_in(intake)
         page = await intake.get("/reconciliation", params={"lang": "en"})
         assert f'data-voucher="{yesterday["voucher_no"]}"' in page.text
-        # the clock's own run this morning came before this paper call was entered
+        # the clock's own run this morning came before this paper call was entered, yet
+        # the call is priority from its registration (S18), not waiting for the next run
         assert 'data-flagged="0"' in page.text and 'data-action="reconcile"' in page.text
-        assert "waiting for the run" in page.text
+        assert "waiting for the run" not in page.text and 'class="priority"' in page.text
         r = await intake.post("/reconciliation/run", params={"branch": "SC01", "date": DAY},
                               data={"csrf_token": csrf})
         assert r.status_code == 303
         page = await intake.get(r.headers["location"], params={"lang": "en"})
-        assert 'data-flagged="1"' in page.text and 'class="priority"' in page.text
+        assert 'data-flagged="0"' in page.text and 'class="priority"' in page.text
         body = (await intake.get(f"/calls/{yesterday['id']}", headers=CLERK)).json()
         assert body["priority"] is True
         fragment = await intake.post("/reconciliation/run", params={"branch": "SC01", "date": DAY},
@@ -267,8 +270,9 @@ async def test_the_morning_reconciliation_page_runs_it(ns) -> None:
 async def test_another_branch_sees_nothing_of_sc01(ns) -> None:
     async with running(_app(ns)) as intake:
         customer_id, product_id = await customer_with_product(intake)
-        call = await _register_call(intake, customer_id, product_id,
-                                    received_at="2026-03-13T15:00:00+08:00")
+        call = await _register_call(intake, customer_id, product_id, headers=SUPERVISOR,
+                                    received_at="2026-03-13T15:00:00+08:00",
+                                    backdate_reason="paper call found in the tray")
         today = await _register_call(intake, customer_id, product_id)
         numbers = (call["voucher_no"], today["voucher_no"])
         for path in (f"/customers/{customer_id}/file", f"/calls/{call['id']}/page",

@@ -1,6 +1,6 @@
 """SPEC Q25/Q26/Q23 on the staff side: paper answers keyed in by the service department,
-a complaint on a card raised as an event and linked to its case, scores and rankings
-shown only to whom they belong."""
+a complaint on a card triaged by the service department, then raised as an event and
+linked to its case, scores and rankings shown only to whom they belong."""
 
 from __future__ import annotations
 
@@ -44,7 +44,12 @@ async def test_q26_complaint_on_a_card_is_raised_and_linked_to_its_case(ns) -> N
         r = await _answer(s, card["id"], body)
         assert r.status_code == 201, r.text
         assert r.json()["status"] == "answered" and r.json()["answered_via"] == "paper"
+        assert r.json()["complaint"]["status"] == "awaiting_triage"
 
+        # SPEC Q26: raised once the service department has triaged it.
+        r = await s.client.post(f"/survey-cards/{card['id']}/triage",
+                                json={"severity": "general"}, headers=DEPT)
+        assert r.status_code == 200, r.text
         (event,) = await eventually(lambda: s.published(SurveyComplaintRaised))
         assert event["card_id"] == card["id"] and event["voucher_no"] == card["voucher_no"]
         assert (event["severity"], event["kind"], event["text"]) == (
@@ -61,8 +66,11 @@ async def test_q26_complaint_on_a_card_is_raised_and_linked_to_its_case(ns) -> N
             return shown if shown["complaint"]["case_no"] else None
 
         shown = await eventually(linked)
-        assert shown["complaint"] == {"kind": "suggestion", "severity": "general",
-                                      "text": "left a mess", "case_no": "260301"}
+        assert shown["complaint"] == {
+            "kind": "suggestion", "severity": "general", "text": "left a mess",
+            "case_no": "260301", "status": "raised", "customer_severity": "general",
+            "triage_reason": None, "triaged_by": "D01",
+            "triaged_at": shown["complaint"]["triaged_at"]}
         assert shown["complaint_case_no"] == "260301"
         listed = await s.cards("2026-03-13")
         assert listed[0]["complaint_case_no"] == "260301"

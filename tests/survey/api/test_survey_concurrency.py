@@ -1,7 +1,9 @@
 """Issue 11, SPEC Q25: a card is answered once, even when the same answer arrives twenty
 times at once, on the embedded default (SQLite) and on PostgreSQL: one answer, one audit
-entry, one ``SurveyComplaintRaised`` event; the others are refused (the link's
-"already answered" page, 410; a paper answer keyed in twice, 409)."""
+entry, one complaint awaiting triage; the others are refused (the link's "already
+answered" page, 410; a paper answer keyed in twice, 409). Issue 13, SPEC Q26: twenty
+identical triages of that complaint leave one triage, one audit entry and one
+``SurveyComplaintRaised`` event; the others get 409."""
 
 from __future__ import annotations
 
@@ -30,12 +32,40 @@ TIMES = 20
 
 
 async def _one_of_each(s: Survey, card_id: int) -> None:
-    """Exactly one answer was recorded, audited and raised; the stream got one event."""
+    """Exactly one answer was recorded and audited; its complaint awaits triage (Q26)."""
     async with s.rt.db.reading() as session:
         assert await count_audit(session, "card.answered") == 1
+        assert await count_outbox(session, SurveyComplaintRaised) == 0
+    r = await s.client.get("/survey-complaints", headers=DEPT)
+    assert [c["card_id"] for c in r.json()] == [card_id], r.text
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+async def test_q26_twenty_identical_triages_raise_one_event(ns, engine) -> None:
+    async with survey_app(ns, now=FRIDAY, **ns.engine_overrides(engine)) as s:
+        (card,) = await sent_cards(s, 1)
+        r = await s.client.post(f"/survey-cards/{card['id']}/answers", headers=DEPT, json={
+            "attitude": 1, "skill": 2, "arrival": 1, "follow_through": 1,
+            "complaint": {"severity": "general", "text": "broke the door"}})
+        assert r.status_code == 201, r.text
+        await _one_of_each(s, card["id"])
+        await _triage_twenty_times(s, card["id"], {"severity": "serious",
+                                                   "reason": "damage to the home"})
+
+
+async def _triage_twenty_times(s: Survey, card_id: int, body: dict) -> None:
+    """SPEC Q26: of twenty identical triages one wins, the others get 409."""
+    triaged = await asyncio.gather(*(
+        s.client.post(f"/survey-cards/{card_id}/triage", json=body, headers=DEPT)
+        for _ in range(TIMES)))
+    codes = sorted(r.status_code for r in triaged)
+    assert codes == [200] + [409] * (TIMES - 1), codes
+    assert all(r.json()["rule"] == "Q26" for r in triaged if r.status_code == 409)
+    async with s.rt.db.reading() as session:
+        assert await count_audit(session, "complaint.triaged") == 1
         assert await count_outbox(session, SurveyComplaintRaised) == 1
     (event,) = await eventually(lambda: s.published(SurveyComplaintRaised))
-    assert event["card_id"] == card_id
+    assert (event["card_id"], event["severity"]) == (card_id, body["severity"])
     assert len(await s.published(SurveyComplaintRaised)) == 1
 
 

@@ -9,7 +9,15 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.helpers import eventually, token
-from tests.survey.support import FORM, Survey, cancelled, registered, sent_cards, survey_app
+from tests.survey.support import (
+    DEPT,
+    FORM,
+    Survey,
+    cancelled,
+    registered,
+    sent_cards,
+    survey_app,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -126,6 +134,11 @@ async def test_q25_link_complaint_becomes_an_event(ns) -> None:
         form["complaint_severity"] = "serious"
         ok = await s.client.post(card["link"], data=form, headers={"content-type": FORM})
         assert ok.status_code == 200
+        # SPEC Q26: the service department triages it; only then is it raised.
+        assert (await s.card(card["id"]))["complaint"]["status"] == "awaiting_triage"
+        r = await s.client.post(f"/survey-cards/{card['id']}/triage",
+                                json={"severity": "serious"}, headers=DEPT)
+        assert r.status_code == 200, r.text
 
         async def raised() -> list[dict]:
             return await s.published(SurveyComplaintRaised)

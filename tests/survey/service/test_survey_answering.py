@@ -1,7 +1,8 @@
 """SPEC Q24/Q25/Q26 on survey's service layer, without servers (shared.testing fakes):
 a card is prepared and sent, answered once by its link or keyed in from paper; the
-answer moves the technician's scores, a complaint on it raises one event, and the
-answer leaves one audit entry. A second answer is refused (WrongState, 409)."""
+answer moves the technician's scores, a complaint on it waits for the service
+department's triage (no event yet, SPEC Q26), and the answer leaves one audit entry. A
+second answer is refused (WrongState, 409)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from services.survey.domain import cards as rules
 from services.survey.schemas import AnswerIn
-from services.survey.service import answers, cards, scores
+from services.survey.service import answers, cards, scores, triage
 from shared.auth import Actor
 from shared.events.survey import SurveyComplaintRaised
 from shared.rules import Forbidden, NotFound, RuleBroken, WrongState
@@ -66,6 +67,14 @@ async def test_q25_q26_answer_by_link_once_with_scores_event_and_audit() -> None
             rules.ANSWERED, "link", "customer")
         assert (card.attitude, card.skill, card.arrival, card.follow_through) == (2, 3, 1, 2)
 
+        # SPEC Q26: recorded as the customer ticked it, awaiting triage; nothing raised.
+        assert s.outbox.committed == []
+        assert (card.complaint_status, card.complaint_customer_severity, card.complaint_kind,
+                card.complaint_text, card.complaint_severity) == (
+            "awaiting_triage", "serious", "complaint", "came two days late", None)
+        async with s.db.transaction() as session:
+            await triage.triage_complaint(s.ctx, session, actor=DEPT, card_id=card_id,
+                                          severity="serious")
         (event,) = s.outbox.committed
         assert isinstance(event, SurveyComplaintRaised)
         assert (event.card_id, event.severity, event.kind, event.text, event.answered_via) == (
@@ -103,8 +112,9 @@ async def test_q25_q26_paper_answer_once_with_scores_event_and_audit() -> None:
                                                  data=data)
         assert (card.status, card.answered_via, card.answered_by) == (
             rules.ANSWERED, "paper", "D01")
-        assert s.outbox.types() == [SurveyComplaintRaised.event_type]
-        assert s.outbox.committed[0].answered_via == "paper"  # type: ignore[attr-defined]
+        assert s.outbox.types() == []  # SPEC Q26: awaiting the service department's triage
+        assert (card.complaint_status, card.complaint_customer_severity) == (
+            "awaiting_triage", "general")
 
         async with s.db.reading() as session:
             assert await count_audit(session, "card.answered") == 1
@@ -120,7 +130,7 @@ async def test_q25_q26_paper_answer_once_with_scores_event_and_audit() -> None:
                 await answers.answer_on_paper(s.ctx, session, actor=DEPT, card_id=card_id,
                                               data=data)
         assert (err.value.status_code, err.value.rule) == (409, "Q25")
-        assert len(s.outbox.committed) == 1
+        assert s.outbox.committed == []
         async with s.db.reading() as session:
             assert await count_audit(session, "card.answered") == 1
 

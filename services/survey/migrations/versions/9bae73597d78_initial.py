@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: a6572db54f12
+Revision ID: 9bae73597d78
 Revises: 
-Create Date: 2026-11-27 05:01:07.847389
+Create Date: 2026-12-01 23:31:17.841872
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = 'a6572db54f12'
+revision: str = '9bae73597d78'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -93,9 +93,14 @@ def upgrade() -> None:
     sa.Column('answered_via', sa.String(length=8), nullable=True),
     sa.Column('answered_by', sa.String(length=64), nullable=True),
     sa.Column('complaint_kind', sa.String(length=16), nullable=True),
-    sa.Column('complaint_severity', sa.String(length=16), nullable=True),
     sa.Column('complaint_text', sa.Text(), nullable=True),
     sa.Column('complaint_case_no', sa.String(length=32), nullable=True),
+    sa.Column('complaint_status', sa.String(length=16), nullable=True),
+    sa.Column('complaint_customer_severity', sa.String(length=16), nullable=True),
+    sa.Column('complaint_severity', sa.String(length=16), nullable=True),
+    sa.Column('complaint_triage_reason', sa.Text(), nullable=True),
+    sa.Column('complaint_triaged_by', sa.String(length=64), nullable=True),
+    sa.Column('complaint_triaged_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('call_id'),
     sa.UniqueConstraint('voucher_no')
@@ -103,6 +108,7 @@ def upgrade() -> None:
     with op.batch_alter_table('survey_cards', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_survey_cards_branch'), ['branch'], unique=False)
         batch_op.create_index(batch_op.f('ix_survey_cards_call_date'), ['call_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_cards_complaint_status'), ['complaint_status'], unique=False)
         batch_op.create_index('ix_survey_cards_send', ['status', 'send_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_survey_cards_technician_id'), ['technician_id'], unique=False)
 
@@ -115,6 +121,7 @@ def downgrade() -> None:
     with op.batch_alter_table('survey_cards', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_survey_cards_technician_id'))
         batch_op.drop_index('ix_survey_cards_send')
+        batch_op.drop_index(batch_op.f('ix_survey_cards_complaint_status'))
         batch_op.drop_index(batch_op.f('ix_survey_cards_call_date'))
         batch_op.drop_index(batch_op.f('ix_survey_cards_branch'))
 

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 8b19bb42daac
+Revision ID: 73a2920a977e
 Revises: 
-Create Date: 2026-11-27 05:49:55.755024
+Create Date: 2026-12-02 00:14:38.641385
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = '8b19bb42daac'
+revision: str = '73a2920a977e'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -58,19 +58,32 @@ def upgrade() -> None:
     sa.Column('category', sa.String(length=1), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('customer_name', sa.String(length=120), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=True),
     sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('voucher_no'),
     sa.UniqueConstraint('call_id')
     )
     with op.batch_alter_table('billing_vouchers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_billing_vouchers_branch'), ['branch'], unique=False)
+        batch_op.create_index(batch_op.f('ix_billing_vouchers_product_id'), ['product_id'], unique=False)
+
+    op.create_table('bonus_changes',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('person_id', sa.String(length=64), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('amount', shared.db.Money(precision=14, scale=2), nullable=False),
+    sa.Column('before', shared.db.Money(precision=14, scale=2), nullable=True),
+    sa.Column('changed_by', sa.String(length=64), nullable=False),
+    sa.Column('changed_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('bonus_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bonus_changes_person_id'), ['person_id'], unique=False)
 
     op.create_table('bonuses',
     sa.Column('person_id', sa.String(length=64), nullable=False),
     sa.Column('month', sa.String(length=7), nullable=False),
     sa.Column('amount', shared.db.Money(precision=14, scale=2), nullable=False),
-    sa.Column('base_points', sa.Numeric(precision=10, scale=2), nullable=True),
-    sa.Column('unit', sa.String(length=80), nullable=True),
     sa.Column('recorded_by', sa.String(length=64), nullable=False),
     sa.Column('recorded_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('person_id', 'month')
@@ -112,6 +125,24 @@ def upgrade() -> None:
     sa.Column('last', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('kind', 'scope', 'period')
     )
+    op.create_table('cover_checks',
+    sa.Column('voucher_no', sa.String(length=32), nullable=False),
+    sa.Column('branch', sa.String(length=16), nullable=False),
+    sa.Column('cover_kind', sa.String(length=20), nullable=False),
+    sa.Column('ref', sa.String(length=40), nullable=False),
+    sa.Column('component', sa.String(length=32), nullable=True),
+    sa.Column('cause', sa.String(length=32), nullable=True),
+    sa.Column('repairable', sa.Boolean(), nullable=False),
+    sa.Column('covered', sa.Boolean(), nullable=False),
+    sa.Column('reason', sa.String(length=60), nullable=True),
+    sa.Column('invoice_no', sa.String(length=40), nullable=True),
+    sa.Column('checked_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('voucher_no')
+    )
+    with op.batch_alter_table('cover_checks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cover_checks_branch'), ['branch'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cover_checks_ref'), ['ref'], unique=False)
+
     op.create_table('dead_letters',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('at', shared.db.UTCDateTime(timezone=True), nullable=False),
@@ -139,6 +170,9 @@ def upgrade() -> None:
     sa.Column('transaction_id', sa.String(length=80), nullable=True),
     sa.Column('sold_by', sa.String(length=64), nullable=False),
     sa.Column('sold_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('provider', sa.String(length=40), nullable=True),
+    sa.Column('replaced_on', sa.Date(), nullable=True),
+    sa.Column('replacement_no', sa.String(length=40), nullable=True),
     sa.PrimaryKeyConstraint('warranty_no'),
     sa.UniqueConstraint('product_id')
     )
@@ -168,6 +202,9 @@ def upgrade() -> None:
     sa.Column('raised_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('raised_by', sa.String(length=64), nullable=False),
     sa.Column('mailed_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('mailed_recorded_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('mailed_backdate_reason', sa.String(length=500), nullable=True),
+    sa.Column('mailed_backdate_approved_by', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('invoice_no'),
     sa.UniqueConstraint('branch', 'year', 'serial', name='uq_invoice_serial')
     )
@@ -216,22 +253,34 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_unpublished', ['published_at', 'seq'], unique=False)
 
-    op.create_table('penalties',
-    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
-    sa.Column('notice_no', sa.String(length=40), nullable=False),
-    sa.Column('person_id', sa.String(length=64), nullable=False),
-    sa.Column('case_no', sa.String(length=20), nullable=True),
-    sa.Column('unit', sa.String(length=80), nullable=False),
-    sa.Column('decision_month', sa.String(length=7), nullable=False),
-    sa.Column('first_month', sa.String(length=7), nullable=False),
-    sa.Column('amount', shared.db.Money(precision=14, scale=2), nullable=False),
-    sa.Column('received_at', shared.db.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('notice_no', 'person_id', name='uq_penalty_notice')
+    op.create_table('payroll_months',
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('closed_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_by', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('month')
     )
-    with op.batch_alter_table('penalties', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_penalties_person_id'), ['person_id'], unique=False)
-
+    op.create_table('payroll_state',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('closed_through', sa.String(length=7), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('penalty_decisions',
+    sa.Column('decision_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('case_no', sa.String(length=20), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=True),
+    sa.Column('month', sa.String(length=7), nullable=True),
+    sa.Column('unit', sa.String(length=64), nullable=True),
+    sa.Column('person_id', sa.String(length=64), nullable=True),
+    sa.Column('bearer_level', sa.String(length=16), nullable=True),
+    sa.Column('loss_share', shared.db.Money(precision=14, scale=2), nullable=True),
+    sa.Column('grade', sa.String(length=32), nullable=True),
+    sa.Column('amount', shared.db.Money(precision=14, scale=2), nullable=True),
+    sa.Column('supersedes', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('note', sa.String(length=400), nullable=True),
+    sa.Column('received_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('decision_id')
+    )
     op.create_table('pos_instructions',
     sa.Column('instruction_id', sa.String(length=40), nullable=False),
     sa.Column('case_no', sa.String(length=20), nullable=False),
@@ -309,6 +358,30 @@ def upgrade() -> None:
     with op.batch_alter_table('receivables', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_receivables_salesperson'), ['salesperson'], unique=False)
 
+    op.create_table('replacement_requests',
+    sa.Column('request_no', sa.String(length=40), nullable=False),
+    sa.Column('branch', sa.String(length=16), nullable=False),
+    sa.Column('voucher_no', sa.String(length=32), nullable=False),
+    sa.Column('warranty_no', sa.String(length=40), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('provider', sa.String(length=40), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('requested_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('technician_id', sa.String(length=64), nullable=False),
+    sa.Column('decided_by', sa.String(length=64), nullable=True),
+    sa.Column('decided_role', sa.String(length=32), nullable=True),
+    sa.Column('decided_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_on', sa.Date(), nullable=True),
+    sa.Column('note', sa.String(length=500), nullable=True),
+    sa.Column('provider_ref', sa.String(length=80), nullable=True),
+    sa.PrimaryKeyConstraint('request_no'),
+    sa.UniqueConstraint('voucher_no')
+    )
+    with op.batch_alter_table('replacement_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_replacement_requests_branch'), ['branch'], unique=False)
+        batch_op.create_index(batch_op.f('ix_replacement_requests_warranty_no'), ['warranty_no'], unique=False)
+
     op.create_table('return_slips',
     sa.Column('slip_no', sa.String(length=40), nullable=False),
     sa.Column('case_no', sa.String(length=20), nullable=False),
@@ -331,6 +404,46 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('slip_no'),
     sa.UniqueConstraint('case_no')
     )
+    op.create_table('staff',
+    sa.Column('person_id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('unit', sa.String(length=64), nullable=False),
+    sa.Column('section', sa.String(length=64), nullable=True),
+    sa.Column('base_points', sa.Numeric(precision=10, scale=2), nullable=False),
+    sa.Column('updated_by', sa.String(length=64), nullable=False),
+    sa.Column('updated_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('person_id')
+    )
+    with op.batch_alter_table('staff', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_section'), ['section'], unique=False)
+        batch_op.create_index(batch_op.f('ix_staff_unit'), ['unit'], unique=False)
+
+    op.create_table('warranty_claims',
+    sa.Column('claim_no', sa.String(length=40), nullable=False),
+    sa.Column('branch', sa.String(length=16), nullable=False),
+    sa.Column('voucher_no', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('cover_kind', sa.String(length=20), nullable=False),
+    sa.Column('ref', sa.String(length=40), nullable=False),
+    sa.Column('provider', sa.String(length=40), nullable=True),
+    sa.Column('amount', shared.db.Money(precision=14, scale=2), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('opened_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_by', sa.String(length=64), nullable=True),
+    sa.Column('submitted_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('settled_by', sa.String(length=64), nullable=True),
+    sa.Column('settled_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('provider_ref', sa.String(length=80), nullable=True),
+    sa.Column('note', sa.String(length=500), nullable=True),
+    sa.PrimaryKeyConstraint('claim_no'),
+    sa.UniqueConstraint('voucher_no', 'kind', name='uq_claim_voucher_kind')
+    )
+    with op.batch_alter_table('warranty_claims', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_warranty_claims_branch'), ['branch'], unique=False)
+        batch_op.create_index(batch_op.f('ix_warranty_claims_provider'), ['provider'], unique=False)
+        batch_op.create_index(batch_op.f('ix_warranty_claims_ref'), ['ref'], unique=False)
+        batch_op.create_index(batch_op.f('ix_warranty_claims_voucher_no'), ['voucher_no'], unique=False)
+
     op.create_table('allowance_approvals',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('allowance_no', sa.String(length=40), nullable=False),
@@ -405,6 +518,9 @@ def upgrade() -> None:
     sa.Column('method', sa.String(length=16), nullable=False),
     sa.Column('collected_by', sa.String(length=64), nullable=True),
     sa.Column('paid_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('backdate_reason', sa.String(length=500), nullable=True),
+    sa.Column('backdate_approved_by', sa.String(length=64), nullable=True),
     sa.Column('reverses_receipt', sa.String(length=40), nullable=True),
     sa.Column('recorded_by', sa.String(length=64), nullable=False),
     sa.Column('recorded_role', sa.String(length=32), nullable=False),
@@ -415,12 +531,95 @@ def upgrade() -> None:
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payments_invoice_no'), ['invoice_no'], unique=False)
 
+    op.create_table('penalty_charges',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('decision_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.String(length=64), nullable=False),
+    sa.Column('case_no', sa.String(length=20), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('amount', shared.db.Money(precision=14, scale=2), nullable=True),
+    sa.Column('basis', sa.String(length=400), nullable=False),
+    sa.Column('reverses_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['decision_id'], ['penalty_decisions.decision_id'], ),
+    sa.ForeignKeyConstraint(['reverses_id'], ['penalty_charges.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('reverses_id')
+    )
+    with op.batch_alter_table('penalty_charges', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_penalty_charges_decision_id'), ['decision_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_penalty_charges_person_id'), ['person_id'], unique=False)
+
+    op.create_table('staff_changes',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('person_id', sa.String(length=64), nullable=False),
+    sa.Column('effective_month', sa.String(length=7), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('unit', sa.String(length=64), nullable=False),
+    sa.Column('section', sa.String(length=64), nullable=True),
+    sa.Column('base_points', sa.Numeric(precision=10, scale=2), nullable=False),
+    sa.Column('changed_by', sa.String(length=64), nullable=False),
+    sa.Column('changed_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['staff.person_id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('staff_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_changes_person_id'), ['person_id'], unique=False)
+
+    op.create_table('warranty_claim_lines',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('claim_no', sa.String(length=40), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('quantity', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('unit_price', shared.db.Money(precision=14, scale=2), nullable=False),
+    sa.Column('amount', shared.db.Money(precision=14, scale=2), nullable=False),
+    sa.ForeignKeyConstraint(['claim_no'], ['warranty_claims.claim_no'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('warranty_claim_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_warranty_claim_lines_claim_no'), ['claim_no'], unique=False)
+
+    op.create_table('deduction_entries',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('person_id', sa.String(length=64), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('charge_id', sa.Integer(), nullable=False),
+    sa.Column('amount', shared.db.Money(precision=14, scale=2), nullable=False),
+    sa.Column('planned_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['charge_id'], ['penalty_charges.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('deduction_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deduction_entries_month'), ['month'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deduction_entries_person_id'), ['person_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('deduction_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deduction_entries_person_id'))
+        batch_op.drop_index(batch_op.f('ix_deduction_entries_month'))
+
+    op.drop_table('deduction_entries')
+    with op.batch_alter_table('warranty_claim_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_warranty_claim_lines_claim_no'))
+
+    op.drop_table('warranty_claim_lines')
+    with op.batch_alter_table('staff_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_changes_person_id'))
+
+    op.drop_table('staff_changes')
+    with op.batch_alter_table('penalty_charges', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_penalty_charges_person_id'))
+        batch_op.drop_index(batch_op.f('ix_penalty_charges_decision_id'))
+
+    op.drop_table('penalty_charges')
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payments_invoice_no'))
 
@@ -442,7 +641,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_allowance_approvals_allowance_no'))
 
     op.drop_table('allowance_approvals')
+    with op.batch_alter_table('warranty_claims', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_warranty_claims_voucher_no'))
+        batch_op.drop_index(batch_op.f('ix_warranty_claims_ref'))
+        batch_op.drop_index(batch_op.f('ix_warranty_claims_provider'))
+        batch_op.drop_index(batch_op.f('ix_warranty_claims_branch'))
+
+    op.drop_table('warranty_claims')
+    with op.batch_alter_table('staff', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_unit'))
+        batch_op.drop_index(batch_op.f('ix_staff_section'))
+
+    op.drop_table('staff')
     op.drop_table('return_slips')
+    with op.batch_alter_table('replacement_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_replacement_requests_warranty_no'))
+        batch_op.drop_index(batch_op.f('ix_replacement_requests_branch'))
+
+    op.drop_table('replacement_requests')
     with op.batch_alter_table('receivables', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_receivables_salesperson'))
 
@@ -459,10 +675,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_pos_instructions_next_attempt_at'))
 
     op.drop_table('pos_instructions')
-    with op.batch_alter_table('penalties', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_penalties_person_id'))
-
-    op.drop_table('penalties')
+    op.drop_table('penalty_decisions')
+    op.drop_table('payroll_state')
+    op.drop_table('payroll_months')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_unpublished')
 
@@ -486,6 +701,11 @@ def downgrade() -> None:
 
     op.drop_table('extended_warranties')
     op.drop_table('dead_letters')
+    with op.batch_alter_table('cover_checks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cover_checks_ref'))
+        batch_op.drop_index(batch_op.f('ix_cover_checks_branch'))
+
+    op.drop_table('cover_checks')
     op.drop_table('counters')
     with op.batch_alter_table('contracts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contracts_product_id'))
@@ -498,7 +718,12 @@ def downgrade() -> None:
 
     op.drop_table('collection_delays')
     op.drop_table('bonuses')
+    with op.batch_alter_table('bonus_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bonus_changes_person_id'))
+
+    op.drop_table('bonus_changes')
     with op.batch_alter_table('billing_vouchers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_billing_vouchers_product_id'))
         batch_op.drop_index(batch_op.f('ix_billing_vouchers_branch'))
 
     op.drop_table('billing_vouchers')

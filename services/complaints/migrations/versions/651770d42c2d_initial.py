@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 81ca4122c62e
+Revision ID: 651770d42c2d
 Revises: 
-Create Date: 2026-11-27 05:04:11.246994
+Create Date: 2026-12-02 00:14:39.770839
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = '81ca4122c62e'
+revision: str = '651770d42c2d'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -56,6 +56,9 @@ def upgrade() -> None:
     sa.Column('defective_quantity', sa.Integer(), nullable=True),
     sa.Column('demand', sa.Text(), nullable=False),
     sa.Column('received_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_recorded_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('received_backdate_reason', sa.Text(), nullable=True),
+    sa.Column('received_backdate_approved_by', sa.String(length=64), nullable=True),
     sa.Column('joint_inspection_on', sa.Date(), nullable=True),
     sa.Column('joint_inspection_note', sa.Text(), nullable=True),
     sa.Column('branch', sa.String(length=16), nullable=True),
@@ -77,6 +80,10 @@ def upgrade() -> None:
     sa.Column('responsible_unit', sa.String(length=200), nullable=True),
     sa.Column('handling', sa.String(length=32), nullable=True),
     sa.Column('amount', shared.db.Money(precision=14, scale=2), nullable=True),
+    sa.Column('approved_amount', shared.db.Money(precision=14, scale=2), nullable=True),
+    sa.Column('approved_by', sa.String(length=64), nullable=True),
+    sa.Column('approved_role', sa.String(length=32), nullable=True),
+    sa.Column('approved_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('loss_amount', shared.db.Money(precision=14, scale=2), nullable=True),
     sa.Column('loss_basis', sa.JSON(), nullable=True),
     sa.Column('improvement_tracking', sa.Boolean(), nullable=True),
@@ -154,6 +161,8 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=32), nullable=False),
     sa.Column('at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('recorded_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('backdate_reason', sa.Text(), nullable=True),
+    sa.Column('backdate_approved_by', sa.String(length=64), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('decision', sa.JSON(), nullable=False),
     sa.Column('started_at', shared.db.UTCDateTime(timezone=True), nullable=False),
@@ -173,6 +182,7 @@ def upgrade() -> None:
     sa.Column('due_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('done_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('issued_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('backdated', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -184,19 +194,28 @@ def upgrade() -> None:
     sa.Column('complaint_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('case_no', sa.String(length=16), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('person_id', sa.String(length=64), nullable=False),
+    sa.Column('department', sa.String(length=32), nullable=False),
     sa.Column('unit', sa.String(length=200), nullable=False),
-    sa.Column('amount', shared.db.Money(precision=14, scale=2), nullable=False),
-    sa.Column('bearer', sa.String(length=200), nullable=False),
+    sa.Column('person_id', sa.String(length=64), nullable=True),
     sa.Column('bearer_level', sa.String(length=16), nullable=False),
+    sa.Column('party_key', sa.String(length=280), nullable=False),
+    sa.Column('active_key', sa.String(length=280), nullable=True),
+    sa.Column('loss_share', shared.db.Money(precision=14, scale=2), nullable=True),
     sa.Column('ground', sa.String(length=60), nullable=True),
     sa.Column('level', sa.String(length=32), nullable=True),
+    sa.Column('amount', shared.db.Money(precision=14, scale=2), nullable=True),
     sa.Column('month', sa.String(length=7), nullable=False),
     sa.Column('decided_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('decided_by', sa.String(length=64), nullable=False),
+    sa.Column('supersedes_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('superseded_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('superseded_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('notice_no', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('complaint_id', 'kind', 'active_key', name='uq_penalty_decision_party'),
+    sa.UniqueConstraint('supersedes_id')
     )
     with op.batch_alter_table('penalty_decisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_penalty_decisions_complaint_id'), ['complaint_id'], unique=False)

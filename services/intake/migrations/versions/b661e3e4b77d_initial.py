@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 857fa44c8f96
+Revision ID: b661e3e4b77d
 Revises: 
-Create Date: 2026-12-01 20:35:28.401890
+Create Date: 2026-12-01 23:30:54.750289
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = '857fa44c8f96'
+revision: str = 'b661e3e4b77d'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -147,10 +147,18 @@ def upgrade() -> None:
     sa.Column('symptom', sa.Text(), nullable=False),
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('category', sa.String(length=1), nullable=False),
+    sa.Column('category_reason', sa.String(length=200), nullable=True),
+    sa.Column('category_before', sa.String(length=1), nullable=True),
+    sa.Column('cover_refused_ref', sa.String(length=64), nullable=True),
+    sa.Column('category_changed_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('sla_class', sa.String(length=16), nullable=False),
     sa.Column('received_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('backdate_reason', sa.String(length=500), nullable=True),
+    sa.Column('backdate_approved_by', sa.String(length=64), nullable=True),
     sa.Column('register_date', sa.Date(), nullable=False),
     sa.Column('arrival_due_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('arrival_due_provisional', sa.Boolean(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('registered_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('registered_by', sa.String(length=64), nullable=False),
@@ -181,10 +189,12 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('ref', sa.String(length=64), nullable=False),
+    sa.Column('ref', sa.String(length=64), nullable=True),
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
     sa.Column('recorded_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('source', sa.String(length=140), nullable=True),
+    sa.Column('granted_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('kind', 'ref')

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: e230defc06a0
+Revision ID: 5672e0d55b7e
 Revises: 
-Create Date: 2026-12-01 21:38:49.785053
+Create Date: 2026-12-01 23:31:30.358008
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = 'e230defc06a0'
+revision: str = '5672e0d55b7e'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -87,6 +87,10 @@ def upgrade() -> None:
     sa.Column('technician_id', sa.String(length=16), nullable=False),
     sa.Column('minutes', sa.Integer(), nullable=False),
     sa.Column('worked_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('recorded_by', sa.String(length=64), nullable=True),
+    sa.Column('backdate_reason', sa.Text(), nullable=True),
+    sa.Column('backdate_approved_by', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('repair_work', schema=None) as batch_op:
@@ -133,6 +137,7 @@ def upgrade() -> None:
     sa.Column('symptom', sa.String(length=2000), nullable=False),
     sa.Column('received_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('arrival_due_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('arrival_due_provisional', sa.Boolean(), nullable=False),
     sa.Column('priority', sa.Boolean(), nullable=False),
     sa.Column('priority_reason', sa.String(length=200), nullable=True),
     sa.Column('prioritised_at', shared.db.UTCDateTime(timezone=True), nullable=True),
@@ -141,11 +146,20 @@ def upgrade() -> None:
     sa.Column('assigned_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('arrived_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('arrival_recorded_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('arrival_recorded_by', sa.String(length=64), nullable=True),
+    sa.Column('arrival_backdate_reason', sa.Text(), nullable=True),
+    sa.Column('arrival_backdate_approved_by', sa.String(length=64), nullable=True),
     sa.Column('sla_met', sa.Boolean(), nullable=True),
     sa.Column('service_mode', sa.String(length=16), nullable=True),
     sa.Column('labour_minutes', sa.Integer(), nullable=True),
     sa.Column('signed_by', sa.String(length=120), nullable=True),
     sa.Column('completed_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completion_recorded_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completion_backdate_reason', sa.Text(), nullable=True),
+    sa.Column('completion_backdate_approved_by', sa.String(length=64), nullable=True),
+    sa.Column('component', sa.String(length=32), nullable=True),
+    sa.Column('cause', sa.String(length=32), nullable=True),
+    sa.Column('repairable', sa.Boolean(), nullable=True),
     sa.Column('cancelled_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('cancel_reason', sa.String(length=500), nullable=True),
     sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
@@ -167,6 +181,8 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('logged_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('logged_by', sa.String(length=64), nullable=False),
+    sa.Column('backdate_reason', sa.Text(), nullable=True),
+    sa.Column('backdate_approved_by', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('work_logs', schema=None) as batch_op:

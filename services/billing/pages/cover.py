@@ -1,0 +1,101 @@
+"""Cover at work (SPEC E4, E5, C13.2(1)): the accountant's claims to submit and settle,
+the replacements the branch manager decides, and the return slips held for review. The
+same use cases as ``api/claims.py`` and ``api/returns.py``; forms post and come back
+here (303)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from shared.auth import Actor, roles
+from shared.fields import Count, ShortText, Text
+from shared.runtime import RuntimeDep
+
+from ..api.params import DocNo
+from ..api.roles import Accountant, ReplacementApprover
+from ..models import ReturnSlip
+from ..service import bookings, claims, replacements
+from ..service import returns as slips
+from . import router
+
+CoverReader = Annotated[Actor, Depends(roles("accountant", "branch_manager"))]
+BACK = "/cover"
+
+
+class SettleForm(BaseModel):
+    outcome: Literal["paid", "rejected"]
+    note: Text | None = Field(default=None, max_length=500)
+
+
+class SubmitForm(BaseModel):
+    provider_ref: ShortText | None = Field(default=None, max_length=80)
+
+
+class DecisionForm(BaseModel):
+    decision: Literal["approve", "refuse"]
+    note: Text | None = Field(default=None, max_length=500)
+
+
+class ReleaseForm(BaseModel):
+    book_qty: Count = Field(ge=1)
+    note: Text = Field(min_length=3, max_length=200)
+
+
+@router.get("/cover", response_class=HTMLResponse)
+async def cover_page(request: Request, rt: RuntimeDep, actor: CoverReader) -> HTMLResponse:
+    """Open and submitted claims, pending replacements, held return slips (E4, E5)."""
+    async with rt.db.reading() as session:
+        open_claims = [c for c in await claims.find_claims(
+            session, actor=actor, branch=None, status=None, provider=None)
+            if c.status in ("open", "submitted")]
+        pending = await replacements.find_requests(session, actor=actor, branch=None,
+                                                   status="pending")
+        held = await slips.find_documents(session, ReturnSlip, case_no=None, status="held")
+    return request.app.state.console.render(
+        request, "billing_cover.html", actor=actor, claims=open_claims, pending=pending,
+        held=held if actor.role == "accountant" else [],
+        may_book=actor.role == "accountant", may_decide=actor.role == "branch_manager")
+
+
+@router.post("/cover/claims/{claim_no}/submit", response_class=HTMLResponse)
+async def submit_claim(claim_no: DocNo, rt: RuntimeDep, actor: Accountant,
+                       form: Annotated[SubmitForm, Form()]) -> Response:
+    """Send an open claim to its provider (SPEC E5)."""
+    async with rt.db.transaction() as session:
+        await claims.submit(rt.context, session, actor=actor, claim_no=claim_no,
+                            provider_ref=form.provider_ref)
+    return RedirectResponse(BACK, status_code=303)
+
+
+@router.post("/cover/claims/{claim_no}/settle", response_class=HTMLResponse)
+async def settle_claim(claim_no: DocNo, rt: RuntimeDep, actor: Accountant,
+                       form: Annotated[SettleForm, Form()]) -> Response:
+    """Record the provider's answer to a submitted claim (SPEC E5)."""
+    async with rt.db.transaction() as session:
+        await claims.settle(rt.context, session, actor=actor, claim_no=claim_no,
+                            paid=form.outcome == "paid", note=form.note)
+    return RedirectResponse(BACK, status_code=303)
+
+
+@router.post("/cover/replacements/{request_no}", response_class=HTMLResponse)
+async def decide_replacement(request_no: DocNo, rt: RuntimeDep, actor: ReplacementApprover,
+                             form: Annotated[DecisionForm, Form()]) -> Response:
+    """The branch manager approves or refuses a replacement (SPEC E4)."""
+    async with rt.db.transaction() as session:
+        await replacements.decide(rt.context, session, actor=actor, request_no=request_no,
+                                  approve=form.decision == "approve", note=form.note)
+    return RedirectResponse(BACK, status_code=303)
+
+
+@router.post("/cover/return-slips/{slip_no}/release", response_class=HTMLResponse)
+async def release_slip(slip_no: DocNo, rt: RuntimeDep, actor: Accountant,
+                       form: Annotated[ReleaseForm, Form()]) -> Response:
+    """Release a held return slip with the reviewed quantity (SPEC C13.2(1))."""
+    async with rt.db.transaction() as session:
+        await bookings.release(rt.context, session, actor=actor, slip_no=slip_no,
+                               book_qty=form.book_qty, note=form.note)
+    return RedirectResponse(BACK, status_code=303)
