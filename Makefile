@@ -4,18 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench clean
+.PHONY: run test test-fast lint bench clean lock image-check
 
 # The browser tests drive Debian's Chromium (Playwright's own download cannot work on a
 # closed network); as root, as CI runs, install it when it is missing.
 CHROMIUM := /usr/bin/chromium
 
-$(STAMP): pyproject.toml
+# constraints.txt (deploy/lock.py) pins every package, so make, CI and the image agree.
+$(STAMP): pyproject.toml constraints.txt
 	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -q && apt-get install -y -q chromium poppler-utils; fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -34,6 +35,19 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/calls_throughput.py
+
+# After changing pyproject.toml: install what it now asks for (keeping what is installed
+# where it still fits), then rewrite constraints.txt from the venv.
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python deploy/lock.py
+	touch $(STAMP)
+
+# Build the image with buildah and smoke-run the five services from it against this
+# machine's NATS and PostgreSQL (deploy/image-check.sh; minutes, so not part of `make test`).
+image-check:
+	bash deploy/image-check.sh $(NATS_URL) $(DATABASE_URL)
 
 clean:
 	rm -rf var .pytest_cache
