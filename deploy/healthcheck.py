@@ -4,7 +4,7 @@ Needs no environment beyond the image's defaults. The service is the one PID 1 r
 (``python -m services.<name>``), else ``AFTERSALES_SERVICE``; the port is
 ``AFTERSALES_PORT``, else that service's default (``shared.settings.DEFAULT_PORTS``), the
 same rule ``Settings.http_port`` applies; the path is ``AFTERSALES_HEALTH_PATH``
-(``/healthz`` today, ``/livez`` once the service has it).
+(the image sets ``/readyz``; without it, ``/readyz`` too).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def health_url(env: dict[str, str], service: str | None = None) -> str:
     """The URL to probe, from the environment and the running service."""
     name = service or env.get("AFTERSALES_SERVICE") or "intake"
     port = env.get("AFTERSALES_PORT") or str(DEFAULT_PORTS.get(name, 8100))
-    path = env.get("AFTERSALES_HEALTH_PATH") or "/healthz"
+    path = env.get("AFTERSALES_HEALTH_PATH") or "/readyz"
     return f"http://127.0.0.1:{port}{path}"
 
 

@@ -12,7 +12,7 @@
 #     IMAGE          the tag to build (default localhost/aftersales:check)
 #     PORTS          "default" (8101..8105), "offset" (18101..18105) or "auto" (default:
 #                    the default ports when all five are free)
-#     HEALTH_PATH    /healthz (switch to /readyz once shared.runtime serves it)
+#     HEALTH_PATH    /readyz (migrated, database and NATS reachable)
 #     CACHE          where the stand-in base is kept (default var/image-check)
 #
 # The services' databases are <prefix>_<service> with prefix "imagecheck", their stream
@@ -25,7 +25,7 @@ NATS_URL=${1:-${NATS_URL:-nats://127.0.0.1:4222}}
 DATABASE_URL=${2:-${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}}
 IMAGE=${IMAGE:-localhost/aftersales:check}
 PORTS=${PORTS:-auto}
-HEALTH_PATH=${HEALTH_PATH:-/healthz}
+HEALTH_PATH=${HEALTH_PATH:-/readyz}
 CACHE=${CACHE:-var/image-check}
 SUITE=bookworm
 STANDIN=localhost/aftersales-standin:$SUITE

@@ -96,6 +96,12 @@ def transient(exc: BaseException) -> bool:
     not of the message: such a message is retried, never dead-lettered."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
+    # PostgreSQL refusing for want of resources ("too many clients already", 53xxx), an
+    # operator's shutdown or a server starting up (57P0x), or a connection failure (08xxx):
+    # the server's state, not the message's fault
+    state = str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "")
+    if isinstance(exc, DBAPIError) and state.startswith(("53", "57P0", "08")):
+        return True
     return isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError)
 
 

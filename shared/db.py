@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Numeric, event, make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -237,7 +238,13 @@ async def ensure_database(url: str) -> None:
             text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
         )
         if not exists:
-            await conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+            try:
+                await conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+            except DBAPIError:
+                # Another replica created it at the same moment: that is what we wanted.
+                if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                         {"n": parsed.database}):
+                    raise
 
 
 async def drop_database(url: str) -> None:

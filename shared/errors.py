@@ -150,7 +150,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             codes = dict(_COMMON)
             if "{" in path:
                 codes["404"] = "no such record"
-            if path in {"/healthz", "/openapi.json"}:
+            if path in {"/healthz", "/livez", "/readyz", "/openapi.json"}:
                 codes = {"422": codes["422"]}
             # A page for people (the survey link) answers its refusals as pages too.
             success = next((r for c, r in responses.items() if c.startswith("2")), {})

@@ -8,6 +8,13 @@ drops it. Consumers are idempotent as well (inbox), so nothing is applied twice.
 
 The relay is woken right after each commit that added rows (no poll latency) and also
 polls every ``poll_seconds`` to pick up rows left by a crashed process.
+
+A publish can fail: nats-py does not retry one, and while a stream's leader is being
+elected (a cluster node lost) JetStream answers nothing for a few seconds. The relay then
+keeps the rows sent so far as sent, leaves the failed row and everything after it in the
+outbox, and tries again with a capped exponential back-off. A publish that timed out may
+still have been stored; its retry carries the same ``Nats-Msg-Id`` and is dropped as a
+duplicate, so a failover neither loses nor duplicates an event.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from . import tracing
 from .clock import Clock
 from .db import Database, after_commit
 from .events.base import Event
@@ -58,7 +66,8 @@ class Outbox(WakeableLoop):
             insert(self._table).values(
                 event_id=event.event_id,
                 event_type=event.event_type,
-                payload=event.model_dump_json(),
+                # the writing request's trace context, for the relay (shared.tracing)
+                payload=tracing.stamp(event.model_dump_json()),
                 created_at=self._clock.now(),
             )
         )
@@ -67,17 +76,24 @@ class Outbox(WakeableLoop):
     async def run_loop(self) -> None:
         failures = 0
         while not self._stopping:
-            await self.wait(self._poll_seconds)
+            if failures:
+                # not woken early by new rows: NATS is what we wait for. Capped, so the
+                # relay resumes at most one step (1 s) after an election ends.
+                await asyncio.sleep(backoff(failures))
+            else:
+                await self.wait(self._poll_seconds)
             self.take_wake()
             if self.paused or self._stopping:
                 continue
             try:
                 await self.flush()
                 failures = 0
-            except Exception:
+            except Exception as exc:
                 failures += 1
-                log.exception("outbox relay failed; retrying")
-                await asyncio.sleep(min(0.2 * 2**failures, 5.0))
+                # expected while NATS elects a leader: a warning, the traceback only later
+                log.log(logging.WARNING if failures < 10 else logging.ERROR,
+                        "outbox relay: publish failed (attempt %d), retrying: %r",
+                        failures, exc, exc_info=failures >= 10)
 
     async def flush(self) -> int:
         """Publish every pending row, oldest first; returns how many were sent."""
@@ -97,14 +113,25 @@ class Outbox(WakeableLoop):
                 rows = (await session.execute(query)).all()
                 if not rows:
                     return sent
+                done: list[int] = []
+                failure: Exception | None = None
                 for row in rows:
-                    await self._publish(row.event_type, row.payload.encode(), row.event_id)
-                await session.execute(
-                    update(self._table)
-                    .where(self._table.c.seq.in_([r.seq for r in rows]))
-                    .values(published_at=self._clock.now())
-                )
-                sent += len(rows)
+                    try:
+                        await self._publish(row.event_type, row.payload.encode(),
+                                            row.event_id)
+                    except Exception as exc:  # keep what went out; retry the rest later
+                        failure = exc
+                        break
+                    done.append(row.seq)
+                if done:
+                    await session.execute(
+                        update(self._table)
+                        .where(self._table.c.seq.in_(done))
+                        .values(published_at=self._clock.now())
+                    )
+                sent += len(done)
+            if failure is not None:  # raised after the commit of the rows sent
+                raise failure
             if len(rows) < self._batch_size:  # that was all of it: no need to look again
                 return sent
 
@@ -118,3 +145,10 @@ class Outbox(WakeableLoop):
                     select(func.count()).where(self._table.c.published_at.is_(None))
                 ) or 0
             )
+
+
+def backoff(failures: int) -> float:
+    """Seconds before the relay's next attempt after ``failures`` failed ones in a row:
+    0.1, 0.2, 0.4, 0.8, then every 1 s, so a publish resumes soon after an election ends
+    (an election after a node is lost takes seconds; a longer cap only adds to the gap)."""
+    return min(0.05 * 2 ** min(failures, 10), 1.0)

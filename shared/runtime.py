@@ -15,23 +15,27 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from faststream.nats import NatsBroker
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from . import tracing
 from .audit import AuditLog
 from .auth import Actor, decode_token, roles
 from .branches import Branch, load_branches
 from .calendar import calendar_health
 from .clock import Clock, SystemClock
 from .context import Context
-from .db import Database, ensure_database
+from .db import Database
 from .errors import install_error_handlers, limit_bodies
 from .events.base import subject_for
-from .migrations import upgrade
+from .logs import BROKER_LOGGER
+from .metrics import Metrics, ObserveRequests
+from .migrations import migrate
 from .outbox import Outbox
 from .plumbing import Plumbing
 from .rules import NotFound, RuleBroken
@@ -62,10 +66,20 @@ class Runtime:
         self.plumbing = plumbing
         self.migrations_dir = migrations_dir
         self.db = Database(settings.sqlalchemy_url())
+        # /metrics (shared.metrics) and traces (shared.tracing): OTLP only when configured.
+        self.metrics = Metrics(settings.service)
+        self.tracer_provider = tracing.provider(settings.service)
+        self.migrated = False
         self.broker = NatsBroker(
-            settings.nats_url, name=f"aftersales-{settings.service}",
+            # every node of a cluster when AFTERSALES_NATS_URL lists them (comma-separated)
+            settings.nats_servers, name=f"aftersales-{settings.service}",
             max_reconnect_attempts=-1, reconnect_time_wait=1,
             log_level=logging.DEBUG,
+            # a plain logger: its lines go through shared.logs' JSON handler, not
+            # faststream's coloured stdout one
+            logger=logging.getLogger(BROKER_LOGGER),
+            # the trace context travels in the NATS headers to the consumer's handler
+            middlewares=(NatsTelemetryMiddleware(tracer_provider=self.tracer_provider),),
         )
         self.outbox = Outbox(
             db=self.db, table=plumbing.outbox, clock=clock, publish=self._publish_event,
@@ -109,8 +123,21 @@ class Runtime:
 
     def watch(self, name: str, *, next_due: NextDue, fire: Fire) -> DeadlineWatcher:
         """Register a deadline watcher that runs while the service runs."""
+        metrics = self.metrics
+        due_at: list[Any] = [None]  # what the watcher last planned for: lag = fired - due
+
+        async def planned(session: AsyncSession) -> Any:
+            due_at[0] = await next_due(session)
+            return due_at[0]
+
+        async def firing(session: AsyncSession, now: Any) -> None:
+            metrics.fired(name, due_at[0], now)
+            due_at[0] = None
+            await fire(session, now)
+
+        metrics.watcher(name)
         watcher = DeadlineWatcher(
-            name=name, db=self.db, clock=self.clock, next_due=next_due, fire=fire
+            name=name, db=self.db, clock=self.clock, next_due=planned, fire=firing
         )
         self.watchers[name] = watcher
         return watcher
@@ -119,9 +146,9 @@ class Runtime:
         problem = self.settings.secret_problem()
         if problem:
             raise InsecureConfiguration(problem)
-        await ensure_database(self.db.url)
-        async with self.db.engine.begin() as conn:
-            await conn.run_sync(upgrade, self.migrations_dir)
+        # under a lock: replicas starting together migrate one after the other
+        await migrate(self.db, self.migrations_dir, service=self.settings.service)
+        self.migrated = True
         await self.broker.connect()
         await ensure_stream(self.broker, self.settings)
         await self.broker.start()
@@ -164,15 +191,25 @@ class Runtime:
         await self.db.dispose()
 
     async def _publish_event(self, event_type: str, payload: bytes, event_id: str) -> None:
-        await self.publish_raw(
-            subject_for(self.settings.subject_prefix, event_type), payload, msg_id=event_id
-        )
+        # The row carries the trace of the request that wrote it (shared.tracing): publish
+        # as its child, so faststream's middleware puts that trace in the NATS headers.
+        body, parent = tracing.unstamp(payload.decode())
+        with tracing.attached(parent):
+            await self.publish_raw(
+                subject_for(self.settings.subject_prefix, event_type), body.encode(),
+                msg_id=event_id,
+            )
+
+    def nats_connected(self) -> bool:
+        connection = self.broker._connection
+        return bool(self.started and connection is not None and connection.is_connected)
 
     async def publish_raw(self, subject: str, payload: bytes, *, msg_id: str | None) -> None:
         """Publish to JetStream and wait for the stream's acknowledgement."""
         headers = {"Nats-Msg-Id": msg_id} if msg_id else None
         await self.broker.publish(
-            payload, subject, headers=headers, stream=self.settings.stream_name, timeout=10
+            payload, subject, headers=headers, stream=self.settings.stream_name,
+            timeout=self.settings.publish_timeout_seconds,
         )
 
 
@@ -206,6 +243,30 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 def _plumbing_router() -> APIRouter:
     router = APIRouter()
+
+    @router.get("/livez", tags=["ops"])
+    async def livez() -> JSONResponse:
+        """The process serves (liveness): depends on nothing outside it."""
+        return JSONResponse({"status": "ok"})
+
+    @router.get("/readyz", tags=["ops"])
+    async def readyz(runtime: RuntimeDep) -> JSONResponse:
+        """Ready for traffic (readiness): migrations done, database and NATS reachable."""
+        checks = {"migrations": runtime.migrated, "database": await runtime.db.ping(),
+                  "nats": runtime.nats_connected()}
+        ok = all(checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", **checks},
+                            status_code=200 if ok else 503)
+
+    @router.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def metrics(runtime: RuntimeDep) -> Response:
+        """Prometheus text format; unauthenticated like /healthz (serve it on a network
+        only the scraper reaches: deploy/k8s, docs/DEVELOPING.md "Operations")."""
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        await runtime.metrics.refresh(runtime)
+        return Response(generate_latest(runtime.metrics.registry),
+                        media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/healthz", tags=["ops"])
     async def healthz(runtime: RuntimeDep) -> JSONResponse:
@@ -300,6 +361,9 @@ def build_app(
         app.include_router(router)
     install_error_handlers(app)
     limit_bodies(app, default=settings.max_body_bytes, per_path=body_limits or {})
+    # outermost: every request is timed, traced and logged, refusals included
+    app.add_middleware(ObserveRequests, metrics=runtime.metrics,
+                       tracer_provider=runtime.tracer_provider)
     return app
 
 

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     subject_prefix: str = "aftersales"
     stream_name: str = "AFTERSALES"
     stream_replicas: int = 1
+    # How long one publish waits for the stream's acknowledgement. Short, because the relay
+    # retries with back-off (shared.outbox): during a stream-leader election a long wait
+    # only lengthens the gap, and a re-publish is de-duplicated by Nats-Msg-Id.
+    publish_timeout_seconds: float = Field(default=2.0, gt=0)
     # Must outlast the relay's retry horizon so a re-publish after a crash is de-duplicated.
     duplicate_window_seconds: float = 2 * 24 * 3600
     max_deliver: int = 8
@@ -100,6 +104,12 @@ class Settings(BaseSettings):
     # profile name overriding that profile's approval matrix (services/complaints
     # service/approval_config.py); unset: the built-in thresholds.
     approval_matrix_file: Path | None = None
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """The NATS servers of ``nats_url``: one URL, or a comma-separated list naming every
+        node of a cluster, so the connection survives the loss of any one of them."""
+        return [u.strip() for u in self.nats_url.split(",") if u.strip()]
 
     @property
     def is_embedded(self) -> bool:

@@ -13,7 +13,9 @@ from services.survey.app import create_app as survey
 
 from .routes import api_routes, checks_role, name, needs_actor
 
-OPEN = {"/healthz", "/s/{token}", "/login", "/logout", "/docs", "/login/oidc", "/auth/callback"}
+# health probes and the Prometheus scrape are open (deploy/k8s keeps them in-cluster)
+OPEN = {"/healthz", "/livez", "/readyz", "/metrics", "/s/{token}", "/login", "/logout",
+        "/docs", "/login/oidc", "/auth/callback"}
 # Routes any authenticated role may call, or whose role rule is data the service checks
 # (the owner of a complaint step comes from the workflow definition, a person may read
 # their own deductions). Anything else must name its roles with shared.auth.roles().

@@ -34,7 +34,9 @@ from .routes import allowed_roles, name, routes_of
 pytestmark = pytest.mark.integration
 
 SERVICES = ("intake", "dispatch", "complaints", "billing", "survey")
-OPEN = {"/healthz", "/s/{token}", "/login", "/logout", "/docs", "/login/oidc", "/auth/callback"}
+# health probes and the Prometheus scrape are open (deploy/k8s keeps them in-cluster)
+OPEN = {"/healthz", "/livez", "/readyz", "/metrics", "/s/{token}", "/login", "/logout",
+        "/docs", "/login/oidc", "/auth/callback"}
 USERS = {"technician": "T01", "supervisor": "S01", "branch_manager": "M01", "pos": "ST01",
          "clerk": "C01", "accountant": "A01"}
 OTHER_USERS = {"technician": "T21", "supervisor": "S21", "branch_manager": "M21"}

@@ -9,11 +9,12 @@ import sys
 from shared.auth import ROLES, issue_token
 from shared.settings import Settings
 
-from . import calendar_cmd
+from . import calendar_cmd, migrate_cmd, ops_cmd
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aftersales")
+    parser.add_argument("--version", action="version", version=f"aftersales {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     token = sub.add_parser("token", help="print a bearer token the services accept")
@@ -28,7 +29,17 @@ def main(argv: list[str] | None = None) -> int:
     calendar_cmd.add_arguments(
         sub.add_parser("calendar", help="China's official holiday schedules (SPEC S19)"))
 
+    migrate_cmd.add_arguments(sub.add_parser(
+        "migrate", help="migrate the services' databases (before a rollout; locked)"))
+
+    # dead-letters list|replay, outbox status, check-config (tools/ops_cmd.py)
+    ops_cmd.add_arguments(sub)
+
     args = parser.parse_args(argv)
+    if args.command in {"dead-letters", "outbox", "check-config"}:
+        return ops_cmd.run(args)
+    if args.command == "migrate":
+        return migrate_cmd.run(args)
     if args.command == "calendar":
         return calendar_cmd.run(args)
     if args.command == "token":
@@ -44,6 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     from .launcher import run_system
 
     return run_system(load_demo=not args.no_demo)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("aftersales")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 if __name__ == "__main__":

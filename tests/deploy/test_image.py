@@ -62,18 +62,18 @@ def test_the_runtime_stage_runs_the_service_named_by_its_environment() -> None:
 
 
 def test_the_healthcheck_needs_no_environment() -> None:
-    assert healthcheck.health_url({}) == "http://127.0.0.1:8101/healthz"
+    assert healthcheck.health_url({}) == "http://127.0.0.1:8101/readyz"
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_healthcheck_finds_each_service_port(service: str, tmp_path: Path) -> None:
     port = DEFAULT_PORTS[service]
-    assert healthcheck.health_url({"AFTERSALES_SERVICE": service}).endswith(f":{port}/healthz")
+    assert healthcheck.health_url({"AFTERSALES_SERVICE": service}).endswith(f":{port}/readyz")
     # `docker run IMAGE python -m services.<name>` without AFTERSALES_SERVICE: PID 1 tells.
     cmdline = tmp_path / "cmdline"
     cmdline.write_bytes(b"python\0-m\0services." + service.encode() + b"\0")
     assert healthcheck.running_service(cmdline) == service
-    assert healthcheck.health_url({}, service).endswith(f":{port}/healthz")
+    assert healthcheck.health_url({}, service).endswith(f":{port}/readyz")
 
 
 def test_the_healthcheck_honours_the_port_and_path_settings(tmp_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_the_healthcheck_exit_code(status: int, exit_code: int,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     class Answer(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            self.send_response(status if self.path == "/healthz" else 404)
+            self.send_response(status if self.path == "/readyz" else 404)
             self.end_headers()
 
         def log_message(self, *args: object) -> None:

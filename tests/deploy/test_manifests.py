@@ -94,10 +94,11 @@ def test_each_service_runs_itself_on_its_port(service: str) -> None:
     assert {"name": "AFTERSALES_SERVICE", "value": service} in c["env"]
     assert c["ports"] == [{"name": "http", "containerPort": DEFAULT_PORTS[service],
                            "protocol": "TCP"}]
-    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+    expected = {"startupProbe": "/readyz", "readinessProbe": "/readyz",
+                "livenessProbe": "/livez"}
+    for probe, path in expected.items():
         assert c[probe]["httpGet"]["port"] == "http"
-        # /livez and /readyz once shared.runtime serves them (deploy/k8s/render.py).
-        assert c[probe]["httpGet"]["path"] == "/healthz"
+        assert c[probe]["httpGet"]["path"] == path
     refs = {next(iter(r.values()))["name"] for r in c["envFrom"]}
     assert refs == {"aftersales-config", "aftersales-secrets"}
     service_doc = by_kind("Service")[service]
@@ -134,9 +135,9 @@ def test_the_configuration_is_what_the_services_read(monkeypatch: pytest.MonkeyP
     assert settings.stream_replicas == 3
     assert settings.console_links["survey"] == "https://survey.aftersales.example.invalid"
     assert settings.host == "0.0.0.0"
-    # The client Service of the NATS StatefulSet; one URL (shared.runtime takes one).
-    assert settings.nats_url == "nats://nats:4222"
-    assert "," not in settings.nats_url
+    # Every node of the NATS StatefulSet, so a connection survives the loss of any one.
+    assert settings.nats_servers == [
+        f"nats://nats-{i}.nats-headless:4222" for i in range(3)]
     assert by_kind("Service")["nats"]["spec"]["selector"] == {"app.kubernetes.io/name": "nats"}
 
 
