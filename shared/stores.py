@@ -21,6 +21,11 @@ class Store:
     # SPEC E5: the third party underwriting the extended warranties this store sells
     # (None: the company carries the cover itself).
     warranty_provider: str | None = None
+    # Issue 15: the zone a POSLog's offsetless local times are read in (None: the
+    # store's branch zone), and the appliance rule for its lines: the merchandise
+    # categories that are appliances (empty: any line with a serial number is one).
+    timezone: str | None = None
+    appliance_categories: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=8)
@@ -30,6 +35,8 @@ def load_stores(path: Path | None = None) -> dict[str, Store]:
     return {
         sid: Store(store_id=sid, name=s.get("name", sid), branch=s["branch"],
                    secret=s["secret"], instructions_url=s.get("instructions_url"),
-                   warranty_provider=s.get("warranty_provider"))
+                   warranty_provider=s.get("warranty_provider"),
+                   timezone=s.get("timezone"),
+                   appliance_categories=frozenset(s.get("appliance_categories", ())))
         for sid, s in raw.items()
     }

@@ -80,6 +80,11 @@ class Complaint(Base):
     received_backdate_approved_by: Mapped[str | None] = mapped_column(String(64))
     joint_inspection_on: Mapped[date | None] = mapped_column(Date)
     joint_inspection_note: Mapped[str | None] = mapped_column(Text)
+    # SPEC C7.4: manufacturing's production details, on the case for P5's group unit.
+    production_unit: Mapped[str | None] = mapped_column(String(200))
+    machine_or_shift: Mapped[str | None] = mapped_column(String(200))
+    production_staff: Mapped[str | None] = mapped_column(Text)
+    production_date: Mapped[date | None] = mapped_column(Date)
     branch: Mapped[str | None] = mapped_column(String(16))
     store_id: Mapped[str | None] = mapped_column(String(64))
     severity: Mapped[str | None] = mapped_column(String(16))
@@ -110,6 +115,8 @@ class Complaint(Base):
     improvement_done_at: Mapped[datetime | None]
     improvement_note: Mapped[str | None] = mapped_column(Text)
     supplier_coordinated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SPEC R2b: a gift borrowing from another vendor agreed by the branch organiser.
+    gifts_agreed: Mapped[bool] = mapped_column(Boolean, default=False)
     filed_at: Mapped[datetime]
     filed_by: Mapped[str] = mapped_column(String(64))
     filed_role: Mapped[str] = mapped_column(String(32))
@@ -236,6 +243,16 @@ class PenaltyDecision(Base):
     superseded_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(Text)
     notice_no: Mapped[str | None] = mapped_column(String(32))
+    # SPEC P3b: an administrative penalty is the GM office's petition until the GM approves
+    # it ("petitioned" → "approved"); only an approved decision goes to billing and onto a
+    # notice. Economic decisions are "approved" when recorded. HR then publishes it.
+    status: Mapped[str] = mapped_column(String(16), default="approved",
+                                        server_default="approved")
+    approved_at: Mapped[datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    hr_publication_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    hr_published_at: Mapped[datetime | None]
+    hr_published_by: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def bearer(self) -> str:
@@ -261,8 +278,83 @@ class PenaltyNotice(Base):
     unit: Mapped[str] = mapped_column(String(200))
     amount: Mapped[Decimal]
     case_nos: Mapped[list[str]] = mapped_column(JSON)
-    published_at: Mapped[datetime]
-    published_by: Mapped[str] = mapped_column(String(64))
+    # SPEC P8b: drafted → approved by the GM → published (its copies go out only then).
+    status: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
+    drafted_at: Mapped[datetime | None]
+    drafted_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None]
+    published_by: Mapped[str | None] = mapped_column(String(64))
+    reward_amount: Mapped[Decimal | None]  # SPEC P8b: rewards beside penalties, not deducted
+    rewards: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class Reward(Base):
+    """A reward (獎) decided by the GM office, listed on the person's notice (SPEC P8b).
+
+    A reward is money paid or a commendation, never a deduction: billing does not price it.
+    """
+
+    __tablename__ = "penalty_rewards"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal | None]
+    commendation: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    case_no: Mapped[str | None] = mapped_column(String(16))
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    decided_at: Mapped[datetime]
+    decided_by: Mapped[str] = mapped_column(String(64))
+    notice_no: Mapped[str | None] = mapped_column(String(32))
+
+
+class AbnormalitySheet(Base):
+    """An abnormality sheet (異常處理單; retail 售后服務調查表) for a no-loss quality issue,
+    routed to the unit concerned for improvement (SPEC C3). Not a complaint."""
+
+    __tablename__ = "abnormality_sheets"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    form: Mapped[str] = mapped_column(String(16))
+    branch: Mapped[str | None] = mapped_column(String(16), index=True)
+    store_id: Mapped[str | None] = mapped_column(String(64))
+    customer: Mapped[str | None] = mapped_column(String(200))
+    order_no: Mapped[str | None] = mapped_column(String(80))
+    part_no: Mapped[str | None] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text)
+    unit_role: Mapped[str] = mapped_column(String(32), index=True)
+    unit: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    filed_by: Mapped[str] = mapped_column(String(64))
+    filed_role: Mapped[str] = mapped_column(String(32))
+    improvement: Mapped[str | None] = mapped_column(Text)
+    improved_at: Mapped[datetime | None]
+    improved_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    close_note: Mapped[str | None] = mapped_column(Text)
+
+
+class GiftBorrowing(Base):
+    """Gifts borrowed from another vendor for a retail case, agreed beforehand by the
+    counter staff and the branch organiser (分公司主辦: branch_manager) (SPEC R2b)."""
+
+    __tablename__ = "gift_borrowings"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    vendor: Mapped[str] = mapped_column(String(200))
+    gifts: Mapped[str] = mapped_column(Text)
+    counter_staff: Mapped[str] = mapped_column(String(64))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime]
+    organiser_agreed_by: Mapped[str | None] = mapped_column(String(64))
+    organiser_agreed_at: Mapped[datetime | None]
 
 
 plumbing = Plumbing(Base.metadata)

@@ -58,6 +58,8 @@ class Product(Base):
     seller: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(64))
+    # SPEC R2b: the 三包 product category (shared/reference/sanbao.json); none: no offer.
+    category: Mapped[str | None] = mapped_column(String(40))
 
 
 class ProductCover(Base):
@@ -133,6 +135,9 @@ class Call(Base):
     priority: Mapped[bool] = mapped_column(Boolean, default=False)
     prioritised_at: Mapped[datetime | None]
     priority_reason: Mapped[str | None] = mapped_column(String(200))
+    # SPEC R2b: the 三包 remedy offered at registration and the last day to take it.
+    sanbao_remedy: Mapped[str | None] = mapped_column(String(8))
+    sanbao_window_ends_on: Mapped[date | None] = mapped_column(Date)
     technician_id: Mapped[str | None] = mapped_column(String(16))
     assigned_reported_at: Mapped[datetime | None]
     dispatched_at: Mapped[datetime | None]

@@ -84,6 +84,9 @@ class ProductIn(BaseModel):
     purchased_on: PastDate
     warranty_months: Months
     seller: Name | None = None
+    # SPEC R2b: the 三包 category (a key of shared/reference/sanbao.json); none: no offer.
+    category: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True,
+                                               pattern=r"^[A-Za-z0-9_]{1,40}$")] | None = None
 
 
 class CoverOut(BaseModel):
@@ -108,6 +111,7 @@ class ProductOut(BaseModel):
     warranty_months: int
     warranty_ends_on: date
     seller: str | None
+    category: str | None = None  # SPEC R2b
 
 
 class ProductFileOut(ProductOut):
@@ -182,6 +186,12 @@ class CallOut(BaseModel):
     registered_by: str
     priority: bool
     priority_reason: str | None
+    sanbao_remedy: str | None = Field(
+        default=None, description="SPEC R2b: the 三包 remedy the call offers (return = a "
+        "refund, replace, repair), null when the product's category has none or is past "
+        "its windows")
+    sanbao_window_ends_on: date | None = Field(
+        default=None, description="the last day the offered 三包 remedy can be taken")
     technician_id: str | None
     dispatched_at: datetime | None
     in_service_at: datetime | None
@@ -241,6 +251,14 @@ class PosRejectOut(BaseModel):
     truncated: bool
 
 
+class ClaimIn(BaseModel):
+    """The serial of an anonymously sold product a caller claims (issue 15)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    serial: Model
+
+
 # POS messages (CONTRACT "POS"): JSON bodies, and the sales read from POSLog documents.
 PosId = Annotated[str, StringConstraints(min_length=1, max_length=64,
                                          pattern=r"^[A-Za-z0-9_.:\-]+$")]
@@ -277,7 +295,8 @@ class _PosBase(BaseModel):
 
 class PosSale(_PosBase):
     type: Literal["sale"]
-    customer: PosCustomer
+    # None: an anonymous sale; its products wait by serial for the first caller (issue 15)
+    customer: PosCustomer | None = None
     items: list[PosItem] = Field(min_length=1, max_length=50)
 
 

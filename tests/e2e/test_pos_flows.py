@@ -94,7 +94,9 @@ async def test_refund_decided_in_a_complaint_reaches_the_till_and_is_booked(ns, 
             ("registration", counter, {"sales_slip_no": "POS-77"}),
             ("staff_investigation", counter, {"cause": "panel", "responsible_unit": "vendor"}),
             ("lead_review", lead, {"handling": "return", "amount": "450.00",
-                                   "return_quantity": 1}),
+                                   "return_quantity": 1, "customer_present": True,
+                                   "staff_present": "counter_lead",  # SPEC R2b
+                                   "invoice_collected": True}),
         ):
             r = await complaints.post(f"/complaints/{case_no}/steps/{step}", json=body,
                                       headers=who)

@@ -16,13 +16,22 @@ from ..schemas.returns import (
     ProofIn,
     ReceiptIn,
     ReleaseIn,
+    ReturnProofIn,
     ReturnSlipOut,
     SignIn,
 )
 from ..service import bookings
 from ..service import returns as svc
 from .params import DocNo, QueryCode
-from .roles import Accountant, Approver, RatioSetter, ReturnsReader, SignatureTaker, Warehouse
+from .roles import (
+    Accountant,
+    Approver,
+    RatioSetter,
+    ReturnsReader,
+    SignatureTaker,
+    SlipApprover,
+    Warehouse,
+)
 
 router = APIRouter(tags=["returns accounting"])
 
@@ -34,25 +43,35 @@ async def list_return_slips(
     """Return slips by complaint case and status (SPEC C13.1(2))."""
     async with rt.db.reading() as session:
         found = await svc.find_documents(session, ReturnSlip, case_no=case_no, status=status)
-        return [ReturnSlipOut.model_validate(s) for s in found]
+        return [await _slip_out(session, s) for s in found]  # type: ignore[arg-type]
 
 
 @router.get("/return-slips/{slip_no}", response_model=ReturnSlipOut)
 async def read_return_slip(slip_no: DocNo, rt: RuntimeDep, _actor: ReturnsReader) -> ReturnSlipOut:
     """One return slip (SPEC C13.1(2))."""
     async with rt.db.reading() as session:
-        return ReturnSlipOut.model_validate(await svc.get_slip(session, slip_no))
+        return await _slip_out(session, await svc.get_slip(session, slip_no))
+
+
+@router.post("/return-slips/{slip_no}/approve", response_model=ReturnSlipOut)
+async def approve_slip(slip_no: DocNo, rt: RuntimeDep, actor: SlipApprover) -> ReturnSlipOut:
+    """The (vice) manager approves the slip; its copies are routed (SPEC C13.1(2)b)."""
+    async with rt.db.transaction() as session:
+        slip = await bookings.approve_slip(rt.context, session, actor=actor, slip_no=slip_no)
+        return await _slip_out(session, slip)
 
 
 @router.post("/return-slips/{slip_no}/receipt", response_model=ReturnSlipOut)
 async def receive(
     slip_no: DocNo, body: ReceiptIn, rt: RuntimeDep, actor: Warehouse
 ) -> ReturnSlipOut:
-    """The warehouse confirms the quantity received against the slip (SPEC C13.2(1))."""
+    """The warehouse signs for the quantity received against the approved slip (SPEC
+    C13.1(2)b, C13.2(1))."""
     async with rt.db.transaction() as session:
         slip = await bookings.receive(rt.context, session, actor=actor, slip_no=slip_no,
-                                      received_qty=body.received_qty)
-        return ReturnSlipOut.model_validate(slip)
+                                      received_qty=body.received_qty,
+                                      signed_by=body.signed_by, note=body.note)
+        return await _slip_out(session, slip)
 
 
 @router.post("/return-slips/{slip_no}/release", response_model=ReturnSlipOut)
@@ -62,19 +81,21 @@ async def release(
     """Release a held slip after review with the quantity to book (SPEC C13.2(1))."""
     async with rt.db.transaction() as session:
         slip = await bookings.release(rt.context, session, actor=actor, slip_no=slip_no,
-                                      book_qty=body.book_qty, note=body.note)
-        return ReturnSlipOut.model_validate(slip)
+                                      book_qty=body.book_qty, note=body.note,
+                                      book_amount=body.book_amount)
+        return await _slip_out(session, slip)
 
 
 @router.post("/return-slips/{slip_no}/book", response_model=ReturnSlipOut)
 async def book_return(
-    slip_no: DocNo, body: ProofIn, rt: RuntimeDep, actor: Accountant
+    slip_no: DocNo, body: ReturnProofIn, rt: RuntimeDep, actor: Accountant
 ) -> ReturnSlipOut:
-    """Book a received return with its proof; journal entry and ReturnBooked (C13.2(4))."""
+    """Book a received return with its proof and the amount on it; journal entry and
+    ReturnBooked (C13.2(4)); an amount unlike the approved one holds it (C13.2(1)b)."""
     async with rt.db.transaction() as session:
         slip = await bookings.book_return(rt.context, session, actor=actor, slip_no=slip_no,
-                                          proof=body.proof)
-        return ReturnSlipOut.model_validate(slip)
+                                          proof=body.proof, amount=body.amount)
+        return await _slip_out(session, slip)
 
 
 @router.get("/allowances", response_model=list[AllowanceOut])
@@ -136,6 +157,12 @@ async def set_ratio(
         row = await svc.set_order_ratio(rt.context, session, actor=actor, order_no=order_no,
                                         ratio=body.ratio)
         return OrderRatioOut.model_validate(row)
+
+
+async def _slip_out(session: AsyncSession, slip: ReturnSlip) -> ReturnSlipOut:
+    copies = await bookings.slip_copies(session, slip.slip_no)
+    fields = {n: getattr(slip, n) for n in ReturnSlipOut.model_fields if n != "copies"}
+    return ReturnSlipOut.model_validate({**fields, "copies": copies})
 
 
 async def _allowance_out(session: AsyncSession, allowance: Allowance) -> AllowanceOut:

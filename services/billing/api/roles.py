@@ -25,6 +25,8 @@ ContractReader = Annotated[Actor, Depends(roles(
 WarrantySeller = Annotated[Actor, Depends(roles("counter", "accountant"))]
 Warehouse = Annotated[Actor, Depends(roles("warehouse"))]
 Approver = Annotated[Actor, Depends(roles("sales_manager", "branch_manager", "vice_gm", "gm"))]
+# SPEC C13.1(2)b: a return slip's (vice) manager; which of the two, per profile, is domain's.
+SlipApprover = Annotated[Actor, Depends(roles("sales_manager", "branch_manager"))]
 SignatureTaker = Annotated[Actor, Depends(roles(
     "sales", "sales_manager", "counter", "counter_lead", "accountant",
 ))]

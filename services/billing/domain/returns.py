@@ -238,3 +238,71 @@ def delayed_in_month(*, opened_on: str, resolved_on: str | None, month: str) -> 
     adjustment was booked, both inclusive; any overlap excludes the month's receivable.
     """
     return opened_on[:7] <= month and (resolved_on is None or resolved_on[:7] >= month)
+
+
+# --- the return slip's approval, copies and receipt (SPEC C13.1(2)b) ---------------------
+
+# [choice] whose (vice) manager approves a slip, per the complaint's profile: the
+# manufacturer's sales department (its sales_manager); in a retail or service branch the
+# branch manager. A profile not named here takes either.
+SLIP_APPROVERS: dict[str, frozenset[str]] = {
+    "manufacturer": frozenset({"sales_manager"}),
+    "retail": frozenset({"branch_manager"}),
+    "service": frozenset({"branch_manager"}),
+}
+
+
+def slip_approvers(profile: str | None) -> frozenset[str]:
+    """The roles that approve a return slip of ``profile`` (SPEC C13.1(2)b)."""
+    return SLIP_APPROVERS.get(profile or "", MANAGER_ROLES)
+
+
+@dataclass(frozen=True, slots=True)
+class CopyRoute:
+    """Where one of the slip's four copies goes, and why (SPEC C13.1(2)b)."""
+
+    copy_no: int
+    holder: str
+    purpose: str
+
+
+# On approval sales keeps copy 1 to follow up; copies 2–4 go with the goods to the warehouse.
+ROUTES_ON_APPROVAL = (
+    CopyRoute(1, "sales", "follow_up"),
+    CopyRoute(2, "warehouse", "receive_goods"),
+    CopyRoute(3, "warehouse", "receive_goods"),
+    CopyRoute(4, "warehouse", "receive_goods"),
+)
+# Signed for by the warehouse: it keeps copy 2, copy 3 goes to accounting to book, 4 to sales.
+ROUTES_ON_RECEIPT = (
+    CopyRoute(2, "warehouse", "filed"),
+    CopyRoute(3, "accounting", "booking"),
+    CopyRoute(4, "sales", "filed"),
+)
+
+
+def require_receipt_signature(
+    *, approved_qty: int | None, received_qty: int, signed_by: str | None, note: str | None
+) -> None:
+    """A receipt that differs from the approved quantity is signed for, with a note of whom
+    the warehouse asked and what it was told (SPEC C13.1(2)b); 422 otherwise."""
+    if approved_qty is None or received_qty == approved_qty:
+        return
+    if not (note or "").strip():
+        raise RuleBroken(f"received {received_qty} of {approved_qty} approved: note whom you "
+                         "asked and what you were told", field="note", rule="C13.1(2)b")
+    if not (signed_by or "").strip():
+        raise RuleBroken("the warehouse signs for the actual quantity", field="signed_by",
+                         rule="C13.1(2)b")
+
+
+def amount_check(*, expected: Decimal, stated: Decimal) -> Decision:
+    """Accounting's amount check beside the quantity check (SPEC C13.2(1)b): the amount on
+    the proof against the approved handling's amount for the booked quantity. Tolerance
+    **[choice: none]**, exact to the cent; a mismatch holds the entry for review."""
+    want = round_money(positive_money(expected, field="amount", rule="C13.2(1)b"))
+    got = parse_money(stated, field="amount", rule="C13.2(1)b")
+    if got == want:
+        return Decision(book_qty=None, held=False, reason=f"amount {got} matches approved")
+    return Decision(book_qty=None, held=True,
+                    reason=f"amount {got} differs from approved {want}; held for review")

@@ -24,6 +24,7 @@ from .accounting import (
     OrderRatio,
     Receivable,
     ReturnSlip,
+    ReturnSlipCopy,
 )
 from .base import Base, plumbing
 from .claims import ClaimLine, CoverCheck, ReplacementRequest, WarrantyClaim
@@ -48,5 +49,5 @@ __all__ = [
     "InvoiceVoid", "JournalEntry", "JournalLineRow", "OrderRatio", "Payment",
     "PayrollMonth", "PayrollState", "PenaltyDecisionRow", "PosInstruction",
     "PosOrphanConfirmation", "PriceListRow", "Receivable", "ReplacementRequest",
-    "ReturnSlip", "StaffChange", "StaffMember", "WarrantyClaim", "plumbing",
+    "ReturnSlip", "ReturnSlipCopy", "StaffChange", "StaffMember", "WarrantyClaim", "plumbing",
 ]

@@ -70,6 +70,32 @@ class ReturnSlip(Base):
     status: Mapped[str] = mapped_column(String(20))  # awaiting_receipt|held|received|booked…
     proof: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime]
+    # SPEC C13.1(2)b: the complaint's profile decides who approves; the approval, the
+    # warehouse's signature for what it actually received and its note after asking.
+    profile: Mapped[str | None] = mapped_column(String(16))
+    branch: Mapped[str | None] = mapped_column(String(16))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_role: Mapped[str | None] = mapped_column(String(32))
+    approved_at: Mapped[datetime | None]
+    signed_by: Mapped[str | None] = mapped_column(String(120))
+    receipt_note: Mapped[str | None] = mapped_column(String(250))
+    # SPEC C13.2(1)b: the amount on the proof, and the amount a review decided to book.
+    stated_amount: Mapped[Decimal | None]
+    review_amount: Mapped[Decimal | None]
+
+
+class ReturnSlipCopy(Base):
+    """One hop of one of a return slip's four copies (SPEC C13.1(2)b)."""
+
+    __tablename__ = "return_slip_copies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    slip_no: Mapped[str] = mapped_column(ForeignKey("return_slips.slip_no"), index=True)
+    copy_no: Mapped[int] = mapped_column(Integer)
+    holder: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(20))
+    routed_by: Mapped[str] = mapped_column(String(64))
+    routed_at: Mapped[datetime]
 
 
 class OrderRatio(Base):

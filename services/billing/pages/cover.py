@@ -1,5 +1,6 @@
 """Cover at work (SPEC E4, E5, C13.2(1)): the accountant's claims to submit and settle,
-the replacements the branch manager decides, and the return slips held for review. The
+the replacements the branch manager decides, the return slips the branch manager approves
+(C13.1(2)b) and those held for review (with a reviewed amount, C13.2(1)b). The
 same use cases as ``api/claims.py`` and ``api/returns.py``; forms post and come back
 here (303)."""
 
@@ -9,14 +10,16 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from shared.auth import Actor, roles
 from shared.fields import Count, ShortText, Text
+from shared.money import MoneyIn
 from shared.runtime import RuntimeDep
 
 from ..api.params import DocNo
 from ..api.roles import Accountant, ReplacementApprover
+from ..domain.returns import slip_approvers
 from ..models import ReturnSlip
 from ..service import bookings, claims, replacements
 from ..service import returns as slips
@@ -43,6 +46,12 @@ class DecisionForm(BaseModel):
 class ReleaseForm(BaseModel):
     book_qty: Count = Field(ge=1)
     note: Text = Field(min_length=3, max_length=200)
+    book_amount: MoneyIn | None = None  # SPEC C13.2(1)b: a reviewed amount to book
+
+    @field_validator("book_amount", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
 
 @router.get("/cover", response_class=HTMLResponse)
@@ -55,9 +64,14 @@ async def cover_page(request: Request, rt: RuntimeDep, actor: CoverReader) -> HT
         pending = await replacements.find_requests(session, actor=actor, branch=None,
                                                    status="pending")
         held = await slips.find_documents(session, ReturnSlip, case_no=None, status="held")
+        # SPEC C13.1(2)b: the slips this branch manager approves before the warehouse.
+        to_approve = [s for s in await slips.find_documents(
+            session, ReturnSlip, case_no=None, status="awaiting_approval")
+            if actor.role in slip_approvers(s.profile) and actor.may_act_in(s.branch)]
     return request.app.state.console.render(
         request, "billing_cover.html", actor=actor, claims=open_claims, pending=pending,
         held=held if actor.role == "accountant" else [],
+        to_approve=to_approve if actor.role == "branch_manager" else [],
         may_book=actor.role == "accountant", may_decide=actor.role == "branch_manager")
 
 
@@ -97,5 +111,14 @@ async def release_slip(slip_no: DocNo, rt: RuntimeDep, actor: Accountant,
     """Release a held return slip with the reviewed quantity (SPEC C13.2(1))."""
     async with rt.db.transaction() as session:
         await bookings.release(rt.context, session, actor=actor, slip_no=slip_no,
-                               book_qty=form.book_qty, note=form.note)
+                               book_qty=form.book_qty, note=form.note,
+                               book_amount=form.book_amount)
+    return RedirectResponse(BACK, status_code=303)
+
+
+@router.post("/cover/return-slips/{slip_no}/approve", response_class=HTMLResponse)
+async def approve_slip(slip_no: DocNo, rt: RuntimeDep, actor: ReplacementApprover) -> Response:
+    """The branch manager approves a retail or service return slip (SPEC C13.1(2)b)."""
+    async with rt.db.transaction() as session:
+        await bookings.approve_slip(rt.context, session, actor=actor, slip_no=slip_no)
     return RedirectResponse(BACK, status_code=303)

@@ -12,6 +12,14 @@ from shared.fields import Count, ShortText, Text
 from . import MoneyIn, Out
 
 
+class SlipCopyOut(Out):
+    copy_no: int
+    holder: str
+    purpose: str
+    routed_by: str
+    routed_at: datetime
+
+
 class ReturnSlipOut(Out):
     slip_no: str
     case_no: str
@@ -30,6 +38,17 @@ class ReturnSlipOut(Out):
     decision: str | None
     status: str
     proof: str | None
+    # SPEC C13.1(2)b: approval, the warehouse's signature and note, the copies' routing.
+    profile: str | None = None
+    approved_by: str | None = None
+    approved_role: str | None = None
+    approved_at: datetime | None = None
+    signed_by: str | None = None
+    receipt_note: str | None = None
+    # SPEC C13.2(1)b: the amount on the proof and a review's amount to book.
+    stated_amount: Decimal | None = None
+    review_amount: Decimal | None = None
+    copies: list[SlipCopyOut] = Field(default_factory=list)
 
 
 class ApprovalOut(Out):
@@ -56,15 +75,23 @@ class AllowanceOut(Out):
 
 class ReceiptIn(BaseModel):
     received_qty: Count
+    # SPEC C13.1(2)b: needed when the quantity differs from the approved one.
+    signed_by: ShortText | None = Field(default=None, max_length=120)
+    note: Text | None = Field(default=None, max_length=250)
 
 
 class ReleaseIn(BaseModel):
     book_qty: Count = Field(ge=1)
     note: Text = Field(min_length=3, max_length=200)
+    book_amount: MoneyIn | None = None  # SPEC C13.2(1)b: a reviewed amount to book
 
 
 class ProofIn(BaseModel):
     proof: str = Field(max_length=64)  # the domain names the accepted ones (C13.2(4)/(5))
+
+
+class ReturnProofIn(ProofIn):
+    amount: MoneyIn  # the amount on the proof, checked against the approved one (C13.2(1)b)
 
 
 class SignIn(BaseModel):

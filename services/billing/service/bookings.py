@@ -10,23 +10,26 @@ then stands ``reversed`` (the till has paid out, so it is not re-sent nor re-boo
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import Actor
+from shared.auth import Actor, require_branch
 from shared.context import Context
 from shared.events.billing import BookingReversed, ReturnBooked
 from shared.rules import Forbidden, NotFound, RuleBroken, WrongState
 
 from ..domain import returns as rules
+from ..domain.money import positive_money
 from ..models import (
     Allowance,
     AllowanceApproval,
     JournalEntry,
     PosInstruction,
     ReturnSlip,
+    ReturnSlipCopy,
 )
 from .common import book, entry_lines
 from .delays import end_delay
@@ -36,14 +39,58 @@ from .returns import get_allowance, get_slip, ratio_in_force, require_status
 RATIO_PLACES = Decimal("0.0001")
 
 
-async def receive(
-    ctx: Context, session: AsyncSession, *, actor: Actor, slip_no: str, received_qty: int
+async def approve_slip(
+    ctx: Context, session: AsyncSession, *, actor: Actor, slip_no: str
 ) -> ReturnSlip:
-    """The warehouse's receipt against a return slip, checked for tolerance (C13.2(1))."""
+    """The (vice) manager's approval of a return slip, routing its four copies: 1 to sales
+    to follow up, 2–4 with the goods to the warehouse (SPEC C13.1(2)b)."""
     slip = await get_slip(session, slip_no, lock=True)
-    require_status(slip, "awaiting_receipt", rule="C13.1(2)")
-    slip.received_qty, slip.received_by, slip.received_at = (
-        received_qty, actor.user_id, ctx.now())
+    require_status(slip, "awaiting_approval", rule="C13.1(2)b")
+    approvers = rules.slip_approvers(slip.profile)
+    if actor.role not in approvers:
+        raise Forbidden(f"a {slip.profile or 'return'} slip is approved by "
+                        + " or ".join(sorted(approvers)), rule="C13.1(2)b")
+    require_branch(actor, slip.branch)
+    now = ctx.now()
+    slip.approved_by, slip.approved_role, slip.approved_at = actor.user_id, actor.role, now
+    slip.status = "awaiting_receipt"
+    await _route(session, slip_no, rules.ROUTES_ON_APPROVAL, actor=actor, at=now)
+    await ctx.audit.record(session, actor=actor, action="return_slip.approved",
+                           subject_type="return_slip", subject_id=slip_no,
+                           detail={"role": actor.role})
+    return slip
+
+
+async def _route(session: AsyncSession, slip_no: str, routes: tuple[rules.CopyRoute, ...], *,
+                 actor: Actor, at: datetime) -> None:
+    for route in routes:
+        session.add(ReturnSlipCopy(slip_no=slip_no, copy_no=route.copy_no,
+                                   holder=route.holder, purpose=route.purpose,
+                                   routed_by=actor.user_id, routed_at=at))
+    await session.flush()
+
+
+async def slip_copies(session: AsyncSession, slip_no: str) -> list[ReturnSlipCopy]:
+    """Every hop of the slip's copies, in order (SPEC C13.1(2)b)."""
+    return list(await session.scalars(select(ReturnSlipCopy).where(
+        ReturnSlipCopy.slip_no == slip_no).order_by(ReturnSlipCopy.id)))
+
+
+async def receive(
+    ctx: Context, session: AsyncSession, *, actor: Actor, slip_no: str, received_qty: int,
+    signed_by: str | None = None, note: str | None = None,
+) -> ReturnSlip:
+    """The warehouse's signed receipt against an approved return slip (C13.1(2)b), checked
+    for tolerance (C13.2(1)); copies 2–4 then go to warehouse, accounting and sales."""
+    slip = await get_slip(session, slip_no, lock=True)
+    require_status(slip, "awaiting_receipt", rule="C13.1(2)b")
+    rules.require_receipt_signature(approved_qty=slip.approved_qty, received_qty=received_qty,
+                                    signed_by=signed_by, note=note)
+    now = ctx.now()
+    slip.received_qty, slip.received_by, slip.received_at = received_qty, actor.user_id, now
+    slip.signed_by = (signed_by or "").strip() or actor.user_id
+    slip.receipt_note = (note or "").strip() or None
+    await _route(session, slip_no, rules.ROUTES_ON_RECEIPT, actor=actor, at=now)
     if slip.approved_qty is None:
         slip.status, slip.decision = "held", "approved quantity undetermined (C9.1)"
     else:
@@ -61,37 +108,64 @@ async def receive(
     await ctx.audit.record(session, actor=actor, action="return_slip.received",
                            subject_type="return_slip", subject_id=slip_no,
                            detail={"received_qty": received_qty, "status": slip.status,
-                                   "decision": slip.decision, "ratio": slip.ratio})
+                                   "decision": slip.decision, "ratio": slip.ratio,
+                                   "signed_by": slip.signed_by, "note": slip.receipt_note})
     return slip
 
 
 async def release(
-    ctx: Context, session: AsyncSession, *, actor: Actor, slip_no: str, book_qty: int, note: str
+    ctx: Context, session: AsyncSession, *, actor: Actor, slip_no: str, book_qty: int, note: str,
+    book_amount: Decimal | None = None,
 ) -> ReturnSlip:
-    """An accountant's review of a held slip decides the quantity to book (C13.2(1))."""
+    """An accountant's review of a held slip decides the quantity (C13.2(1)) and, for an
+    amount mismatch, the amount to book (C13.2(1)b)."""
     slip = await get_slip(session, slip_no, lock=True)
     require_status(slip, "held", rule="C13.2(1)")
     if book_qty < 1:
         raise RuleBroken("must be at least 1", field="book_qty", rule="C13.2(1)")
     slip.book_qty, slip.status = book_qty, "received"
+    slip.review_amount = (None if book_amount is None else positive_money(
+        book_amount, field="book_amount", rule="C13.2(1)b"))
     slip.decision = f"released after review by {actor.user_id}: {note}"
     await ctx.audit.record(session, actor=actor, action="return_slip.released",
                            subject_type="return_slip", subject_id=slip_no,
-                           detail={"book_qty": book_qty, "note": note})
+                           detail={"book_qty": book_qty, "note": note,
+                                   "book_amount": slip.review_amount})
     return slip
 
 
+def expected_amount(slip: ReturnSlip) -> Decimal:
+    """What the approved handling credits for the booked quantity, or what a review decided
+    (SPEC C13.2(1), C13.2(1)b)."""
+    if slip.review_amount is not None:
+        return slip.review_amount
+    if slip.amount is None or slip.book_qty is None:
+        raise WrongState("no approved amount to book", field="amount", rule="C13.1(2)")
+    return slip.amount if slip.approved_qty is None else rules.booked_amount(
+        amount=slip.amount, approved_qty=slip.approved_qty, book_qty=slip.book_qty)
+
+
 async def book_return(
-    ctx: Context, session: AsyncSession, *, actor: Actor, slip_no: str, proof: str
+    ctx: Context, session: AsyncSession, *, actor: Actor, slip_no: str, proof: str,
+    amount: Decimal,
 ) -> ReturnSlip:
-    """Book a received return at its checked quantity, with proof (C13.2(1), C13.2(4))."""
+    """Book a received return at its checked quantity and amount, with proof (C13.2(1),
+    C13.2(1)b, C13.2(4)); an amount that differs from the approved one holds the slip."""
     slip = await get_slip(session, slip_no, lock=True)
     require_status(slip, "received", "reversed", rule="C13.2(1)")
     checked = rules.require_proof(rules.AdjustmentKind.RETURN, proof)
-    if slip.amount is None or slip.book_qty is None:
-        raise WrongState("no approved amount to book", field="amount", rule="C13.1(2)")
-    amount = slip.amount if slip.approved_qty is None else rules.booked_amount(
-        amount=slip.amount, approved_qty=slip.approved_qty, book_qty=slip.book_qty)
+    expected = expected_amount(slip)
+    check = rules.amount_check(expected=expected, stated=amount)
+    slip.stated_amount = amount
+    if check.held:
+        # C13.2(1)b: like a quantity beyond tolerance, nothing is booked until a review.
+        slip.status, slip.decision = "held", check.reason
+        await ctx.audit.record(session, actor=actor, action="return_slip.held",
+                               subject_type="return_slip", subject_id=slip_no,
+                               detail={"stated": amount, "expected": expected,
+                                       "proof": checked.value})
+        return slip
+    amount = expected
     entry = await book(ctx, session, actor=actor, lines=rules.journal_for_return(amount),
                        source_type="return_slip", source_no=slip_no, case_no=slip.case_no,
                        memo=f"return {slip_no}: {slip.book_qty} of {slip.part_no}, {checked}")

@@ -8,9 +8,13 @@ Invariants enforced here:
 - a retail copy naming its store, with a ``return`` or ``allowance`` of a positive amount,
   goes to the store's POS as an instruction instead (SPEC R2, §7, :mod:`.pos`): the counter
   decided within its authority, the cashier executes, the POS confirmation is the proof;
+- a return slip waits for its (vice) manager's approval (per profile) before the warehouse
+  receives; its four copies are routed and recorded, and a receipt that differs from the
+  approved quantity is signed for with a note (C13.1(2)b);
 - a return slip is booked only after the warehouse's receipt, at the quantity the
   over-acceptance check allows (C13.2(1)); beyond tolerance it is held until an
-  accountant releases it with a reviewed quantity;
+  accountant releases it with a reviewed quantity; the amount on the proof is compared
+  too, exact to the cent, and a mismatch holds the slip the same way (C13.2(1)b);
 - nothing is booked without proof of the right kind (C13.2(4)/(5)); an allowance also
   needs (vice) manager and (vice) GM approval and the customer's signature (C13.1(1));
 - from the complaint's filing until the case closes, or until its document is booked,
@@ -88,7 +92,9 @@ async def copy_issued(ctx: Context, session: AsyncSession, event: ComplaintCopyI
             approved_qty=event.quantity if event.quantity and event.quantity > 0 else None,
             amount=_amount(event.amount), ratio=await ratio_in_force(session, event.order_no),
             received_qty=None, received_by=None,
-            received_at=None, book_qty=None, decision=None, status="awaiting_receipt",
+            received_at=None, book_qty=None, decision=None,
+            # C13.1(2)b: the (vice) manager approves before the warehouse receives.
+            status="awaiting_approval", profile=event.profile, branch=event.branch,
             proof=None, created_at=ctx.now(),
         ))
     await _delay(session, event)
@@ -132,7 +138,7 @@ async def find_documents(
 
 RATIO_PLACES = Decimal("0.0001")
 # A return against the order is pending until it is booked (C13.2(1), issue 13 item 8d).
-PENDING_SLIP = ("awaiting_receipt", "held", "received", "reversed")
+PENDING_SLIP = ("awaiting_approval", "awaiting_receipt", "held", "received", "reversed")
 
 
 async def ratio_in_force(session: AsyncSession, order_no: str | None) -> Decimal:

@@ -55,12 +55,15 @@ async def replan(ctx: Context, session: AsyncSession, *, state: PayrollState,
 async def deductions_for(session: AsyncSession, *, person_id: str, month: str) -> dict[str, Any]:
     """The stored deduction of a person's month and what carries forward (SPEC P7)."""
     rules.check_month(month)
-    charges = list(await session.scalars(
-        select(Charge).where(Charge.person_id == person_id).order_by(Charge.month, Charge.id)))
+    # Entries before charges: each statement sees its own snapshot (READ COMMITTED), and a
+    # charge is committed no later than the entries planned from it, so every entry read
+    # here finds its charge even while a decision is being priced concurrently.
     entries = list(await session.scalars(
         select(DeductionEntry).where(DeductionEntry.person_id == person_id,
                                      DeductionEntry.month <= month)
         .order_by(DeductionEntry.month, DeductionEntry.id)))
+    charges = list(await session.scalars(
+        select(Charge).where(Charge.person_id == person_id).order_by(Charge.month, Charge.id)))
     bonuses = await _bonuses(session, person_id)
     grades = {d.decision_id: d.grade for d in await session.scalars(
         select(PenaltyDecisionRow).where(PenaltyDecisionRow.decision_id.in_(

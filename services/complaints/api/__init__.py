@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import admin, cases, penalties
+from . import abnormality, admin, cases, penalties
 
-routers: list[APIRouter] = [cases.router, admin.router, penalties.router]
+routers: list[APIRouter] = [cases.router, admin.router, penalties.router,
+                            abnormality.router]

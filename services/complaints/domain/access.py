@@ -25,7 +25,7 @@ def route_roles(defn: WorkflowDef) -> frozenset[str]:
     found = set(defn.filed_by)
     for step in defn.steps:
         if step.owner_role is not None:
-            found.add(step.owner_role)
+            found.update((step.owner_role, *step.also_by))
         if step.owner_from == "approval_matrix":
             found.update(tier.role for tier in defn.approval_matrix.tiers)
             if defn.approval_matrix.not_valid_role is not None:

@@ -15,6 +15,8 @@ from shared.rules import RuleBroken, WrongState
 
 from .case_state import CaseState
 from .fields import FaultCause
+from .hops import joint_inspection_attended
+from .retail import gifts_agreed, refund_conditions
 
 Check = Callable[[CaseState, Mapping[str, Any]], dict[str, Any]]
 
@@ -66,4 +68,7 @@ CHECKS: dict[str, Check] = {
     "return_quantity_known": _return_quantity_known,  # C9.1, C9.8
     "supplier_coordinated": _supplier_coordinated,  # C9.13
     "improvement_decided": _improvement_decided,  # C9.7
+    "refund_conditions": refund_conditions,  # R2b: present, invoice collected
+    "gifts_agreed": gifts_agreed,  # R2b: the branch organiser agreed beforehand
+    "joint_inspection_attended": joint_inspection_attended,  # C9.2b
 }

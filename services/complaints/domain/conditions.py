@@ -36,6 +36,14 @@ def _general(case: CaseState, matrix: ApprovalMatrix) -> bool:
     return case.fact("severity") != "serious"
 
 
+def _joint_inspection_held(case: CaseState, matrix: ApprovalMatrix) -> bool:
+    return case.attributes.get("joint_inspection_on") is not None
+
+
+def _qa_absent(case: CaseState, matrix: ApprovalMatrix) -> bool:
+    return case.fact("qa_attended") is False
+
+
 # Named conditions a step may carry; the step is skipped when its condition is false.
 CONDITIONS: dict[str, Condition] = {
     "rnd_required": _rnd_required,  # C9.4: R&D comments only where QA asks for it
@@ -43,10 +51,13 @@ CONDITIONS: dict[str, Condition] = {
     "settlement_required": _settlement_required,  # R2: the cashier acts unless not valid
     "serious_complaint": _serious,  # Q26: vice GM handles, letter to the customer
     "general_complaint": _general,  # Q26: service department handles
+    "joint_inspection_held": _joint_inspection_held,  # C9.2b: sales asked for one (C9.2)
+    "qa_absent": _qa_absent,  # C9.2b: QA could not go; the GM assigns someone
 }
 # Decision fields a condition reads; an earlier step must ask for them.
 CONDITION_INPUTS: dict[str, tuple[str, ...]] = {
     "rnd_required": ("rnd_required",),
     "amount_needs_approval": ("handling", "amount"),
     "settlement_required": ("handling",),
+    "qa_absent": ("qa_attended",),
 }

@@ -88,9 +88,28 @@ STANDARD_FIELDS: dict[str, FieldSpec] = {
     "loss_amount": FieldSpec(kind="money"),
     "improvement_tracking": FieldSpec(kind="bool"),
     "approved": FieldSpec(kind="bool"),
+    # SPEC C9.4b / C9.5: a review that sends the work back (false) without approving money
+    "accepted": FieldSpec(kind="bool"),
+    "comment": _text(),  # C9.4b: the manager's office's comment (送經理室批示)
+    "customer_answer": _text(),  # C9.5: the customer's answer to the proposed handling
+    # SPEC C7.4: manufacturing's production details, read by P5's smallest group unit
+    "production_unit": _text(),
+    "machine_or_shift": _text(),
+    "production_staff": _text(),
+    "production_date": FieldSpec(kind="date"),
+    # SPEC C9.2b: the joint inspection; without QA, the GM assigns someone who reports
+    "qa_attended": FieldSpec(kind="bool"),
+    "manufacturing_attendee": _text(),
+    "inspection_report": _text(),
+    "assigned_to": _text(),
+    "inspected_on": FieldSpec(kind="date"),
     # retail profile (SPEC R2)
     "sales_slip_no": _text(),
     "borrowed_gifts": _text(),
+    # SPEC R2b: a refund's conditions, recorded as the handling is decided
+    "customer_present": FieldSpec(kind="bool"),
+    "staff_present": FieldSpec(kind="choice", choices=("counter", "counter_lead")),
+    "invoice_collected": FieldSpec(kind="bool"),
     # service profile (SPEC Q26, Q28)
     "outcome": _text(),
     "visited_by": _text(),

@@ -6,6 +6,10 @@ unit, else the section; the department). A decision names the bearer by referenc
 billing prices it from its staff register (P6 over the unit's base points, P3 per base
 point or the whole month's bonus), so nobody here supplies members, points or bonuses.
 
+An administrative penalty is the GM office's petition to the responsible department until
+the GM approves it (SPEC P3b); only then is it priced and noticed, and HR publishes it
+(人事公布單). A reward (獎, SPEC P8b) names a person, an amount or a commendation, and why.
+
 Invariants: the economic decisions of one apportionment sum exactly to the loss; a case
 has at most one effective decision per kind and party (`party_key`); a correction names
 the decision it supersedes, of the same case and kind.
@@ -118,3 +122,59 @@ def check_supersession(
         raise WrongState("that decision is already superseded", field="supersedes", rule=rule)
     if not reason or not reason.strip():
         raise RuleBroken("say why the decision is corrected", field="reason", rule=rule)
+
+
+PETITIONED, APPROVED = "petitioned", "approved"  # SPEC P3b
+
+
+def check_admin_approvable(kind: str, status: str, effective: bool) -> None:
+    """The GM approves an administrative petition still in force, once (SPEC P3b)."""
+    if kind != "administrative":
+        raise WrongState("only an administrative penalty awaits the GM", field="decision_id",
+                         rule="P3b")
+    if not effective:
+        raise WrongState("that decision is superseded", field="decision_id", rule="P3b")
+    if status != PETITIONED:
+        raise WrongState(f"the decision is already {status}", field="decision_id",
+                         rule="P3b")
+
+
+def check_hr_publishable(kind: str, status: str, published: bool) -> None:
+    """HR publishes an administrative penalty once the GM has approved it (SPEC P3b)."""
+    if kind != "administrative":
+        raise WrongState("HR publishes administrative penalties", field="decision_id",
+                         rule="P3b")
+    if status != APPROVED:
+        raise WrongState("the GM approves the penalty before HR publishes it",
+                         field="decision_id", rule="P3b")
+    if published:
+        raise WrongState("HR has already published it", field="decision_id", rule="P3b")
+
+
+@dataclass(frozen=True, slots=True)
+class RewardDecision:
+    """A reward (獎) for one person: an amount, a commendation, or both (SPEC P8b)."""
+
+    person_id: str
+    department: str
+    unit: str
+    amount: Decimal | None
+    commendation: str | None
+    reason: str
+
+
+def reward_decision(
+    *, person_id: str, department: str, unit: str, reason: str,
+    amount: Decimal | str | int | None = None, commendation: str | None = None,
+) -> RewardDecision:
+    """Check a reward: it says why, and gives money or a commendation (SPEC P8b)."""
+    if not reason or not reason.strip():
+        raise RuleBroken("say why the reward is given", field="reason", rule="P8b")
+    money = None if amount is None else parse_money(amount, field="amount", rule="P8b")
+    if money is not None and money <= 0:
+        raise RuleBroken("must be positive", field="amount", rule="P8b")
+    words = commendation.strip() if commendation else None
+    if money is None and not words:
+        raise RuleBroken("give an amount or a commendation", field="amount", rule="P8b")
+    return RewardDecision(person_id=person_id, department=department, unit=unit,
+                          amount=money, commendation=words, reason=reason.strip())

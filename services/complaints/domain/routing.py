@@ -23,10 +23,13 @@ from .checks import CHECKS
 from .common import check_market, to_utc
 from .conditions import CONDITIONS
 from .fields import COMMON_OPTIONAL, coerce
-from .workflow import Advance, StepDef, WorkflowDef
+from .workflow import REJECT_FIELDS, Advance, StepDef, WorkflowDef
 
 
 def _applies(defn: WorkflowDef, step: StepDef, case: CaseState) -> bool:
+    # SPEC C9.4b: a hop the company switched off is never routed to.
+    if not step.enabled:
+        return False
     return step.condition is None or CONDITIONS[step.condition](case, defn.approval_matrix)
 
 
@@ -46,7 +49,8 @@ def next_step(defn: WorkflowDef, current_step: str, case_state: CaseState) -> st
     current = defn.step(current_step)
     if current.on_reject is not None:
         decision = case_state.decisions.get(current.name, {})
-        if decision.get("approved") is False:
+        # C9.4 a refused approval; C9.4b / C9.5 a review that sends the work back.
+        if any(decision.get(name) is False for name in REJECT_FIELDS):
             return current.on_reject
     index = defn.step_names().index(current_step)
     for step in defn.steps[index + 1 :]:
@@ -69,7 +73,7 @@ def step_owners(defn: WorkflowDef, step: str, case_state: CaseState) -> tuple[st
     the higher authorities too when the company's policy allows (C9.4)."""
     definition = defn.step(step)
     if definition.owner_role is not None:
-        return (definition.owner_role,)
+        return (definition.owner_role, *definition.also_by)
     return approvers_for(_proposed(defn, step, case_state), defn.approval_matrix,
                          handling=case_state.fact("handling"))
 

@@ -42,6 +42,9 @@ NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 # C9.1: filing data a profile may require (defective_quantity may stay undetermined);
 # Q26: the severity the service department gives a complaint it files.
 FILING_FIELDS: tuple[str, ...] = ("order_no", "part_no", "ship_date", "quantity", "severity")
+# A false answer in one of these sends the case back to the step's `on_reject`: `approved`
+# is an approval of the amount (C9.4), `accepted` a review that approves nothing (C9.4b, C9.5).
+REJECT_FIELDS: tuple[str, ...] = ("approved", "accepted")
 
 
 class Duration(BaseModel):
@@ -98,19 +101,28 @@ class StepDef(BaseModel):
     name: str = Field(pattern=NAME_PATTERN)
     owner_role: str | None = None
     owner_from: Literal["approval_matrix"] | None = None
+    # Roles that may complete the step on its owner's behalf; the owner keeps its deadline
+    # (R2b: a counter registers for its group leader at a one-person counter).
+    also_by: tuple[str, ...] = ()
     allowed: Allowed | None = None
     condition: str | None = None
     checks: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()
     optional_fields: tuple[str, ...] = ()
     on_reject: str | None = None
+    # SPEC C9.4b, C9.5, C9.2b: a company that does not run a hop switches it off in its
+    # own definition; a switched-off step is listed but never routed to.
+    enabled: bool = True
 
     @model_validator(mode="after")
     def _check(self) -> StepDef:
         if (self.owner_role is None) == (self.owner_from is None):
             raise ValueError(f"step {self.name}: give exactly one of owner_role, owner_from")
-        if self.owner_role is not None and self.owner_role not in ROLES:
-            raise ValueError(f"step {self.name}: unknown role {self.owner_role!r}")
+        for role in (self.owner_role, *self.also_by):
+            if role is not None and role not in ROLES:
+                raise ValueError(f"step {self.name}: unknown role {role!r}")
+        if self.also_by and self.owner_role is None:
+            raise ValueError(f"step {self.name}: also_by needs an owner_role")
         if self.condition is not None and self.condition not in CONDITIONS:
             raise ValueError(f"step {self.name}: unknown condition {self.condition!r}")
         for check in self.checks:
@@ -119,8 +131,8 @@ class StepDef(BaseModel):
         names = [*self.fields, *self.optional_fields]
         if len(names) != len(set(names)):
             raise ValueError(f"step {self.name}: a field is listed twice")
-        if self.on_reject is not None and "approved" not in self.fields:
-            raise ValueError(f"step {self.name}: on_reject needs an 'approved' field")
+        if self.on_reject is not None and not set(REJECT_FIELDS) & set(self.fields):
+            raise ValueError(f"step {self.name}: on_reject needs an 'approved' or 'accepted' field")
         return self
 
     def allowed_for(self, market: Market) -> Duration | None:
@@ -158,17 +170,21 @@ class WorkflowDef(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> WorkflowDef:
-        if not self.steps:
-            raise ValueError("a workflow needs at least one step")
+        if not any(step.enabled for step in self.steps):
+            raise ValueError("a workflow needs at least one step switched on")
         self._check_lists()
         seen: list[str] = []
         asked: set[str] = set()
+        names: list[str] = []
         for step in self.steps:
-            if step.name in seen:
+            if step.name in names:
                 raise ValueError(f"duplicate step name {step.name!r}")
+            names.append(step.name)
             for name in (*step.fields, *step.optional_fields):
                 if self.field_spec(name) is None:
                     raise ValueError(f"step {step.name}: field {name!r} has no type")
+            if not step.enabled:
+                continue  # a switched-off hop neither needs nor gives decisions (C9.4b)
             needed = CONDITION_INPUTS.get(step.condition or "", ())
             if step.owner_from == "approval_matrix":
                 needed = (*needed, "amount")
@@ -214,7 +230,12 @@ class WorkflowDef(BaseModel):
         )
 
     def step_names(self) -> list[str]:
-        """Step names in chain order."""
+        """Step names in chain order, switched-off ones included."""
         return [step.name for step in self.steps]
+
+    def enabled_steps(self) -> list[str]:
+        """The steps a case of this definition is routed through (C9.4b: hops switched off
+        in the company's definition are left out)."""
+        return [step.name for step in self.steps if step.enabled]
 
 

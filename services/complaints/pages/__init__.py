@@ -4,4 +4,4 @@ from shared.web.console import pages_router
 
 router = pages_router()
 
-from . import cases, register  # noqa: E402,F401
+from . import abnormality, cases, penalties, register  # noqa: E402,F401

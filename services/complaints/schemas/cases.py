@@ -185,6 +185,11 @@ class CaseOut(BaseModel):
     source_card_id: int | None
     joint_inspection_on: date | None
     joint_inspection_note: str | None
+    # SPEC C7.4: manufacturing's production details (P5's smallest group unit)
+    production_unit: str | None = None
+    machine_or_shift: str | None = None
+    production_staff: str | None = None
+    production_date: date | None = None
     current_step: str | None
     owner_role: str | None
     step_due_at: datetime | None

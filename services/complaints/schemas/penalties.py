@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -106,10 +106,53 @@ class PenaltyLineOut(BaseModel):
     reason: str | None
     effective: bool
     notice_no: str | None
+    status: str  # SPEC P3b: petitioned (awaits the GM) | approved
+    approved_at: datetime | None = None
+    approved_by: str | None = None
+    hr_publication_no: str | None = None  # SPEC P3b: HR's 人事公布單
+    hr_published_at: datetime | None = None
+    hr_published_by: str | None = None
+
+
+class RewardIn(BaseModel):
+    """A reward (獎) for one person: an amount, a commendation, or both (SPEC P8b)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: Ident
+    department: Annotated[Code, Field(max_length=32)]
+    unit: Ident
+    reason: Text
+    amount: MoneyIn | None = None
+    commendation: Text | None = None
+    case_no: Annotated[Code, Field(max_length=16)] | None = None
+
+
+class RewardOut(BaseModel):
+    """A recorded reward; ``notice_no`` once a notice lists it (SPEC P8b)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    person_id: str
+    department: str
+    unit: str
+    amount: Decimal | None
+    commendation: str | None
+    reason: str
+    case_no: str | None
+    month: str
+    decided_at: datetime
+    decided_by: str
+    notice_no: str | None
 
 
 class NoticeOut(BaseModel):
-    """A published penalty notice (SPEC P8)."""
+    """A reward/penalty notice (SPEC P8): drafted, approved by the GM, published (P8b).
+
+    ``amount`` is what is deducted (to the company, P6b); ``reward_amount`` and
+    ``rewards`` are the rewards listed beside it, never deducted (P8b).
+    """
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -119,11 +162,20 @@ class NoticeOut(BaseModel):
     unit: str
     amount: Decimal
     case_nos: list[str]
-    published_at: datetime
+    status: str
+    drafted_at: datetime | None = None
+    approved_at: datetime | None = None
+    approved_by: str | None = None
+    published_at: datetime | None
+    published_by: str | None = None
+    reward_amount: Decimal | None = None
+    rewards: list[dict[str, Any]] = []
+    deductions_to: str = "company"  # SPEC P6b: 罰扣金額歸屬公司
 
 
 class PublishOut(BaseModel):
-    """The month's notices; `published` counts those published by this call (SPEC P8)."""
+    """The month's notices; `published` counts those published by this call (SPEC P8);
+    drafts awaiting the GM are listed but not sent (P8b)."""
 
     month: str
     published: int

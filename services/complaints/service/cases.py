@@ -95,8 +95,10 @@ def case_state(case: Complaint) -> CaseState:
             "severity": case.severity,
             "defective_quantity": case.defective_quantity,
             "supplier_coordinated": case.supplier_coordinated,
+            "gifts_agreed": bool(case.gifts_agreed),  # SPEC R2b
             "classification": case.classification,
             "store_id": case.store_id,
+            "joint_inspection_on": case.joint_inspection_on,  # C9.2b: the sub-flow runs
         },
         step_started_at=case.step_started_at,
         step_due_at=case.step_due_at,
@@ -260,6 +262,8 @@ async def case_view(session: AsyncSession, case: Complaint) -> CaseOut:
             case.filed_by if case.severity and case.source_card_id is None else None),
         source_card_id=case.source_card_id, joint_inspection_on=case.joint_inspection_on,
         joint_inspection_note=case.joint_inspection_note, current_step=case.current_step,
+        production_unit=case.production_unit, machine_or_shift=case.machine_or_shift,
+        production_staff=case.production_staff, production_date=case.production_date,
         owner_role=owner_role(case), step_due_at=case.step_due_at,
         case_due_at=case.case_due_at, registered_at=case.registered_at,
         closed_at=case.closed_at, appeal_of=case.appeal_of, appeals=list(appeals),

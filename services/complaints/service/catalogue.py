@@ -21,6 +21,7 @@ from ..domain.statistics import (
 )
 from ..domain.workflow import WorkflowDef
 from ..models import Complaint, Profile
+from .abnormality import month_block
 from .cases import all_workflows, company_today, company_zone
 
 
@@ -108,4 +109,6 @@ async def monthly_statistics(ctx: Context, session: AsyncSession, *, month: str)
             for u in table.by_unit
         ],
         "unattributed": table.unattributed, "total_loss": table.total_loss,
+        # SPEC C3: abnormality sheets filed in the month, beside the table, not in `total`.
+        "abnormalities": await month_block(session, start=start, end=end),
     }

@@ -13,7 +13,7 @@ others find the step no longer current and get 409.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -48,7 +48,9 @@ from .closing import close_case
 from .numbering import allocate_case_no
 from .reminders import wake_deadlines
 
-_DENORMALISED = ("responsible_unit", "handling", "amount", "loss_amount", "improvement_tracking")
+_DENORMALISED = ("responsible_unit", "handling", "amount", "loss_amount", "improvement_tracking",
+                 # SPEC C7.4: read by the penalty side for P5's smallest group unit
+                 "production_unit", "machine_or_shift", "production_staff", "production_date")
 
 
 async def file_complaint(
@@ -258,7 +260,11 @@ def _record_decision(case: Complaint, step: str, decision: dict[str, Any]) -> No
     for name in _DENORMALISED:
         if name in decision:
             value = decision[name]
-            setattr(case, name, Decimal(value) if name.endswith("amount") else value)
+            if name.endswith("amount"):
+                value = Decimal(value)
+            elif name.endswith("_date") and not isinstance(value, date):
+                value = date.fromisoformat(value)
+            setattr(case, name, value)
 
 
 def _advance(case: Complaint, defn: WorkflowDef, step: str, at: datetime) -> None:

@@ -9,11 +9,12 @@ from fastapi.responses import JSONResponse
 
 from shared.auth import Actor, roles
 from shared.errors import ErrorBody
-from shared.fields import INT_MAX, Code
+from shared.fields import INT_MAX, Code, PathId
 from shared.runtime import RuntimeDep
 
-from ..schemas import PosRejectOut
+from ..schemas import ClaimIn, PosRejectOut, ProductOut
 from ..service import pos as service
+from ..service import pos_claims, pos_log
 from .paging import DEFAULT_LIMIT, Limit, link_next
 
 router = APIRouter(tags=["pos"])
@@ -28,7 +29,10 @@ _ANSWERS: dict[int | str, dict[str, object]] = {
 
 
 def _answer(answer: service.PosAnswer) -> JSONResponse:
-    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+    if answer.summary is not None:  # issue 15: how many transactions became what
+        headers["POSLog-Counts"] = ", ".join(f"{k}={v}" for k, v in
+                                             sorted(answer.summary.items()))
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
@@ -42,10 +46,24 @@ async def pos_event(request: Request, rt: RuntimeDep, actor: Pos) -> JSONRespons
 
 @router.post("/pos/poslog", status_code=201, responses=_ANSWERS)
 async def pos_poslog(request: Request, rt: RuntimeDep, actor: Pos) -> JSONResponse:
-    """A signed ARTS POSLog XML document of sales, each transaction applied once."""
+    """A signed ARTS POSLog XML document (2.x or V6): each transaction applied once and
+    answered with what became of it (registered, replay, skipped and why, refused)."""
     body = await request.body()
-    return _answer(await service.receive(rt.context, rt.db.transaction, actor=actor,
-                                         body=body, headers=request.headers, poslog=True))
+    return _answer(await pos_log.receive_poslog(rt.context, rt.db.transaction, actor=actor,
+                                                body=body, headers=request.headers))
+
+
+@router.post("/customers/{customer_id}/claim-product", response_model=ProductOut)
+async def claim_product(
+    customer_id: PathId, body: ClaimIn, rt: RuntimeDep,
+    actor: Annotated[Actor, Depends(roles("clerk", "counter", "admin"))],
+) -> ProductOut:
+    """Attach an anonymously sold product, by its serial, to the caller's file (issue 15:
+    the first caller giving the serial claims it, with its warranty)."""
+    async with rt.db.transaction() as session:
+        product = await pos_claims.claim_product(rt.context, session, actor=actor,
+                                                 customer_id=customer_id, serial=body.serial)
+        return ProductOut.model_validate(product)
 
 
 @router.get("/pos/rejects", response_model=list[PosRejectOut])

@@ -10,11 +10,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from shared.auth import Actor
 from shared.fields import PathId
-from shared.rules import RuleBroken
+from shared.rules import Refusal, RuleBroken
 from shared.runtime import Runtime, RuntimeDep
 
 from ..schemas import CustomerIn, ProductIn
 from ..service import customers as service
+from ..service import pos_claims
 from . import router
 from .common import (
     CALL_TAKERS,
@@ -128,6 +129,28 @@ async def add_product(request: Request, customer_id: PathId, rt: RuntimeDep,
                 await service.register_product(rt.context, session, actor=actor,
                                                data=product_in)
         except RuleBroken as exc:
+            errors = {exc.field or "form": exc.message}
+    if errors:
+        return await _file_page(request, rt, actor, customer_id, values=data, errors=errors,
+                                status_code=422)
+    return back(f"/customers/{customer_id}/file")
+
+
+@router.post("/customers/{customer_id}/claim-product/page", response_class=HTMLResponse)
+async def claim_product(request: Request, customer_id: PathId, rt: RuntimeDep,
+                        actor: FileKeeper) -> Response:
+    """Attach an anonymous POS sale to this file by the serial the caller gives (issue 15)."""
+    data = await posted(request)
+    serial = data.get("serial", "").strip()
+    errors: dict[str, str] = {}
+    if not serial or len(serial) > 80:
+        errors = {"serial": "give the serial number on the appliance"}
+    else:
+        try:
+            async with rt.db.transaction() as session:
+                await pos_claims.claim_product(rt.context, session, actor=actor,
+                                               customer_id=customer_id, serial=serial)
+        except Refusal as exc:
             errors = {exc.field or "form": exc.message}
     if errors:
         return await _file_page(request, rt, actor, customer_id, values=data, errors=errors,

@@ -21,11 +21,13 @@ from shared.events.intake import CallCancelled, CallFiled, CallRegistered
 from shared.rules import RuleBroken
 
 from .. import domain
+from ..domain import sanbao
 from ..domain.call_state import CallStatus, check_cancellable, check_fileable
 from ..domain.reconciliation import late_at_registration, late_registration_reason
 from ..models import Call, Product, ProductCover
 from ..schemas import CallIn
 from .common import live_customer, load_call
+from .sanbao import sanbao_table
 
 
 async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
@@ -81,6 +83,12 @@ async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
         priority=late, prioritised_at=now if late else None,
         priority_reason=late_registration_reason(local_day) if late else None,
     )
+    # SPEC R2b: inside the category's return (or replace) window the law offers a refund
+    # or a replacement, not only a repair; the answer says which and until when.
+    offer = sanbao.offer(product.category, purchased_on=product.purchased_on, on=local_day,
+                         table=sanbao_table())
+    if offer is not None:
+        call.sanbao_remedy, call.sanbao_window_ends_on = offer.remedy.value, offer.window_ends_on
     session.add(call)
     await session.flush()
     call.voucher_no = domain.voucher_no(branch.code, call.id)
@@ -93,7 +101,8 @@ async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
                 "backdate_reason": claim.backdate_reason,
                 "backdate_approved_by": claim.backdate_approved_by,
                 "priority": call.priority,
-                "arrival_due_provisional": call.arrival_due_provisional},
+                "arrival_due_provisional": call.arrival_due_provisional,
+                "sanbao_remedy": call.sanbao_remedy},
     )
     await ctx.outbox.add(
         session,

@@ -92,7 +92,8 @@ async def register_product(
         customer_id=customer.id, model=data.model, serial=data.serial,
         purchased_on=data.purchased_on, warranty_months=data.warranty_months,
         warranty_ends_on=domain.warranty_ends_on(data.purchased_on, data.warranty_months),
-        seller=data.seller, created_at=ctx.now(), created_by=actor.user_id,
+        seller=data.seller, category=data.category, created_at=ctx.now(),
+        created_by=actor.user_id,
     )
     session.add(product)
     await session.flush()

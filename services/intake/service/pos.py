@@ -1,4 +1,5 @@
-"""POS messages: authenticated per store, applied once, refused whole (SPEC §7).
+"""POS messages: authenticated per store, applied once, refused whole (SPEC §7); a
+POSLog document is answered per transaction (``pos_log``).
 
 Invariants:
 - Nothing is parsed before it is authenticated: the ``pos`` token's subject must be a
@@ -34,11 +35,11 @@ from shared.rules import Refusal, RuleBroken
 from shared.stores import Store, load_stores
 from shared.webhooks import SignatureRefused, verify
 
-from ..domain.pos import poslog_messages
 from ..models import PosReject, PosTransaction
 from ..schemas import CustomerIn, PosExecution, PosSale, ProductIn, parse_pos_message
 from .covers import sold_with_extended_warranty
 from .customers import register_customer, register_product
+from .pos_claims import walk_in_file
 
 _SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 REJECT_BODY_BYTES = 4096
@@ -52,6 +53,7 @@ class PosAnswer:
     status_code: int
     body: Any
     replayed: bool = False
+    summary: dict[str, int] | None = None  # a POSLog's count of answers per status
 
 
 class Refused(Exception):
@@ -70,30 +72,33 @@ class Refused(Exception):
 
 async def receive(
     ctx: Context, transaction: UnitOfWork, *, actor: Actor, body: bytes,
-    headers: Mapping[str, str], poslog: bool = False,
+    headers: Mapping[str, str],
 ) -> PosAnswer:
-    """Authenticate, validate and apply one POS delivery (JSON message or POSLog document).
+    """Authenticate, validate and apply one JSON POS message; a POSLog document is
+    answered per transaction by ``pos_log``.
 
-    Each message is its own unit of work from ``transaction`` (so is a kept refusal).
+    The message is its own unit of work from ``transaction`` (so is a kept refusal).
     """
     try:
-        store, messages = authenticate(ctx, actor=actor, body=body, headers=headers,
-                                       poslog=poslog)
-        answers = [await _apply_once(ctx, transaction, store, m) for m in messages]
+        store, message = authenticate(ctx, actor=actor, body=body, headers=headers)
+        return await apply_once(ctx, transaction, store, message)
     except Refused as refused:
         async with transaction() as session:
             await keep_reject(ctx, session, refused, body=body, headers=headers)
         return PosAnswer(refused.status_code, refused.body())
-    if not poslog:
-        return answers[0]
-    status = 201 if any(a.status_code == 201 and not a.replayed for a in answers) else 200
-    return PosAnswer(status, [a.body for a in answers])
 
 
 def authenticate(
-    ctx: Context, *, actor: Actor, body: bytes, headers: Mapping[str, str], poslog: bool
-) -> tuple[Store, list[PosSale | PosExecution]]:
-    """The token's store and its messages: signature first, then parsing (SPEC §7)."""
+    ctx: Context, *, actor: Actor, body: bytes, headers: Mapping[str, str]
+) -> tuple[Store, PosSale | PosExecution]:
+    """The token's store and its message: signature first, then parsing (SPEC §7)."""
+    store = signed_store(ctx, actor=actor, body=body, headers=headers)
+    return store, checked(ctx, store, _json(body))
+
+
+def signed_store(ctx: Context, *, actor: Actor, body: bytes,
+                 headers: Mapping[str, str]) -> Store:
+    """The token's store, once the body carries its signature (SPEC §7)."""
     store = load_stores(ctx.settings.stores_file).get(actor.user_id)
     if store is None:
         raise Refused(403, f"token subject {actor.user_id!r} is not a configured store",
@@ -108,23 +113,24 @@ def authenticate(
     except SignatureRefused as exc:
         raise Refused(401, str(exc), field="webhook-signature",
                       store_id=store.store_id) from exc
-    raw_messages = _poslog(body) if poslog else [_json(body)]
-    messages: list[PosSale | PosExecution] = []
-    for raw in raw_messages:
-        if raw.get("store_id") != store.store_id:
-            raise Refused(403, f"the token of store {store.store_id} cannot speak for "
-                          f"{_short(raw.get('store_id'))!r}", field="store_id",
-                          store_id=store.store_id, transaction_id=raw.get("transaction_id"))
-        try:
-            message = parse_pos_message(raw)
-            check_happened(message.occurred_at, now=ctx.now(), field="occurred_at",
-                           rule="§7", what="the transaction time")
-        except RuleBroken as exc:
-            raise Refused(422, exc.message, field=exc.field, rule=exc.rule,
-                          store_id=store.store_id,
-                          transaction_id=raw.get("transaction_id")) from exc
-        messages.append(message)
-    return store, messages
+    return store
+
+
+def checked(ctx: Context, store: Store, raw: dict[str, Any]) -> PosSale | PosExecution:
+    """One message of the store, validated; Refused (403, 422) naming the field."""
+    if raw.get("store_id") != store.store_id:
+        raise Refused(403, f"the token of store {store.store_id} cannot speak for "
+                      f"{_short(raw.get('store_id'))!r}", field="store_id",
+                      store_id=store.store_id, transaction_id=raw.get("transaction_id"))
+    try:
+        message = parse_pos_message(raw)
+        check_happened(message.occurred_at, now=ctx.now(), field="occurred_at",
+                       rule="§7", what="the transaction time")
+    except RuleBroken as exc:
+        raise Refused(422, exc.message, field=exc.field, rule=exc.rule,
+                      store_id=store.store_id,
+                      transaction_id=raw.get("transaction_id")) from exc
+    return message
 
 
 def _json(body: bytes) -> dict[str, Any]:
@@ -137,15 +143,8 @@ def _json(body: bytes) -> dict[str, Any]:
     return raw
 
 
-def _poslog(body: bytes) -> list[dict[str, Any]]:
-    try:
-        return poslog_messages(body)
-    except RuleBroken as exc:
-        raise Refused(422, exc.message, field=exc.field, rule=exc.rule) from exc
-
-
-async def _apply_once(ctx: Context, transaction: UnitOfWork, store: Store,
-                      message: PosSale | PosExecution) -> PosAnswer:
+async def apply_once(ctx: Context, transaction: UnitOfWork, store: Store,
+                     message: PosSale | PosExecution) -> PosAnswer:
     # Two deliveries of one transaction may race: the loser's insert of the key fails,
     # its whole transaction rolls back, and the retry finds the winner's answer.
     for attempt in range(3):
@@ -188,9 +187,12 @@ async def _sale(ctx: Context, session: AsyncSession, *, store: Store, sale: PosS
     actor = Actor(user_id=f"pos:{store.store_id}", role="pos", branch=store.branch)
     branch = ctx.branch(store.branch)
     c = sale.customer
-    customer, _ = await register_customer(ctx, session, actor=actor, data=CustomerIn(
-        name=c.name, phone=c.phone, address=c.address, district=c.district, branch=store.branch),
-        phone_field="customer.phone")
+    if c is None:  # issue 15: anonymous; the first caller giving a serial claims it
+        customer = await walk_in_file(ctx, session, actor=actor, store=store)
+    else:
+        customer, _ = await register_customer(ctx, session, actor=actor, data=CustomerIn(
+            name=c.name, phone=c.phone, address=c.address, district=c.district,
+            branch=store.branch), phone_field="customer.phone")
     sold_on = check_happened_on(branch.local_date(sale.occurred_at),
                                 today=branch.local_date(ctx.now()), field="occurred_at",
                                 rule="§7", what="the sale date")
@@ -216,7 +218,8 @@ async def _sale(ctx: Context, session: AsyncSession, *, store: Store, sale: PosS
                          "warranty_ends_on": product.warranty_ends_on.isoformat(),
                          "extended_warranty_years": item.extended_warranty_years})
     return {"store_id": store.store_id, "transaction_id": sale.transaction_id,
-            "type": "sale", "customer_id": customer.id, "products": products}
+            "type": "sale", "customer_id": customer.id, "anonymous": c is None,
+            "products": products}
 
 
 async def _executed(ctx: Context, session: AsyncSession, *, execution: PosExecution

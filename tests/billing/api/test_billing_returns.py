@@ -14,6 +14,15 @@ pytestmark = pytest.mark.integration
 
 ACCOUNTANT = token("accountant", "A01")
 WAREHOUSE = token("warehouse", "W01")
+SALES_MANAGER = token("sales_manager", "SM1")
+SIGNED = {"signed_by": "W01 Wang", "note": "asked sales SA1: the customer sent 4 spares"}
+
+
+async def approve(billing, slip_no: str) -> dict:
+    """The (vice) manager's approval a slip needs before the warehouse (C13.1(2)b)."""
+    r = await billing.client.post(f"/return-slips/{slip_no}/approve", headers=SALES_MANAGER)
+    assert r.status_code == 200, r.text
+    return r.json()
 
 
 def copy(case_no: str, *, handling: str = "return", quantity: int | None = 100,
@@ -37,33 +46,36 @@ async def test_c13_2_1_closed_complaint_with_return_ends_in_booked_return(billin
     await billing.publish(copy("260301"))
     slip = await eventually(lambda: _get(billing, "/return-slips/RS-260301"))
     assert (slip["status"], slip["approved_qty"], slip["amount"]) == (
-        "awaiting_receipt", 100, "1000.00")
+        "awaiting_approval", 100, "1000.00")
+    await approve(billing, "RS-260301")
     r = await billing.client.post("/return-slips/RS-260301/book",
-                                  json={"proof": "sales_return_certificate"}, headers=ACCOUNTANT)
+                                  json={"proof": "sales_return_certificate",
+                                        "amount": "1040.00"}, headers=ACCOUNTANT)
     assert r.status_code == 409 and r.json()["rule"] == "C13.2(1)"  # not received yet
-    r = await billing.client.post("/return-slips/RS-260301/receipt", json={"received_qty": 104},
-                                  headers=ACCOUNTANT)
+    r = await billing.client.post("/return-slips/RS-260301/receipt",
+                                  json={"received_qty": 104, **SIGNED}, headers=ACCOUNTANT)
     assert r.status_code == 403  # only the warehouse receives goods
-    r = await billing.client.post("/return-slips/RS-260301/receipt", json={"received_qty": 104},
-                                  headers=WAREHOUSE)
+    r = await billing.client.post("/return-slips/RS-260301/receipt",
+                                  json={"received_qty": 104, **SIGNED}, headers=WAREHOUSE)
     assert r.status_code == 200, r.text
     # 4 over 100 is inside the default 5 %: the actual 104 is what gets booked.
     assert (r.json()["status"], r.json()["book_qty"], r.json()["ratio"]) == (
         "received", 104, "0.0500")
-    r = await billing.client.post("/return-slips/RS-260301/book", json={"proof": ""},
-                                  headers=ACCOUNTANT)
+    r = await billing.client.post("/return-slips/RS-260301/book",
+                                  json={"proof": "", "amount": "1040.00"}, headers=ACCOUNTANT)
     assert r.status_code == 422 and (r.json()["field"], r.json()["rule"]) == (
         "proof", "C13.2(4)")
     r = await billing.client.post("/return-slips/RS-260301/book",
-                                  json={"proof": "allowance_certificate_signed_back"},
-                                  headers=ACCOUNTANT)
+                                  json={"proof": "allowance_certificate_signed_back",
+                                        "amount": "1040.00"}, headers=ACCOUNTANT)
     assert r.status_code == 422 and r.json()["rule"] == "C13.2(4)"
     r = await billing.client.post("/return-slips/RS-260301/book",
-                                  json={"proof": "sales_return_certificate"},
-                                  headers=WAREHOUSE)
+                                  json={"proof": "sales_return_certificate",
+                                        "amount": "1040.00"}, headers=WAREHOUSE)
     assert r.status_code == 403  # only accountants book
     r = await billing.client.post("/return-slips/RS-260301/book",
-                                  json={"proof": "sales_return_certificate"}, headers=ACCOUNTANT)
+                                  json={"proof": "sales_return_certificate",
+                                        "amount": "1040.00"}, headers=ACCOUNTANT)
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["proof"]) == ("booked", "sales_return_certificate")
     [entry] = await _get(billing, "/journal?case_no=260301")
@@ -75,8 +87,8 @@ async def test_c13_2_1_closed_complaint_with_return_ends_in_booked_return(billin
     assert (booked.case_no, booked.kind, booked.amount, booked.quantity) == (
         "260301", "return", "1040.00", 104)
     again = await billing.client.post("/return-slips/RS-260301/book",
-                                      json={"proof": "sales_return_certificate"},
-                                      headers=ACCOUNTANT)
+                                      json={"proof": "sales_return_certificate",
+                                            "amount": "1040.00"}, headers=ACCOUNTANT)
     assert again.status_code == 409
 
 
@@ -86,20 +98,23 @@ async def test_c13_2_1_beyond_order_ratio_held_for_review(billing) -> None:
     assert r.status_code == 200, r.text
     await billing.publish(copy("260302", order_no="PO-7"))
     await eventually(lambda: _get(billing, "/return-slips/RS-260302"))
-    r = await billing.client.post("/return-slips/RS-260302/receipt", json={"received_qty": 104},
-                                  headers=WAREHOUSE)
+    await approve(billing, "RS-260302")
+    r = await billing.client.post("/return-slips/RS-260302/receipt",
+                                  json={"received_qty": 104, **SIGNED}, headers=WAREHOUSE)
     # The order's own 2 % applies instead of the default 5 %: 4 over is held.
     assert (r.json()["status"], r.json()["book_qty"], r.json()["ratio"]) == (
         "held", None, "0.0200")
     r = await billing.client.post("/return-slips/RS-260302/book",
-                                  json={"proof": "stamped_original_invoice"}, headers=ACCOUNTANT)
+                                  json={"proof": "stamped_original_invoice",
+                                        "amount": "1020.00"}, headers=ACCOUNTANT)
     assert r.status_code == 409
     r = await billing.client.post("/return-slips/RS-260302/release",
                                   json={"book_qty": 102, "note": "2 units kept by customer"},
                                   headers=ACCOUNTANT)
     assert r.status_code == 200 and r.json()["status"] == "received"
     r = await billing.client.post("/return-slips/RS-260302/book",
-                                  json={"proof": "stamped_original_invoice"}, headers=ACCOUNTANT)
+                                  json={"proof": "stamped_original_invoice",
+                                        "amount": "1020.00"}, headers=ACCOUNTANT)
     assert r.status_code == 200 and r.json()["book_qty"] == 102
     [entry] = await _get(billing, "/journal?case_no=260302")
     assert entry["lines"][0]["debit"] == "1020.00"
@@ -143,11 +158,12 @@ async def test_c13_1_1_allowance_needs_both_approvals_and_signature(billing) -> 
 async def test_c13_2_booked_entry_corrected_by_reversal_never_edited(billing) -> None:
     await billing.publish(copy("260304", quantity=10, amount="500.00"))
     await eventually(lambda: _get(billing, "/return-slips/RS-260304"))
+    await approve(billing, "RS-260304")
     await billing.client.post("/return-slips/RS-260304/receipt", json={"received_qty": 10},
                               headers=WAREHOUSE)
     await billing.client.post("/return-slips/RS-260304/book",
-                              json={"proof": "stamped_invoice_copy_with_quantities"},
-                              headers=ACCOUNTANT)
+                              json={"proof": "stamped_invoice_copy_with_quantities",
+                                    "amount": "500.00"}, headers=ACCOUNTANT)
     [entry] = await _get(billing, "/journal?case_no=260304")
     r = await billing.client.post(f"/journal/{entry['entry_id']}/reverse",
                                   json={"reason": "booked against the wrong order"},
@@ -194,3 +210,92 @@ async def test_c9_14_not_valid_and_other_copies_open_nothing(billing) -> None:
     await eventually(lambda: billing.drained("complaint-copy"))
     assert [s["case_no"] for s in await _get(billing, "/return-slips")] == ["260308"]
     assert await _get(billing, "/allowances") == []
+
+
+async def test_c13_1_2b_slip_approved_by_the_profiles_manager_before_the_warehouse(
+        billing) -> None:
+    await billing.publish(copy("260309", quantity=20, amount="400.00"))
+    slip = await eventually(lambda: _get(billing, "/return-slips/RS-260309"))
+    assert (slip["status"], slip["copies"], slip["approved_by"]) == (
+        "awaiting_approval", [], None)
+    url = "/return-slips/RS-260309"
+    r = await billing.client.post(f"{url}/receipt", json={"received_qty": 20}, headers=WAREHOUSE)
+    assert (r.status_code, r.json()["rule"]) == (409, "C13.1(2)b")  # not approved yet
+    r = await billing.client.post(f"{url}/approve", headers=token("branch_manager", "M01"))
+    assert (r.status_code, r.json()["rule"]) == (403, "C13.1(2)b")  # manufacturer: sales
+    r = await billing.client.post(f"{url}/approve", headers=ACCOUNTANT)
+    assert r.status_code == 403
+    slip = await approve(billing, "RS-260309")
+    assert (slip["status"], slip["approved_by"], slip["approved_role"]) == (
+        "awaiting_receipt", "SM1", "sales_manager")
+    assert slip["approved_at"] is not None
+    assert [(c["copy_no"], c["holder"], c["purpose"]) for c in slip["copies"]] == [
+        (1, "sales", "follow_up"), (2, "warehouse", "receive_goods"),
+        (3, "warehouse", "receive_goods"), (4, "warehouse", "receive_goods")]
+    r = await billing.client.post(f"{url}/approve", headers=SALES_MANAGER)
+    assert r.status_code == 409  # approved once
+    # The actual quantity differs: the warehouse asks, notes the answer and signs for it.
+    r = await billing.client.post(f"{url}/receipt", json={"received_qty": 19},
+                                  headers=WAREHOUSE)
+    assert (r.status_code, r.json()["rule"], r.json()["field"]) == (422, "C13.1(2)b", "note")
+    r = await billing.client.post(f"{url}/receipt", json={
+        "received_qty": 19, "note": "asked SA1: one unit scrapped at the customer"},
+        headers=WAREHOUSE)
+    assert (r.status_code, r.json()["field"]) == (422, "signed_by")
+    r = await billing.client.post(f"{url}/receipt", json={
+        "received_qty": 19, "signed_by": "Wang Wei",
+        "note": "asked SA1: one unit scrapped at the customer"}, headers=WAREHOUSE)
+    assert r.status_code == 200, r.text
+    slip = r.json()
+    assert (slip["signed_by"], slip["received_by"], slip["receipt_note"], slip["status"]) == (
+        "Wang Wei", "W01", "asked SA1: one unit scrapped at the customer", "received")
+    assert [(c["copy_no"], c["holder"]) for c in slip["copies"][4:]] == [
+        (2, "warehouse"), (3, "accounting"), (4, "sales")]
+
+
+async def test_c13_1_2b_retail_slip_is_approved_by_its_branch_manager(billing) -> None:
+    event = copy("260310", quantity=2, amount="90.00").model_copy(
+        update={"profile": "retail", "branch": "SC01"})
+    await billing.publish(event)
+    await eventually(lambda: _get(billing, "/return-slips/RS-260310"))
+    url = "/return-slips/RS-260310/approve"
+    r = await billing.client.post(url, headers=SALES_MANAGER)
+    assert (r.status_code, r.json()["rule"]) == (403, "C13.1(2)b")
+    r = await billing.client.post(url, headers=token("branch_manager", "M02", "SC02"))
+    assert r.status_code == 403  # another branch's manager
+    r = await billing.client.post(url, headers=token("branch_manager", "M01", "SC01"))
+    assert r.status_code == 200 and r.json()["approved_role"] == "branch_manager"
+    # Same quantity as approved: no note needed, the receiving user signs.
+    r = await billing.client.post("/return-slips/RS-260310/receipt", json={"received_qty": 2},
+                                  headers=WAREHOUSE)
+    assert (r.status_code, r.json()["signed_by"], r.json()["receipt_note"]) == (200, "W01", None)
+
+
+async def test_c13_2_1b_amount_unlike_the_approved_handling_is_held_for_review(
+        billing) -> None:
+    await billing.publish(copy("260311", quantity=10, amount="500.00"))
+    await eventually(lambda: _get(billing, "/return-slips/RS-260311"))
+    await approve(billing, "RS-260311")
+    await billing.client.post("/return-slips/RS-260311/receipt", json={"received_qty": 10},
+                              headers=WAREHOUSE)
+    book = "/return-slips/RS-260311/book"
+    proof = "stamped_invoice_copy_with_quantities"
+    # A cent off the approved 500.00 is a mismatch: held, nothing booked.
+    r = await billing.client.post(book, json={"proof": proof, "amount": "499.99"},
+                                  headers=ACCOUNTANT)
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["stated_amount"]) == ("held", "499.99")
+    assert "differs from approved 500.00" in r.json()["decision"]
+    assert await _get(billing, "/journal?case_no=260311") == []
+    r = await billing.client.post(book, json={"proof": proof, "amount": "499.99"},
+                                  headers=ACCOUNTANT)
+    assert r.status_code == 409  # held until reviewed
+    r = await billing.client.post("/return-slips/RS-260311/release", json={
+        "book_qty": 10, "note": "invoice rounding agreed with SA1", "book_amount": "499.99"},
+        headers=ACCOUNTANT)
+    assert (r.status_code, r.json()["review_amount"]) == (200, "499.99")
+    r = await billing.client.post(book, json={"proof": proof, "amount": "499.99"},
+                                  headers=ACCOUNTANT)
+    assert r.status_code == 200 and r.json()["status"] == "booked"
+    [entry] = await _get(billing, "/journal?case_no=260311")
+    assert entry["lines"][0]["debit"] == "499.99"

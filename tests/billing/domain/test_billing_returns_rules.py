@@ -179,3 +179,45 @@ def test_c13_2_3_delay_excludes_every_month_it_overlaps():
                                                          "2026-06")] == [
         False, True, True, False]
     assert delayed_in_month(opened_on="2026-03-12", resolved_on=None, month="2027-01")
+
+
+# --- SPEC C13.1(2)b, C13.2(1)b ------------------------------------------------------------
+
+
+def test_c13_1_2b_the_profiles_manager_approves_the_slip() -> None:
+    from services.billing.domain.returns import slip_approvers
+
+    assert slip_approvers("manufacturer") == {"sales_manager"}
+    assert slip_approvers("retail") == slip_approvers("service") == {"branch_manager"}
+    assert slip_approvers(None) == {"sales_manager", "branch_manager"}
+
+
+def test_c13_1_2b_copies_one_to_sales_then_two_three_four_from_the_warehouse() -> None:
+    from services.billing.domain.returns import ROUTES_ON_APPROVAL, ROUTES_ON_RECEIPT
+
+    assert [(r.copy_no, r.holder) for r in ROUTES_ON_APPROVAL] == [
+        (1, "sales"), (2, "warehouse"), (3, "warehouse"), (4, "warehouse")]
+    assert [(r.copy_no, r.holder) for r in ROUTES_ON_RECEIPT] == [
+        (2, "warehouse"), (3, "accounting"), (4, "sales")]
+
+
+def test_c13_1_2b_a_differing_receipt_needs_a_note_and_a_signature() -> None:
+    from services.billing.domain.returns import require_receipt_signature
+
+    require_receipt_signature(approved_qty=5, received_qty=5, signed_by=None, note=None)
+    with pytest.raises(RuleBroken) as err:
+        require_receipt_signature(approved_qty=5, received_qty=4, signed_by="W", note=" ")
+    assert (err.value.field, err.value.rule) == ("note", "C13.1(2)b")
+    with pytest.raises(RuleBroken) as err:
+        require_receipt_signature(approved_qty=5, received_qty=6, signed_by="", note="asked")
+    assert err.value.field == "signed_by"
+    require_receipt_signature(approved_qty=5, received_qty=6, signed_by="W", note="asked")
+
+
+def test_c13_2_1b_amount_check_is_exact_to_the_cent() -> None:
+    from services.billing.domain.returns import amount_check
+
+    assert not amount_check(expected=Decimal("500.00"), stated=Decimal("500")).held
+    held = amount_check(expected=Decimal("500.00"), stated=Decimal("500.01"))
+    assert held.held and "differs from approved 500.00" in held.reason
+    assert amount_check(expected=Decimal("500.00"), stated=Decimal("499.99")).held

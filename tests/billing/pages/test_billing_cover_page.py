@@ -8,6 +8,7 @@ import pytest
 from tests.helpers import eventually, token
 
 from ..api.test_billing_cover import _b, _covered_call
+from ..api.test_billing_returns import copy
 from .test_billing_pages import sign_in
 
 pytestmark = pytest.mark.integration
@@ -44,3 +45,20 @@ async def test_e5_e4_claim_submitted_and_replacement_approved_in_the_page(consol
     assert r.status_code == 303
     request = await _json(console, "/replacements/RR-SC01-V-950")
     assert (request["status"], request["decided_by"]) == ("approved", "M01")
+
+
+async def test_c13_1_2b_branch_manager_approves_a_retail_return_slip_in_the_page(
+        console) -> None:
+    await console.publish(copy("260390", quantity=3, amount="120.00").model_copy(
+        update={"profile": "retail", "branch": "SC01"}))
+    await eventually(lambda: _json(console, "/return-slips/RS-260390"))
+    cookies, csrf = await sign_in(console, "M01")
+    page = await console.client.get("/cover", cookies=cookies)
+    assert 'data-action="approve-slip"' in page.text and "RS-260390" in page.text
+    r = await console.client.post("/cover/return-slips/RS-260390/approve", cookies=cookies,
+                                  data={"csrf_token": csrf})
+    assert r.status_code == 303
+    slip = await _json(console, "/return-slips/RS-260390")
+    assert (slip["status"], slip["approved_by"]) == ("awaiting_receipt", "M01")
+    page = await console.client.get("/cover", cookies=cookies)
+    assert "RS-260390" not in page.text

@@ -27,6 +27,8 @@ MANAGER = Actor(user_id="M01", role="branch_manager", branch="SC01")
 SUPERVISOR = Actor(user_id="S01", role="supervisor", branch="SC01")
 WAREHOUSE = Actor(user_id="W01", role="warehouse")
 SALES = Actor(user_id="SA1", role="sales")
+SALES_MANAGER = Actor(user_id="SM1", role="sales_manager")
+SIGNED = {"signed_by": "Wang Wei", "note": "asked SA1: as the customer sent them"}
 
 
 @pytest.fixture
@@ -170,8 +172,9 @@ async def test_c13_2_1_ratio_is_frozen_on_the_slip_while_a_return_is_pending(
                                           ratio=Decimal("0.50"))
     assert (err.value.rule, err.value.field) == ("C13.2(1)", "ratio")
     async with db.transaction() as session:
+        await bookings.approve_slip(ctx, session, actor=SALES_MANAGER, slip_no="RS-C-3")
         slip = await bookings.receive(ctx, session, actor=WAREHOUSE, slip_no="RS-C-3",
-                                      received_qty=108)
+                                      received_qty=108, **SIGNED)
     assert (slip.status, slip.ratio, slip.book_qty) == ("received", Decimal("0.1000"), 108)
 
 
@@ -186,9 +189,11 @@ async def test_c13_2_1_reprocess_slip_with_quantity_is_held_only_beyond_toleranc
                                                       datetime(2026, 3, 10, tzinfo=UTC), 40,
                                                       part_no="P-300"))
     async with db.transaction() as session:
+        for slip_no in ("RS-C-4", "RS-C-5"):
+            await bookings.approve_slip(ctx, session, actor=SALES_MANAGER, slip_no=slip_no)
         ok = await bookings.receive(ctx, session, actor=WAREHOUSE, slip_no="RS-C-4",
-                                    received_qty=41)
+                                    received_qty=41, **SIGNED)
         held = await bookings.receive(ctx, session, actor=WAREHOUSE, slip_no="RS-C-5",
-                                      received_qty=30)
+                                      received_qty=30, **SIGNED)
     assert (ok.approved_qty, ok.status, ok.ratio) == (40, "received", Decimal("0.0500"))
     assert held.status == "held" and "beyond tolerance" in held.decision

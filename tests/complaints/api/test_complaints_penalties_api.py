@@ -12,10 +12,13 @@ from shared.clock import FixedClock
 from tests.helpers import eventually, running, token
 
 from ..support import (
+    ADMIN,
+    GM,
     GM_OFFICE,
     QA,
     SALES,
     SALES_MANAGER,
+    VICE_GM,
     file,
     step,
     stream_reader,
@@ -178,7 +181,18 @@ async def test_p3_p4_administrative_penalty_names_one_of_fifteen_grounds(app_cli
     assert r.status_code == 409
 
 
-async def test_p8_last_months_decisions_published_once_per_bearer_and_on_the_10th(
+async def _approved_admin(client, case_no: str, person: str, ground: str = "other") -> dict:
+    """An administrative penalty the GM office petitions and the GM approves (SPEC P3b)."""
+    r = await client.post(f"/complaints/{case_no}/penalties/administrative", headers=GM_OFFICE,
+                          json={"person_id": person, "department": "sales", "unit": "export",
+                                "level": "warning", "ground": ground})
+    assert r.status_code == 201, r.text
+    r = await client.post(f"/penalty-decisions/{r.json()['id']}/approve", headers=GM)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_p8b_notices_drafted_then_gm_approved_before_their_copies_go_out(
     ns, app_client, clock,
 ) -> None:
     _, client, watchers = app_client
@@ -188,9 +202,7 @@ async def test_p8_last_months_decisions_published_once_per_bearer_and_on_the_10t
                           json={"loss": "900.00", "parties": [
                               {"department": "sales", "unit": "export", "individual": "E-S1"},
                               {"department": "sales", "unit": "export", "individual": "E-S2"}]})
-        await client.post(f"/complaints/{case_no}/penalties/administrative", headers=GM_OFFICE,
-                          json={"person_id": "E-S1", "department": "sales", "unit": "export",
-                                "level": "warning", "ground": "late_delivery"})
+        await _approved_admin(client, case_no, "E-S1", "late_delivery")
         url = "/penalty-notices/publish"
         r = await client.post(url, params={"month": "2026-11"}, headers=GM_OFFICE)
         assert (r.status_code, r.json()["rule"]) == (409, "P8")  # November is not over
@@ -198,14 +210,34 @@ async def test_p8_last_months_decisions_published_once_per_bearer_and_on_the_10t
                                   headers=SALES)).status_code == 403
 
         clock.advance(timedelta(days=17))  # 3 December
+        r = await client.post("/penalty-notices/draft", params={"month": "2026-11"},
+                              headers=GM_OFFICE)
+        assert r.status_code == 200, r.text
+        drafts = {n["person_id"]: n for n in r.json()["notices"]}
+        assert {p: (n["amount"], n["status"]) for p, n in drafts.items()} == {
+            "E-S1": ("850.00", "draft"), "E-S2": ("450.00", "draft")}
+        # SPEC P8b: a draft's copies do not go out, however often the month is published.
         r = await client.post(url, params={"month": "2026-11"}, headers=GM_OFFICE)
-        assert r.status_code == 200 and r.json()["published"] == 2
-        notices = {n["person_id"]: n["amount"] for n in r.json()["notices"]}
-        assert notices == {"E-S1": "850.00", "E-S2": "450.00"}
+        assert r.status_code == 200 and r.json()["published"] == 0
+        e_s1 = drafts["E-S1"]["notice_no"]
+        r = await client.post(f"/penalty-notices/{e_s1}/publish", headers=GM_OFFICE)
+        assert (r.status_code, r.json()["rule"]) == (409, "P8b")
+        for who in (GM_OFFICE, VICE_GM):  # only the GM approves
+            r = await client.post(f"/penalty-notices/{e_s1}/approve", headers=who)
+            assert r.status_code == 403
+        r = await client.post(f"/penalty-notices/{e_s1}/approve", headers=GM)
+        assert (r.status_code, r.json()["status"], r.json()["approved_by"]) == (
+            200, "approved", "E-GM")
+        r = await client.post(f"/penalty-notices/{e_s1}/approve", headers=GM)
+        assert (r.status_code, r.json()["rule"]) == (409, "P8b")
+        r = await client.post(url, params={"month": "2026-11"}, headers=GM_OFFICE)
+        assert r.status_code == 200 and r.json()["published"] == 1
+        states = {n["person_id"]: n["status"] for n in r.json()["notices"]}
+        assert states == {"E-S1": "published", "E-S2": "draft"}
         again = await client.post(url, params={"month": "2026-11"}, headers=GM_OFFICE)
         assert again.json()["published"] == 0 and len(again.json()["notices"]) == 2
 
-        await eventually(lambda: _at_least(published, 2), within=10)
+        await eventually(lambda: _at_least(published, 1), within=10)
         first = {e["person_id"]: e for e in published}
         assert first["E-S1"]["amount"] == "850.00"
         assert (first["E-S1"]["economic_amount"], first["E-S1"]["administrative_amount"]) == (
@@ -213,11 +245,12 @@ async def test_p8_last_months_decisions_published_once_per_bearer_and_on_the_10t
         assert first["E-S1"]["case_no"] == case_no and first["E-S1"]["month"] == "2026-11"
         assert first["E-S1"]["bearer_kind"] == "person"
         assert len(first["E-S1"]["decision_ids"]) == 2
+        assert first["E-S1"]["copies_to"] == ["gm_office", "accounting", "export"]
+        assert "E-S2" not in first
 
-        # December's decision is published by the watcher on 10 January.
-        await client.post(f"/complaints/{case_no}/penalties/administrative", headers=GM_OFFICE,
-                          json={"person_id": "E-S3", "department": "sales", "unit": "export",
-                                "level": "warning", "ground": "other"})
+        # December's decision is drafted by the watcher on 10 January; it goes out only
+        # once the GM approves it.
+        await _approved_admin(client, case_no, "E-S3")
         watcher = watchers[WATCHER]
         clock.advance(timedelta(days=37))  # 9 January, 02:00 UTC
         await watcher.tick()
@@ -228,9 +261,81 @@ async def test_p8_last_months_decisions_published_once_per_bearer_and_on_the_10t
         await watcher.tick()
         dec = (await client.get("/penalty-notices", params={"month": "2026-12"},
                                 headers=ACCOUNTANT)).json()["notices"]
-        assert [(n["person_id"], n["amount"]) for n in dec] == [("E-S3", "400.00")]
-        await eventually(lambda: _at_least(published, 3), within=10)
-        assert len(published) == 3  # nothing published twice
+        assert [(n["person_id"], n["amount"], n["status"]) for n in dec] == [
+            ("E-S3", "400.00", "draft")]
+        r = await client.post(f"/penalty-notices/{dec[0]['notice_no']}/approve", headers=GM)
+        assert r.status_code == 200
+        await watcher.tick()
+        dec = (await client.get("/penalty-notices", params={"month": "2026-12"},
+                                headers=ACCOUNTANT)).json()["notices"]
+        assert dec[0]["status"] == "published" and dec[0]["deductions_to"] == "company"
+        await eventually(lambda: _at_least(published, 2), within=10)
+        assert len(published) == 2  # nothing published twice, no draft published
+
+
+async def test_p3b_administrative_penalty_petitioned_approved_by_gm_published_by_hr(
+    app_client, clock,
+) -> None:
+    _, client, _ = app_client
+    case_no = await _closed(client, handling="allowance")
+    r = await client.post(f"/complaints/{case_no}/penalties/administrative", headers=GM_OFFICE,
+                          json={"person_id": "E-S4", "department": "sales", "unit": "export",
+                                "level": "warning", "ground": "other"})
+    assert (r.status_code, r.json()["status"]) == (201, "petitioned")
+    decision = r.json()["id"]
+    hr = f"/penalty-decisions/{decision}/hr-publication"
+    r = await client.post(hr, headers=ADMIN)
+    assert (r.status_code, r.json()["rule"]) == (409, "P3b")  # the GM has not approved
+    for who in (GM_OFFICE, VICE_GM):
+        assert (await client.post(f"/penalty-decisions/{decision}/approve",
+                                  headers=who)).status_code == 403
+    # An unapproved petition is not noticed.
+    clock.advance(timedelta(days=17))
+    r = await client.post("/penalty-notices/draft", params={"month": "2026-11"},
+                          headers=GM_OFFICE)
+    assert [n["person_id"] for n in r.json()["notices"]] == []
+    r = await client.post(f"/penalty-decisions/{decision}/approve", headers=GM)
+    assert (r.status_code, r.json()["status"], r.json()["approved_by"]) == (
+        200, "approved", "E-GM")
+    assert (await client.post(f"/penalty-decisions/{decision}/approve",
+                              headers=GM)).status_code == 409
+    assert (await client.post(hr, headers=GM_OFFICE)).status_code == 403  # HR publishes
+    r = await client.post(hr, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    assert r.json()["hr_publication_no"] and r.json()["hr_published_by"] == "E-AD"
+    r = await client.post(hr, headers=ADMIN)
+    assert (r.status_code, r.json()["rule"]) == (409, "P3b")  # once
+    r = await client.post("/penalty-notices/draft", params={"month": "2026-11"},
+                          headers=GM_OFFICE)
+    assert [(n["person_id"], n["amount"]) for n in r.json()["notices"]] == [
+        ("E-S4", "400.00")]
+
+
+async def test_p8b_rewards_listed_on_the_same_notice_beside_penalties(app_client, clock
+                                                                       ) -> None:
+    _, client, _ = app_client
+    case_no = await _closed(client, handling="allowance")
+    await _approved_admin(client, case_no, "E-S5")
+    body = {"person_id": "E-S5", "department": "sales", "unit": "export",
+            "reason": "found the root cause", "amount": "300.00"}
+    r = await client.post("/rewards", headers=GM_OFFICE, json=body)
+    assert r.status_code == 201, r.text
+    r = await client.post("/rewards", headers=GM_OFFICE, json={
+        "person_id": "E-S6", "department": "service", "unit": "repairs",
+        "reason": "praised by the customer", "commendation": "commendation"})
+    assert r.status_code == 201, r.text
+    r = await client.post("/rewards", headers=GM_OFFICE, json={**body, "amount": None})
+    assert (r.status_code, r.json()["rule"]) == (422, "P8b")  # money or a commendation
+    assert (await client.post("/rewards", headers=SALES, json=body)).status_code == 403
+    clock.advance(timedelta(days=17))
+    r = await client.post("/penalty-notices/draft", params={"month": "2026-11"},
+                          headers=GM_OFFICE)
+    found = {n["person_id"]: n for n in r.json()["notices"]}
+    # The reward is beside the penalty, never netted against it (not a deduction).
+    assert (found["E-S5"]["amount"], found["E-S5"]["reward_amount"]) == ("400.00", "300.00")
+    assert found["E-S5"]["rewards"][0]["reason"] == "found the root cause"
+    assert (found["E-S6"]["amount"], found["E-S6"]["reward_amount"]) == ("0.00", "0.00")
+    assert found["E-S6"]["rewards"][0]["commendation"] == "commendation"
 
 
 async def _at_least(items: list, n: int) -> bool:
@@ -271,3 +376,30 @@ async def test_c9_10_statistics_of_closed_cases_available_from_1st_final_from_10
     assert (await client.get(url, params=month, headers=GM_OFFICE)).json()["final"] is True
     assert (await client.get(url, params={"month": "2026-13"},
                              headers=GM_OFFICE)).status_code == 422
+
+
+async def test_p3b_p8b_the_gm_approves_petitions_and_notices_on_the_console_page(
+    app_client, clock,
+) -> None:
+    _, client, _ = app_client
+    case_no = await _closed(client, handling="allowance")
+    r = await client.post(f"/complaints/{case_no}/penalties/administrative", headers=GM_OFFICE,
+                          json={"person_id": "E-S7", "department": "sales", "unit": "export",
+                                "level": "warning", "ground": "other"})
+    decision = r.json()["id"]
+    page = await client.get("/penalty-approvals?lang=zh-Hant", headers=GM)
+    assert page.status_code == 200 and f'data-decision="{decision}"' in page.text
+    assert "待總經理核准的行政處罰" in page.text
+    assert (await client.get("/penalty-approvals", headers=GM_OFFICE)).status_code == 403
+    r = await client.post(f"/penalty-approvals/decisions/{decision}", headers=GM)
+    assert r.status_code == 303, r.text
+    clock.advance(timedelta(days=17))
+    r = await client.post("/penalty-notices/draft", params={"month": "2026-11"},
+                          headers=GM_OFFICE)
+    notice_no = r.json()["notices"][0]["notice_no"]
+    page = await client.get("/penalty-approvals?lang=en", headers=GM)
+    assert f'data-notice="{notice_no}" data-status="draft"' in page.text
+    r = await client.post(f"/penalty-approvals/notices/{notice_no}", headers=GM)
+    assert r.status_code == 303, r.text
+    page = await client.get("/penalty-approvals?month=2026-11&lang=en", headers=GM)
+    assert f'data-notice="{notice_no}" data-status="approved"' in page.text

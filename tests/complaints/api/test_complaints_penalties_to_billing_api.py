@@ -13,7 +13,7 @@ from services.complaints.app import create_app as complaints_app
 from shared.clock import FixedClock
 from tests.helpers import eventually, running, token
 
-from ..support import GM_OFFICE, SALES, SALES_MANAGER, file, step, walk_to_approval
+from ..support import GM, GM_OFFICE, SALES, SALES_MANAGER, file, step, walk_to_approval
 
 pytestmark = pytest.mark.integration
 NOV = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
@@ -52,6 +52,9 @@ async def test_p6_p7_decision_in_complaints_ends_as_a_priced_deduction_in_billin
                                       "unit": "export", "level": "major_demerit",
                                       "ground": "late_delivery"})
         assert r.status_code == 201, r.text
+        # SPEC P3b: the GM office's petition is priced only once the GM approves it.
+        r = await complaints.post(f"/penalty-decisions/{r.json()['id']}/approve", headers=GM)
+        assert r.status_code == 200, r.text
 
         async def deduction(person: str) -> dict | None:
             r = await billing.get("/deductions", params={"person_id": person,

@@ -39,17 +39,23 @@ async def test_c9_4_profiles_listed_with_their_steps_and_company_may_load_its_ow
     client,
 ) -> None:
     listed = (await client.get("/profiles", headers=SALES)).json()
-    assert [p["name"] for p in listed] == ["manufacturer", "retail", "service"]
+    assert [p["name"] for p in listed] == ["manufacturer", "manufacturer_full", "retail",
+                                           "service"]
     manufacturer = listed[0]
-    assert [(s["name"], s.get("owner_role", s.get("owner_from"))) for s in
-            manufacturer["steps"]] == [
+    # CONTRACT's chain, for a case without a joint inspection (C9.2b's sub-flow runs only
+    # after one); C9.4b / C9.5's hops are listed and switched off ("enabled": false).
+    joint = ("joint_inspection", "inspection_assignment", "assigned_inspection_report")
+    routed = [s for s in manufacturer["steps"] if s["enabled"] and s["name"] not in joint]
+    assert [(s["name"], s.get("owner_role", s.get("owner_from"))) for s in routed] == [
         ("registration", "gm_office"), ("qa_analysis", "qa"),
         ("manufacturing_countermeasure", "manufacturing"), ("rnd_opinion", "rnd"),
         ("sales_negotiation", "sales"), ("consolidation", "gm_office"),
         ("approval", "approval_matrix"), ("execution", "sales"),
     ]
-    assert manufacturer["steps"][4]["allowed"] == {"domestic": {"days": "5"},
-                                                   "foreign": {"days": "12"}}
+    assert routed[4]["allowed"] == {"domestic": {"days": "5"}, "foreign": {"days": "12"}}
+    assert {s["name"] for s in manufacturer["steps"] if not s["enabled"]} == {
+        "manager_comment", "gm_office_check", "sales_review"}
+    assert all(s["enabled"] for s in listed[1]["steps"])  # manufacturer_full: clause 九
 
     assert (await client.put("/profiles/capped", json=_capped(),
                              headers=GM_OFFICE)).status_code == 403

@@ -49,6 +49,14 @@ async def test_r2_retail_counter_chain_branch_approval_only_beyond_counter_autho
         await _do(client, small, "registration", COUNTER, sales_slip_no="POS-1")
         await _do(client, small, "staff_investigation", COUNTER, cause="panel",
                   responsible_unit="counter 3")
+        # R2b: the counter staff and the branch organiser agree to the borrowing first.
+        asked = await client.post(f"/complaints/{small}/gift-borrowings", headers=COUNTER,
+                                  json={"vendor": "vendor B", "gifts": "a kettle"})
+        assert asked.status_code == 201, asked.text
+        agreed = await client.post(
+            f"/complaints/{small}/gift-borrowings/{asked.json()['id']}/agree",
+            headers=token("branch_manager", "M01"))
+        assert agreed.status_code == 200, agreed.text
         body = await _do(client, small, "lead_review", LEAD, handling="allowance",
                          amount="300.00", borrowed_gifts="a kettle from vendor B")
         # Within the counter's authority, and the store's POS settles it (§7): closed, the

@@ -25,7 +25,7 @@ def walk(defn, decisions, *, attributes=None):
 
 
 def test_profiles_listed_by_name():
-    assert sorted(builtin_profiles()) == ["manufacturer", "retail", "service"]
+    assert sorted(builtin_profiles()) == ["manufacturer", "manufacturer_full", "retail", "service"]
     with pytest.raises(RuleBroken) as err:
         builtin_profile("bakery")
     assert err.value.field == "profile"
@@ -43,7 +43,8 @@ INVESTIGATION = {"cause": "scratch", "responsible_unit": "counter 3"}
 
 def test_r2_retail_chain_roles():
     owners = [s.owner_role for s in RETAIL.steps]
-    assert owners == ["counter", "counter", "counter_lead", "branch_manager", "cashier"]
+    # R2b: the counter-group leader registers the case the counter filed.
+    assert owners == ["counter_lead", "counter", "counter_lead", "branch_manager", "cashier"]
 
 
 def test_r2_allowance_within_counter_authority_skips_branch():

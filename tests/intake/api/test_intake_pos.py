@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ from shared.events.intake import PosSaleRegistered
 from shared.stores import load_stores
 from shared.webhooks import sign
 from tests.helpers import running, stream_of, token
+from tests.intake.support import customer_with_product
 
 pytestmark = pytest.mark.integration
 
@@ -152,7 +154,9 @@ async def test_pos_arts_poslog_sale_maps_to_the_same_registration(ns) -> None:
         r = await intake.post("/pos/poslog", content=body, headers=headers)
         assert r.status_code == 201, r.text
         [answer] = r.json()
-        assert answer["transaction_id"] == "POS-3-1001"
+        # issue 15: the business day is part of the identity (sequences restart daily)
+        assert (answer["transaction_id"], answer["status"]) == ("2026-11-21:POS-3-1001",
+                                                                "registered")
         assert answer["products"][0]["warranty_ends_on"] == "2028-11-20"
         [event] = await stream.wait_for(PosSaleRegistered.event_type)
         assert (event["serial"], event["extended_warranty_years"]) == ("WM10-77", 2)
@@ -234,3 +238,47 @@ async def test_a_pos_token_must_be_a_configured_store_speaking_for_itself(ns) ->
                                   headers=other_branch)).status_code == 403
         assert (await intake.post("/pos/events", content=body,
                                   headers=signed(body))).status_code == 201
+
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "poslog"
+
+
+def _xml(body: bytes) -> dict:
+    return {**signed(body), "content-type": "application/xml"}
+
+
+async def test_pos_gbk_ncr_and_control_records_through_http_with_counts(ns) -> None:
+    async with running(intake_app(ns.settings("intake"))) as intake:
+        gbk = (FIXTURES / "gbk-declared.xml").read_bytes()
+        r = await intake.post("/pos/poslog", content=gbk, headers=_xml(gbk))
+        assert r.status_code == 201, r.text
+        assert r.json()[0]["status"] == "registered"
+        file = await intake.get(f"/customers/{r.json()[0]['customer_id']}",
+                                headers=token("clerk", "C01"))
+        assert file.json()["name"] == "李四"
+
+        ncr = (FIXTURES / "ncr-2.1-two-transactions.xml").read_bytes()
+        r = await intake.post("/pos/poslog", content=ncr, headers=_xml(ncr))
+        assert [a["status"] for a in r.json()] == ["skipped", "registered"]
+        assert r.headers["POSLog-Counts"] == "registered=1, skipped=1"
+        again = await intake.post("/pos/poslog", content=ncr, headers=_xml(ncr))
+        assert again.status_code == 200
+        assert [a["status"] for a in again.json()] == ["skipped", "replay"]
+
+
+async def test_pos_anonymous_sale_is_claimed_into_the_callers_file(ns) -> None:
+    async with running(intake_app(ns.settings("intake"))) as intake:
+        body = (FIXTURES / "anonymous-sale.xml").read_bytes()
+        r = await intake.post("/pos/poslog", content=body, headers=_xml(body))
+        [answer] = r.json()
+        assert answer["anonymous"] is True
+        customer_id, _ = await customer_with_product(intake, phone="13800000088")
+        clerk = token("clerk", "C01")
+        claimed = await intake.post(f"/customers/{customer_id}/claim-product",
+                                    json={"serial": "MW20-ANON-12"}, headers=clerk)
+        assert claimed.status_code == 200, claimed.text
+        assert claimed.json()["customer_id"] == customer_id
+        assert claimed.json()["warranty_ends_on"] == answer["products"][0]["warranty_ends_on"]
+        twice = await intake.post(f"/customers/{customer_id}/claim-product",
+                                  json={"serial": "MW20-ANON-12"}, headers=clerk)
+        assert twice.status_code == 404 and twice.json()["field"] == "serial"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.intake.models import Customer, PosReject, PosTransaction, Product
-from services.intake.service import pos
+from services.intake.service import pos, pos_log
 from shared.auth import Actor
 from shared.stores import load_stores
 from shared.webhooks import sign
@@ -88,8 +88,8 @@ async def test_a_refused_message_changes_nothing_and_is_kept(body, status, field
 async def test_an_unsigned_body_is_refused_before_it_is_read_and_kept_in_4_kb() -> None:
     async with unit(NOW) as (ctx, _outbox, db):
         junk = b"\x00<Sale>" * 100_000  # not even looked at: the signature comes first
-        answer = await pos.receive(ctx, db.transaction, actor=POS, body=junk,
-                                   headers={"webhook-id": "x"}, poslog=True)
+        answer = await pos_log.receive_poslog(ctx, db.transaction, actor=POS, body=junk,
+                                              headers={"webhook-id": "x"})
         assert (answer.status_code, answer.body["field"]) == (401, "webhook-signature")
         async with db.reading() as session:
             kept = await session.scalar(select(PosReject))

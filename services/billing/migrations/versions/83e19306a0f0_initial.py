@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 73a2920a977e
+Revision ID: 83e19306a0f0
 Revises: 
-Create Date: 2026-12-02 00:14:38.641385
+Create Date: 2026-12-02 00:38:03.219832
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = '73a2920a977e'
+revision: str = '83e19306a0f0'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -401,6 +401,15 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('proof', sa.String(length=60), nullable=True),
     sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('profile', sa.String(length=16), nullable=True),
+    sa.Column('branch', sa.String(length=16), nullable=True),
+    sa.Column('approved_by', sa.String(length=64), nullable=True),
+    sa.Column('approved_role', sa.String(length=32), nullable=True),
+    sa.Column('approved_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('signed_by', sa.String(length=120), nullable=True),
+    sa.Column('receipt_note', sa.String(length=250), nullable=True),
+    sa.Column('stated_amount', shared.db.Money(precision=14, scale=2), nullable=True),
+    sa.Column('review_amount', shared.db.Money(precision=14, scale=2), nullable=True),
     sa.PrimaryKeyConstraint('slip_no'),
     sa.UniqueConstraint('case_no')
     )
@@ -551,6 +560,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_penalty_charges_decision_id'), ['decision_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_penalty_charges_person_id'), ['person_id'], unique=False)
 
+    op.create_table('return_slip_copies',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('slip_no', sa.String(length=40), nullable=False),
+    sa.Column('copy_no', sa.Integer(), nullable=False),
+    sa.Column('holder', sa.String(length=16), nullable=False),
+    sa.Column('purpose', sa.String(length=20), nullable=False),
+    sa.Column('routed_by', sa.String(length=64), nullable=False),
+    sa.Column('routed_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['slip_no'], ['return_slips.slip_no'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('return_slip_copies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_return_slip_copies_slip_no'), ['slip_no'], unique=False)
+
     op.create_table('staff_changes',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('person_id', sa.String(length=64), nullable=False),
@@ -615,6 +638,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_staff_changes_person_id'))
 
     op.drop_table('staff_changes')
+    with op.batch_alter_table('return_slip_copies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_return_slip_copies_slip_no'))
+
+    op.drop_table('return_slip_copies')
     with op.batch_alter_table('penalty_charges', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_penalty_charges_person_id'))
         batch_op.drop_index(batch_op.f('ix_penalty_charges_decision_id'))

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: b661e3e4b77d
+Revision ID: bc6f5603f875
 Revises: 
-Create Date: 2026-12-01 23:30:54.750289
+Create Date: 2026-12-02 00:43:29.130397
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = 'b661e3e4b77d'
+revision: str = 'bc6f5603f875'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -127,6 +127,7 @@ def upgrade() -> None:
     sa.Column('seller', sa.String(length=120), nullable=True),
     sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('category', sa.String(length=40), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -165,6 +166,8 @@ def upgrade() -> None:
     sa.Column('priority', sa.Boolean(), nullable=False),
     sa.Column('prioritised_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('priority_reason', sa.String(length=200), nullable=True),
+    sa.Column('sanbao_remedy', sa.String(length=8), nullable=True),
+    sa.Column('sanbao_window_ends_on', sa.Date(), nullable=True),
     sa.Column('technician_id', sa.String(length=16), nullable=True),
     sa.Column('assigned_reported_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('dispatched_at', shared.db.UTCDateTime(timezone=True), nullable=True),
