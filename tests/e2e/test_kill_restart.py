@@ -4,8 +4,6 @@ database, and are killed with SIGKILL at awkward moments (issue 2)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import nats
@@ -14,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.intake.models import plumbing as intake_plumbing
-from tools.launcher import ServiceProcess, free_port
+from tools.launcher import ServiceProcess
 
 from ..helpers import eventually, token
 
@@ -26,20 +24,8 @@ SUPERVISOR = token("supervisor", "S01")
 
 
 @pytest.fixture
-def processes(ns, tmp_path: Path) -> Iterator[dict[str, ServiceProcess]]:
-    procs = {
-        name: ServiceProcess(name, env=ns.env(), port=free_port(), log_dir=tmp_path / "logs")
-        for name in ("intake", "dispatch")
-    }
-    yield procs
-    for p in procs.values():
-        p.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30) as client:
-        yield client
+def processes(service_processes) -> dict[str, ServiceProcess]:
+    return service_processes("intake", "dispatch")
 
 
 async def _start(*procs: ServiceProcess, **extra_env: str) -> None:

@@ -5,14 +5,11 @@ only after the next morning's reconciliation, and comes first among the waiting 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import httpx
 import pytest
 
-from tools.launcher import ServiceProcess, free_port
+from tools.launcher import ServiceProcess
 
 from ..helpers import eventually, token
 
@@ -23,20 +20,8 @@ SUPERVISOR = token("supervisor", "S01")
 
 
 @pytest.fixture
-def processes(ns, tmp_path: Path) -> Iterator[dict[str, ServiceProcess]]:
-    procs = {
-        name: ServiceProcess(name, env=ns.env(), port=free_port(), log_dir=tmp_path / "logs")
-        for name in ("intake", "dispatch")
-    }
-    yield procs
-    for p in procs.values():
-        p.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30) as client:
-        yield client
+def processes(service_processes) -> dict[str, ServiceProcess]:
+    return service_processes("intake", "dispatch")
 
 
 async def test_s18_call_received_three_days_ago_is_priority_at_once(ns, processes, http):

@@ -7,16 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import httpx
 import pytest
 
 from shared.stores import load_stores
 from shared.webhooks import sign
-from tools.launcher import ServiceProcess, free_port
+from tools.launcher import ServiceProcess
 
 from ..helpers import eventually, token
 
@@ -29,20 +26,8 @@ ROUNDS = 5
 
 
 @pytest.fixture
-def processes(ns, tmp_path: Path) -> Iterator[dict[str, ServiceProcess]]:
-    procs = {
-        name: ServiceProcess(name, env=ns.env(), port=free_port(), log_dir=tmp_path / "logs")
-        for name in ("intake", "billing")
-    }
-    yield procs
-    for p in procs.values():
-        p.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30) as client:
-        yield client
+def processes(service_processes) -> dict[str, ServiceProcess]:
+    return service_processes("intake", "billing")
 
 
 def _sale(n: int) -> bytes:

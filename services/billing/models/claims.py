@@ -15,10 +15,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
+from .invoices import CostedLine
 
 
 class CoverCheck(Base):
@@ -63,19 +64,12 @@ class WarrantyClaim(Base):
     note: Mapped[str | None] = mapped_column(String(500))
 
 
-class ClaimLine(Base):
+class ClaimLine(CostedLine, Base):
     """One costed item of a claim: visit, labour, part or the replacement unit (SPEC E5)."""
 
     __tablename__ = "warranty_claim_lines"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     claim_no: Mapped[str] = mapped_column(ForeignKey("warranty_claims.claim_no"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))
-    description: Mapped[str] = mapped_column(String(200))
-    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 2))
-    unit_price: Mapped[Decimal]
-    amount: Mapped[Decimal]
 
 
 class ReplacementRequest(Base):

@@ -86,19 +86,25 @@ class Invoice(Base):
     mailed_backdate_approved_by: Mapped[str | None] = mapped_column(String(64))
 
 
-class InvoiceLine(Base):
-    """One charged item of an invoice; never changed after the invoice is raised."""
-
-    __tablename__ = "invoice_lines"
+class CostedLine:
+    """The columns of one costed item (visit, labour, a part): an invoice's and a warranty
+    claim's lines are priced the same way (SPEC S10, E5)."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    invoice_no: Mapped[str] = mapped_column(ForeignKey("invoices.invoice_no"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     unit_price: Mapped[Decimal]
     amount: Mapped[Decimal]
+
+
+class InvoiceLine(CostedLine, Base):
+    """One charged item of an invoice; never changed after the invoice is raised."""
+
+    __tablename__ = "invoice_lines"
+
+    invoice_no: Mapped[str] = mapped_column(ForeignKey("invoices.invoice_no"), index=True)
 
 
 class Payment(Base):
