@@ -171,7 +171,9 @@ def _took(doc: bytes) -> float:
 def test_many_flat_sales_within_the_limit_are_read_in_linear_time() -> None:
     # Linear, judged by the ratio (ten times the lines, well under a hundred times the
     # time), so that a loaded machine does not fail it; the absolute bound is loose.
-    small, large = _took(_flat(2000)), _took(_flat(20000))
+    # Best of three runs each, so a pause of the machine during one run does not count.
+    small = min(_took(_flat(2000)) for _ in range(3))
+    large = min(_took(_flat(20000)) for _ in range(3))
     assert large < 10 and large < 30 * max(small, 0.01)
 
 
