@@ -9,11 +9,14 @@ STAMP := $(VENV)/.installed
 # The browser tests drive Debian's Chromium (Playwright's own download cannot work on a
 # closed network); as root, as CI runs, install it when it is missing.
 CHROMIUM := /usr/bin/chromium
+# A CJK font, so that pages and screenshots in Chinese show glyphs, not boxes.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 # constraints.txt (deploy/lock.py) pins every package, so make, CI and the image agree.
 $(STAMP): pyproject.toml constraints.txt
-	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update -q && apt-get install -y -q chromium poppler-utils; fi
+	@if { [ ! -x $(CHROMIUM) ] || ! command -v pdftotext >/dev/null || [ ! -e $(CJK_FONT) ]; } \
+	  && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && apt-get install -y -q chromium poppler-utils fonts-wqy-microhei; fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
@@ -33,7 +36,12 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# wrk (Debian's package) drives the load, so the generator is never the bottleneck; as
+# root, as for chromium, install it when it is missing. DATABASE_URL=postgresql://… for
+# PostgreSQL, else SQLite; bench/volumes.py times the board and statistics at volume.
 bench: $(STAMP)
+	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && apt-get install -y -q wrk; fi
 	$(BIN)/python bench/calls_throughput.py
 
 # After changing pyproject.toml: install what it now asks for (keeping what is installed

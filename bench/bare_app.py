@@ -1,5 +1,6 @@
 """The baseline for ``calls_throughput.py``: a bare FastAPI endpoint with the same body
-model and the same server (uvicorn), but no auth, database or events."""
+model and the same server settings as the services (``shared.runtime.serve``: uvicorn,
+uvloop and httptools, no access log), but no auth, database or events."""
 
 from __future__ import annotations
 
@@ -24,4 +25,5 @@ async def create_call(body: CallIn) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
+                loop="uvloop", http="httptools", access_log=False)

@@ -1,223 +1,280 @@
-"""Benchmark: repair calls through intake onto dispatch's board, against raw JetStream.
+"""Benchmark of the server, not the client (issue 17): ``make bench``.
 
-Runs in one process, on one machine, in one go:
-1. baseline — raw JetStream: publish with ack → durable pull consumer, at the same offered
-   rate, and a closed-loop publish rate;
-2. system — intake and dispatch as processes: calls/s through ``POST /calls`` (closed
-   loop, 16 clients) and the latency from ``POST /calls`` to the voucher on ``GET /board``
-   at a steady offered rate.
-It prints both and their ratios. NATS: ``NATS_URL`` if set, else a spawned nats-server;
-database: ``DATABASE_URL`` if set (PostgreSQL), else SQLite files.
+In one run, on one machine:
+1. bare — a bare FastAPI endpoint (same body model, same uvicorn settings as the
+   services: uvloop, httptools, no access log) driven by ``wrk``: its rate, p50/p99 and
+   server CPU per request. It must reach 1,500 requests/s, or the generator (or the
+   machine) is the bottleneck and the run says so.
+2. system — the five services as processes (each with its own outbox relay inside).
+   ``wrk`` POSTs ``/calls`` to intake with 16 connections (closed loop); once every
+   consumer has applied the calls, the CPU each process used (from ``/proc``, minus what
+   it burns idle) is divided by the calls: CPU per call per service and in total.
+3. latency — calls offered at a fixed rate (default 200/s, open loop, bench/openloop.py):
+   from the moment a call leaves the client to its voucher committed on dispatch's board
+   (dispatch's ``created_at``; one machine, one clock), p50/p99.
+4. the ratio of intake's CPU per call to the bare endpoint's CPU per request, and each
+   service's resident memory idle and after the load.
 
-    make bench            # or: .venv/bin/python bench/calls_throughput.py --rate 50
+NATS: ``NATS_URL`` if set, else a spawned nats-server. Database: ``DATABASE_URL`` if set
+(PostgreSQL), else SQLite files (the embedded mode). Nothing here asserts a time.
+
+    make bench
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres make bench
+    .venv/bin/python bench/calls_throughput.py --seconds 10 --rate 200 --calls 2000
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import secrets
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
-import nats
-from nats.js.api import ConsumerConfig, StorageType, StreamConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.openloop import post_at_rate
+from bench.server import WrkResult, cpu_seconds, pct, rss_mb, wrk_post
 from shared.auth import issue_token
-from tools.launcher import NatsServer, ServiceProcess, free_port
+from tools.launcher import SERVICES, NatsServer, ServiceProcess, free_port
+
+BARE_TARGET_RPS = 1500  # issue 17: below this the generator, not the server, is measured
+CONNECTIONS = 16
+# The services run outside embedded mode here, so they get a real secret of the run's own.
+BENCH_SECRET = secrets.token_urlsafe(32)
+CALL_BODY_FIELDS = {"symptom": "bench: no picture"}
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+def _wait_port(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise TimeoutError(url)
 
 
-async def raw_jetstream(url: str, *, n: int, rate: float) -> dict[str, float]:
-    """Publish→consume on a bare stream: closed-loop rate and latency at ``rate``/s."""
-    tag = "bench" + uuid.uuid4().hex[:8]
-    nc = await nats.connect(url)
-    js = nc.jetstream()
-    await js.add_stream(StreamConfig(name=tag.upper(), subjects=[f"{tag}.>"],
-                                     storage=StorageType.FILE, duplicate_window=120))
-    sub = await js.pull_subscribe(f"{tag}.x", durable="bench",
-                                  config=ConsumerConfig(ack_wait=30))
-    sent: dict[str, float] = {}
-    latencies: list[float] = []
-
-    async def consume(total: int) -> None:
-        while len(latencies) < total:
-            try:
-                msgs = await sub.fetch(64, timeout=1)
-            except TimeoutError:
-                continue
-            for m in msgs:
-                latencies.append(time.perf_counter() - sent[m.headers["Nats-Msg-Id"]])
-                await m.ack()
-
-    # closed loop: how fast can one publisher get acks
-    t0 = time.perf_counter()
-    for _ in range(n):
-        mid = uuid.uuid4().hex
-        sent[mid] = time.perf_counter()
-        await js.publish(f"{tag}.x", b"{}" * 200, headers={"Nats-Msg-Id": mid})
-    closed_rate = n / (time.perf_counter() - t0)
-    await consume(n)
-    latencies.clear()
-    # open loop at the offered rate
-    consumer = asyncio.create_task(consume(n))
-    start = time.perf_counter()
-    for i in range(n):
-        await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-        mid = uuid.uuid4().hex
-        sent[mid] = time.perf_counter()
-        await js.publish(f"{tag}.x", b"{}" * 200, headers={"Nats-Msg-Id": mid})
-    await consumer
-    await js.delete_stream(tag.upper())
-    await nc.close()
-    return {"rate": closed_rate, "p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99)}
-
-
-async def bare_fastapi(*, n: int) -> float:
-    """Closed-loop rate of a bare FastAPI endpoint under uvicorn, 16 clients."""
-    import subprocess
-
+def bare(seconds: float) -> tuple[WrkResult, float]:
+    """wrk against the bare endpoint: its result and the server's CPU ms per request."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_app.py")),
                              str(port)])
     try:
-        async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=32)) as h:
-            for _ in range(200):
-                try:
-                    await h.get(f"http://127.0.0.1:{port}/docs")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-            body = {"customer_id": 1, "product_id": 1, "symptom": "bench"}
-
-            async def client(k: int) -> None:
-                for _ in range(k):
-                    (await h.post(f"http://127.0.0.1:{port}/calls", json=body)
-                     ).raise_for_status()
-
-            t0 = time.perf_counter()
-            await asyncio.gather(*(client(n // 16) for _ in range(16)))
-            return (n // 16 * 16) / (time.perf_counter() - t0)
+        _wait_port(f"http://127.0.0.1:{port}/docs")
+        body = json.dumps({"customer_id": 1, "product_id": 1, **CALL_BODY_FIELDS})
+        wrk_post(f"http://127.0.0.1:{port}/calls", body=body, seconds=1)  # warm up
+        before = cpu_seconds(proc.pid)
+        result = wrk_post(f"http://127.0.0.1:{port}/calls", body=body, seconds=seconds,
+                          connections=CONNECTIONS)
+        used = cpu_seconds(proc.pid) - before
     finally:
         proc.terminate()
         proc.wait()
+    return result, used / max(1, result.requests) * 1e3
 
 
-# The services run outside embedded mode here, so they get a real secret of the run's own.
-BENCH_SECRET = secrets.token_urlsafe(32)
+class System:
+    """The five services as processes on one NATS and one database server (or SQLite)."""
 
+    def __init__(self, env: dict[str, str], tmp: Path) -> None:
+        self.env = env
+        self.procs = {name: ServiceProcess(name, env=env, port=free_port(),
+                                           log_dir=tmp / "logs") for name in SERVICES}
+        self.clerk = "Bearer " + issue_token(BENCH_SECRET, role="clerk", user="C01",
+                                             branch="SC01")
+        self._engines: dict[str, Any] = {}
 
-async def system(env: dict[str, str], *, n: int, rate: float, tmp: Path) -> dict[str, float]:
-    intake = ServiceProcess("intake", env=env, port=free_port(), log_dir=tmp / "logs")
-    dispatch = ServiceProcess("dispatch", env=env, port=free_port(), log_dir=tmp / "logs")
-    for p in (intake, dispatch):
-        p.start()
-    for p in (intake, dispatch):
-        await asyncio.to_thread(p.wait_healthy, 90)
-    clerk = {"Authorization": "Bearer " + issue_token(BENCH_SECRET, role="clerk",
-                                                      user="C01", branch="SC01")}
-    sup = {"Authorization": "Bearer " + issue_token(BENCH_SECRET, role="supervisor",
-                                                    user="S01", branch="SC01")}
-    try:
-        async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=32)) as h:
-            c = (await h.post(f"{intake.url}/customers", headers=clerk, json={
-                "name": "Bench", "phone": "13900000000", "address": "x", "district": "Xuhui",
-                "branch": "SC01"})).json()
-            p = (await h.post(f"{intake.url}/products", headers=clerk, json={
-                "customer_id": c["id"], "model": "TV", "serial": "S",
-                "purchased_on": "2026-01-01", "warranty_months": 12})).json()
-            body = {"customer_id": c["id"], "product_id": p["id"], "symptom": "bench"}
+    def start(self) -> None:
+        for p in self.procs.values():
+            p.start()
+        for p in self.procs.values():
+            p.wait_healthy(120)
 
-            # closed loop: 16 clients as fast as intake answers
-            async def client(k: int) -> None:
-                for _ in range(k):
-                    (await h.post(f"{intake.url}/calls", headers=clerk, json=body)
-                     ).raise_for_status()
+    def stop(self) -> None:
+        for p in self.procs.values():
+            p.stop()
 
-            t0 = time.perf_counter()
-            await asyncio.gather(*(client(n // 16) for _ in range(16)))
-            closed_rate = (n // 16 * 16) / (time.perf_counter() - t0)
+    def pid(self, name: str) -> int:
+        proc = self.procs[name].proc
+        assert proc is not None
+        return proc.pid
 
-            async def board_size() -> int:
-                r = await h.get(f"{dispatch.url}/board", params={"branch": "SC01"}, headers=sup)
-                return len(r.json())
+    def cpu(self) -> dict[str, float]:
+        return {n: cpu_seconds(self.pid(n)) for n in SERVICES}
 
-            base = 0
-            while base < n // 16 * 16:  # let the closed-loop calls drain first
-                base = await board_size()
-                await asyncio.sleep(0.05)
+    def rss(self) -> dict[str, float]:
+        return {n: rss_mb(self.pid(n)) for n in SERVICES}
 
-            # open loop at the offered rate. The voucher's arrival on the board is read
-            # afterwards from the two databases (intake's registered_at → dispatch's
-            # created_at, one machine, one clock), so polling the board does not steal
-            # the CPU being measured.
-            post_latencies: list[float] = []
-            vouchers: list[str] = []
+    def url(self, service: str) -> str:
+        from shared.settings import Settings
 
-            async def post_one() -> None:
-                t = time.perf_counter()
-                r = await h.post(f"{intake.url}/calls", headers=clerk, json=body)
-                post_latencies.append(time.perf_counter() - t)
-                vouchers.append(r.json()["voucher_no"])
-
-            start = time.perf_counter()
-            posts = []
-            for i in range(n):
-                await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-                posts.append(asyncio.create_task(post_one()))
-            await asyncio.gather(*posts)
-            while await board_size() < base + n:
-                await asyncio.sleep(0.1)
-            assert await board_size() == base + n
-            latencies = await _board_latencies(env, vouchers)
-    finally:
-        intake.stop()
-        dispatch.stop()
-    return {"rate": closed_rate, "p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99),
-            "post_p50": pct(post_latencies, 0.5), "post_p99": pct(post_latencies, 0.99)}
-
-
-async def _board_latencies(env: dict[str, str], vouchers: list[str]) -> list[float]:
-    from sqlalchemy import select
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from services.dispatch.models import Voucher
-    from services.intake.models import Call
-    from shared.settings import Settings
-
-    def url(service: str) -> str:
         return Settings(
-            service=service, database_url=env.get("AFTERSALES_DATABASE_URL"),
-            db_prefix=env["AFTERSALES_DB_PREFIX"], data_dir=Path(env["AFTERSALES_DATA_DIR"]),
+            service=service, database_url=self.env.get("AFTERSALES_DATABASE_URL"),
+            db_prefix=self.env["AFTERSALES_DB_PREFIX"],
+            data_dir=Path(self.env["AFTERSALES_DATA_DIR"]),
         ).sqlalchemy_url()
 
-    wanted = set(vouchers)
-    intake_db = create_async_engine(url("intake"))
-    dispatch_db = create_async_engine(url("dispatch"))
-    async with intake_db.connect() as a, dispatch_db.connect() as b:
-        registered = dict((await a.execute(select(Call.voucher_no, Call.registered_at))).all())
-        on_board = dict((await b.execute(select(Voucher.voucher_no, Voucher.created_at))).all())
-    await intake_db.dispose()
-    await dispatch_db.dispose()
-    return [(on_board[v] - registered[v]).total_seconds() for v in wanted]
+    def engine(self, service: str) -> Any:
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        if service not in self._engines:
+            self._engines[service] = create_async_engine(self.url(service), pool_size=1)
+        return self._engines[service]
+
+    async def scalar(self, service: str, sql: str, **params: Any) -> Any:
+        from sqlalchemy import text
+
+        async with self.engine(service).connect() as conn:
+            return await conn.scalar(text(sql), params)
+
+    async def applied(self) -> dict[str, int]:
+        """Events applied so far by the consumers of intake's calls (their inbox rows)."""
+        return {s: int(await self.scalar(s, "SELECT count(*) FROM inbox"))
+                for s in ("dispatch", "billing", "survey")}
+
+    async def drained(self, before: dict[str, int], calls: int, within: float = 60
+                      ) -> list[str]:
+        """Wait until each consumer applied ``calls`` more events (polled gently); the
+        services that did not catch up within ``within`` seconds (their CPU per call is
+        then not comparable, and the report says so)."""
+        deadline = time.monotonic() + within
+        lagging = list(before)
+        while time.monotonic() < deadline:
+            now = await self.applied()
+            lagging = [s for s in before if now[s] - before[s] < calls]
+            if not lagging:
+                break
+            await asyncio.sleep(0.25)
+        return lagging
+
+    async def dispose(self) -> None:
+        for engine in self._engines.values():
+            await engine.dispose()
+
+    def body(self) -> dict[str, Any]:
+        clerk = {"Authorization": self.clerk}
+        url = self.procs["intake"].url
+        c = httpx.post(f"{url}/customers", headers=clerk, json={
+            "name": "Bench", "phone": "13900000000", "address": "1 Bench Road",
+            "district": "Xuhui", "branch": "SC01"}, timeout=30)
+        c.raise_for_status()
+        p = httpx.post(f"{url}/products", headers=clerk, json={
+            "customer_id": c.json()["id"], "model": "TV", "serial": "BENCH-1",
+            "purchased_on": "2026-01-01", "warranty_months": 12}, timeout=30)
+        p.raise_for_status()
+        return {"customer_id": c.json()["id"], "product_id": p.json()["id"], **CALL_BODY_FIELDS}
+
+
+async def measure_system(system: System, *, seconds: float, rate: float, calls: int,
+                         ) -> dict[str, Any]:
+    body = system.body()
+    intake = system.procs["intake"].url + "/calls"
+    payload = json.dumps(body)
+    # Warm up (imports, prepared statements, pools), and let it drain.
+    before = await system.applied()
+    warm = await asyncio.to_thread(wrk_post, intake, body=payload, auth=system.clerk,
+                                   seconds=1, connections=CONNECTIONS)
+    await system.drained(before, warm.requests - warm.non2xx, within=20)
+    rss_idle = system.rss()
+    # What each process burns doing nothing (fetch loops, watchers), to subtract.
+    idle0, t0 = system.cpu(), time.monotonic()
+    await asyncio.sleep(3)
+    idle_rate = {n: (c - idle0[n]) / (time.monotonic() - t0) for n, c in system.cpu().items()}
+
+    before = await system.applied()
+    cpu0, t0 = system.cpu(), time.monotonic()
+    load = await asyncio.to_thread(wrk_post, intake, body=payload, auth=system.clerk,
+                                   seconds=seconds, connections=CONNECTIONS)
+    done = load.requests - load.non2xx
+    lagging = await system.drained(before, done)
+    elapsed = time.monotonic() - t0
+    cpu1 = system.cpu()
+    per_call = {n: max(0.0, cpu1[n] - cpu0[n] - idle_rate[n] * elapsed) / max(1, done) * 1e3
+                for n in SERVICES}
+    rss_after = system.rss()
+
+    # Open loop at the offered rate: send time → voucher committed on dispatch's board.
+    sent = await post_at_rate(intake, body=body, headers={"Authorization": system.clerk},
+                              rate=rate, count=calls)
+    ok = [s for s in sent if s.status == 201]
+    before_board = time.monotonic()
+    while time.monotonic() - before_board < 120:
+        numbers = [s.body["voucher_no"] for s in ok]
+        found = await _board_times(system, numbers)
+        if len(found) == len(numbers):
+            break
+        await asyncio.sleep(0.25)
+    board_latency = [found[s.body["voucher_no"]] - s.sent_at for s in ok
+                     if s.body["voucher_no"] in found]
+    return {"load": load, "per_call": per_call, "idle_rate": idle_rate, "rss_idle": rss_idle,
+            "rss_after": rss_after, "lagging": lagging, "sent": len(sent), "ok": len(ok),
+            "post": [s.seconds for s in ok], "board": board_latency}
+
+
+async def _board_times(system: System, numbers: list[str]) -> dict[str, float]:
+    from sqlalchemy import select
+
+    from services.dispatch.models import Voucher
+
+    async with system.engine("dispatch").connect() as conn:
+        rows = (await conn.execute(select(Voucher.voucher_no, Voucher.created_at)
+                                   .where(Voucher.voucher_no.in_(numbers)))).all()
+    return {no: created.timestamp() for no, created in rows}
+
+
+def report(*, db: str, bare_result: WrkResult, bare_cpu: float, sysr: dict[str, Any],
+           rate: float) -> None:
+    load: WrkResult = sysr["load"]
+    per_call: dict[str, float] = sysr["per_call"]
+    ms = 1e3
+    print(f"\n== aftersales bench: {db}, wrk -c{CONNECTIONS}, offered {rate:.0f} calls/s ==")
+    verdict = "ok" if bare_result.rate >= BARE_TARGET_RPS else (
+        f"BELOW {BARE_TARGET_RPS}: the generator or a busy machine limits this run")
+    print(f"bare FastAPI POST (wrk): {bare_result.rate:,.0f} req/s [{verdict}], "
+          f"p50 {bare_result.p50_ms:.2f} ms, p99 {bare_result.p99_ms:.2f} ms, "
+          f"server CPU {bare_cpu:.3f} ms/request")
+    print(f"intake POST /calls (wrk): {load.rate:,.0f} calls/s, p50 {load.p50_ms:.1f} ms, "
+          f"p99 {load.p99_ms:.1f} ms, {load.requests} calls, {load.non2xx} non-2xx, "
+          f"{load.socket_errors} socket errors")
+    print(f"{'server CPU per call (incl. relay)':36}{'ms':>8}{'RSS idle MB':>13}"
+          f"{'after MB':>10}")
+    for name in SERVICES:
+        note = "  (its consumer did not catch up)" if name in sysr["lagging"] else ""
+        print(f"  {name:34}{per_call[name]:>8.2f}{sysr['rss_idle'][name]:>13.0f}"
+              f"{sysr['rss_after'][name]:>10.0f}{note}")
+    print(f"  {'all five services':34}{sum(per_call.values()):>8.2f}")
+    print(f"ratio intake CPU/call ÷ bare CPU/request: {per_call['intake'] / bare_cpu:.1f}")
+    board, post = sysr["board"], sysr["post"]
+    print(f"call → voucher on the board at {rate:.0f}/s offered ({sysr['ok']}/{sysr['sent']} "
+          f"accepted): p50 {pct(board, 0.5) * ms:.1f} ms, p99 {pct(board, 0.99) * ms:.1f} ms; "
+          f"POST /calls answer p50 {pct(post, 0.5) * ms:.1f} ms, "
+          f"p99 {pct(post, 0.99) * ms:.1f} ms")
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--calls", type=int, default=400)
-    parser.add_argument("--rate", type=float, default=50.0, help="offered calls per second")
+    parser.add_argument("--seconds", type=float, default=10, help="closed-loop duration")
+    parser.add_argument("--rate", type=float, default=200.0, help="offered calls per second")
+    parser.add_argument("--calls", type=int, default=2000, help="calls at the offered rate")
+    parser.add_argument("--bare-only", action="store_true", help="only the bare baseline")
     args = parser.parse_args()
+    bare_result, bare_cpu = bare(args.seconds)
+    if args.bare_only:
+        print(f"bare FastAPI POST (wrk): {bare_result.rate:,.0f} req/s, "
+              f"p50 {bare_result.p50_ms:.2f} ms, p99 {bare_result.p99_ms:.2f} ms, "
+              f"server CPU {bare_cpu:.3f} ms/request")
+        return
     tmp = Path(tempfile.mkdtemp(prefix="aftersales-bench-"))
     server = None
     url = os.environ.get("NATS_URL")
@@ -230,28 +287,30 @@ async def main() -> None:
            "AFTERSALES_DATA_DIR": str(tmp), "AFTERSALES_JWT_SECRET": BENCH_SECRET}
     if os.environ.get("DATABASE_URL"):
         env["AFTERSALES_DATABASE_URL"] = os.environ["DATABASE_URL"]
+    system = System(env, tmp)
     try:
-        raw = await raw_jetstream(url, n=args.calls, rate=args.rate)
-        bare = await bare_fastapi(n=args.calls)
-        sysr = await system(env, n=args.calls, rate=args.rate, tmp=tmp)
+        system.start()
+        sysr = await measure_system(system, seconds=args.seconds, rate=args.rate,
+                                    calls=args.calls)
     finally:
+        system.stop()
+        await system.dispose()
         if server:
             server.stop()
-    db = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
-    print(f"\n{args.calls} messages/calls, offered rate {args.rate:.0f}/s, NATS {url}, {db}")
-    print(f"{'':34}{'rate/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    print(f"{'raw JetStream publish→consume':34}{raw['rate']:>10.0f}"
-          f"{raw['p50'] * 1e3:>10.1f}{raw['p99'] * 1e3:>10.1f}")
-    print(f"{'bare FastAPI POST (uvicorn)':34}{bare:>10.0f}")
-    print(f"{'POST /calls → voucher on board':34}{sysr['rate']:>10.0f}"
-          f"{sysr['p50'] * 1e3:>10.1f}{sysr['p99'] * 1e3:>10.1f}")
-    print(f"{'POST /calls response alone':34}{'':>10}"
-          f"{sysr['post_p50'] * 1e3:>10.1f}{sysr['post_p99'] * 1e3:>10.1f}")
-    print(f"ratio intake/bare FastAPI: rate {sysr['rate'] / bare:.3f}")
-    print(f"ratio system/raw: rate {sysr['rate'] / raw['rate']:.3f}, "
-          f"p50 latency x{sysr['p50'] / raw['p50']:.1f}, "
-          f"p99 latency x{sysr['p99'] / raw['p99']:.1f}")
+        if os.environ.get("DATABASE_URL"):
+            from shared.db import drop_database
+
+            for s in SERVICES:
+                await drop_database(system.url(s))
+    db = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (embedded)"
+    report(db=db, bare_result=bare_result, bare_cpu=bare_cpu, sysr=sysr, rate=args.rate)
 
 
 if __name__ == "__main__":
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
     asyncio.run(main())

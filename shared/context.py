@@ -1,10 +1,11 @@
 """What a use case may use: the narrow context instead of the whole runtime.
 
 A use case takes ``ctx: Context`` and a session (its unit of work): the clock, the
-outbox it writes events to, the audit log, the branches' reference data, the settings,
-and a way to wake a deadline watcher once its transaction commits. It never sees the
-broker, the engine or the HTTP app, so the service layer runs in a unit test with the
-fakes of ``shared.testing`` and in production with ``Runtime.context``.
+outbox it writes events to, the audit log, the letters it queues to customers
+(``ctx.letters.queue``), the branches' reference data, the settings, and a way to wake
+a deadline watcher once its transaction commits. It never sees the broker, the engine
+or the HTTP app, so the service layer runs in a unit test with the fakes of
+``shared.testing`` and in production with ``Runtime.context``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .audit import AuditLog
 from .branches import Branch
 from .clock import Clock
 from .events.base import Event
+from .letters import Letters
 from .rules import RuleBroken
 from .settings import Settings
 
@@ -46,6 +48,8 @@ class Context:
     audit: AuditLog
     branches: Mapping[str, Branch]
     settings: Settings
+    # letters to customers, queued in the caller's transaction (shared.letters)
+    letters: Letters
     wake: Wake = field(default=_no_watchers)
 
     def now(self) -> datetime:

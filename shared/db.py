@@ -19,6 +19,7 @@ whichever engine a service centre runs.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -148,7 +149,7 @@ class Database:
         elif self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            kwargs.update(_postgres_pool())
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self.read_engine: AsyncEngine = self.engine
         if self.is_sqlite:
@@ -169,8 +170,9 @@ class Database:
         async with self.sessions() as session:
             async with session.begin():
                 yield session
-            for hook in session.info.pop(_AFTER_COMMIT, []):
-                hook()
+            hooks = session.info.pop(_AFTER_COMMIT, [])
+        for hook in hooks:
+            hook()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
@@ -190,6 +192,35 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+
+
+# A service is one uvicorn process on one event loop: concurrency is bounded by the
+# requests and consumers in flight, not by threads. The pool holds that many connections
+# and keeps them (no overflow that is opened and closed again under a burst: each new
+# PostgreSQL session costs a fork and ~1 ms of CPU on both sides). Connections open
+# lazily, so an idle service holds one or two; five busy services hold at most 5 x 16 =
+# 80 of a default max_connections of 100, leaving room for tools and migrations.
+POOL_SIZE_ENV = "AFTERSALES_DB_POOL_SIZE"
+DEFAULT_POOL_SIZE = 16
+
+
+def _postgres_pool() -> dict[str, Any]:
+    """Pool settings for PostgreSQL.
+
+    No ``pool_pre_ping``: it costs a round trip on every checkout. A connection the server
+    dropped (restart, idle kill, failover) instead fails its first statement with a
+    disconnect error; SQLAlchemy recognises it (``is_disconnect``) and invalidates that
+    connection and every connection opened before it, so the pool reconnects once
+    rather than failing once per stale connection. The unit of work rolls back: that
+    request answers an error and changes nothing, the next one gets a fresh connection,
+    and a consumer's message is redelivered because 08xxx is transient
+    (shared.consumer). ``pool_use_lifo`` lets surplus connections idle out on the server
+    side while the hot ones stay in use; ``pool_recycle`` retires connections before
+    typical idle-kill timeouts of proxies and firewalls.
+    """
+    size = int(os.environ.get(POOL_SIZE_ENV, DEFAULT_POOL_SIZE))
+    return {"pool_size": max(1, size), "max_overflow": 0, "pool_timeout": 30,
+            "pool_recycle": 1800, "pool_use_lifo": True}
 
 
 def _sqlite_begin(engine: AsyncEngine, begin: str) -> None:

@@ -111,3 +111,29 @@ def check_promised(day: date, *, today: date, field: str, rule: str | None = Non
         raise RuleBroken(f"{what} is more than {HORIZON_DAYS} days ahead", field=field,
                          rule=rule)
     return day
+
+
+# --- A customer's e-mail address and letter language (issue 14: letters to customers) ---
+# email-validator is not installed, so the check is strict and simple: one "@", a local
+# part of the usual unquoted characters, a dotted domain with a 2+ letter top level; no
+# spaces, quotes, comments or IP literals. The domain is lower-cased (it is
+# case-insensitive); the local part is kept as written (it may not be).
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+LETTER_LANGUAGES = ("zh-Hans", "zh-Hant", "en")
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ValueError("is not an e-mail address (name@example.com)")
+    local, _, domain = value.rpartition("@")
+    if len(local) > 64:
+        raise ValueError("is not an e-mail address (the part before @ is too long)")
+    return f"{local}@{domain.lower()}"
+
+
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
+LetterLanguage = Annotated[str, StringConstraints(pattern=r"^(zh-Hans|zh-Hant|en)$")]

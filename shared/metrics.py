@@ -75,6 +75,12 @@ class Metrics:
         self.watcher_last_lag = Gauge(
             "aftersales_watcher_last_lag_seconds", "Lag of the watcher's latest firing",
             ["watcher"], registry=r)
+        # letters to customers (shared.letters): by status on scrape, attempts as they go
+        self.letters = Gauge(
+            "aftersales_letters", "Letters to customers by status", ["status"], registry=r)
+        self.letter_attempts = Counter(
+            "aftersales_letter_attempts", "Letter send attempts by outcome", ["outcome"],
+            registry=r)
         self.business = Gauge(
             "aftersales_business", "Business gauges a service registers", ["name"],
             registry=r)
@@ -85,8 +91,14 @@ class Metrics:
         self._refreshed = 0.0
 
     def business_gauge(self, name: str, read: BusinessGauge) -> None:
-        """Register a business gauge (open vouchers, overdue arrivals, ...): optional."""
+        """Register ``aftersales_business{name=...}``: ``read`` is one cheap count, run in
+        the scrape's read-only session (dispatch and complaints register theirs in
+        ``handlers.py``: open vouchers, overdue arrivals, cases past a step deadline)."""
         self._business[name] = read
+
+    def letter_attempt(self, outcome: str) -> None:
+        """One letter send attempt ended ``outcome`` (sent, pending = retry, failed)."""
+        self.letter_attempts.labels(outcome).inc()
 
     def watcher(self, name: str) -> None:
         """Give a watcher its series before its first firing (so a scrape finds them)."""
@@ -125,11 +137,14 @@ class Metrics:
                 .where(outbox.c.published_at.is_(None))
             )).one()
             dead_count = await session.scalar(select(func.count()).select_from(dead))
+            letters = await runtime.letters.counts(session)
             business = {name: await read(session) for name, read in self._business.items()}
         self.outbox_backlog.set(backlog or 0)
         age = (runtime.clock.now() - oldest).total_seconds() if oldest is not None else 0.0
         self.outbox_oldest.set(max(age, 0.0))
         self.dead_letters.set(dead_count or 0)
+        for status, count in letters.items():
+            self.letters.labels(status).set(count)
         for name, value in business.items():
             self.business.labels(name).set(value)
 

@@ -66,9 +66,11 @@ class Outbox(WakeableLoop):
             insert(self._table).values(
                 event_id=event.event_id,
                 event_type=event.event_type,
-                # the writing request's trace context, for the relay (shared.tracing)
-                payload=tracing.stamp(event.model_dump_json()),
+                payload=event.model_dump_json(),
                 created_at=self._clock.now(),
+                # the writing request's trace context, so the relay (maybe in another
+                # replica, or after a restart) publishes as its child (shared.tracing)
+                traceparent=tracing.current_traceparent(),
             )
         )
         after_commit(session, self.wake)
@@ -102,7 +104,8 @@ class Outbox(WakeableLoop):
             async with self._db.transaction() as session:
                 query = (
                     select(self._table.c.seq, self._table.c.event_id,
-                           self._table.c.event_type, self._table.c.payload)
+                           self._table.c.event_type, self._table.c.payload,
+                           self._table.c.traceparent)
                     .where(self._table.c.published_at.is_(None))
                     .order_by(self._table.c.seq)
                     .limit(self._batch_size)
@@ -117,8 +120,9 @@ class Outbox(WakeableLoop):
                 failure: Exception | None = None
                 for row in rows:
                     try:
-                        await self._publish(row.event_type, row.payload.encode(),
-                                            row.event_id)
+                        with tracing.attached(row.traceparent):
+                            await self._publish(row.event_type, row.payload.encode(),
+                                                row.event_id)
                     except Exception as exc:  # keep what went out; retry the rest later
                         failure = exc
                         break

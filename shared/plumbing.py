@@ -1,4 +1,5 @@
-"""The tables every service keeps beside its own: outbox, inbox, audit log, dead letters.
+"""The tables every service keeps beside its own: outbox, inbox, audit log, dead letters,
+letters (to customers, ``shared.letters``).
 
 They are Core tables created on the service's own ``MetaData`` so that each service's
 database and migrations hold them, while the code that uses them lives once, here.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table, Text
 
 from .db import UTCDateTime
+from .letters import letters_table
 
 _ID = BigInteger().with_variant(Integer, "sqlite")
 
@@ -26,6 +28,9 @@ class Plumbing:
             Column("payload", Text, nullable=False),
             Column("created_at", UTCDateTime, nullable=False),
             Column("published_at", UTCDateTime, nullable=True),
+            # the W3C trace context of the writing request (shared.tracing), or NULL
+            # outside a trace: the relay publishes under it, and the payload stays the event
+            Column("traceparent", String(128), nullable=True),
             Index("ix_outbox_unpublished", "published_at", "seq"),
         )
         self.inbox = Table(
@@ -60,3 +65,4 @@ class Plumbing:
             Column("error", Text, nullable=False),
             Column("payload", Text, nullable=False),
         )
+        self.letters = letters_table(metadata)

@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,8 +19,6 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
-from nats.js.api import StorageType, StreamConfig
-from nats.js.errors import NotFoundError
 from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,13 +32,16 @@ from .context import Context
 from .db import Database
 from .errors import install_error_handlers, limit_bodies
 from .events.base import subject_for
+from .letters import Letters
 from .logs import BROKER_LOGGER
+from .mail import LetterRelay, sender_from_settings
 from .metrics import Metrics, ObserveRequests
 from .migrations import migrate
 from .outbox import Outbox
 from .plumbing import Plumbing
 from .rules import NotFound, RuleBroken
 from .settings import Settings
+from .streams import ensure_stream
 from .timers import DeadlineWatcher, Fire, NextDue
 from .web.console import Console
 from .web.oidc import OIDCError
@@ -92,10 +94,22 @@ class Runtime:
                                      idle_minutes=settings.session_idle_minutes)
         # The company's OpenID Connect provider, when configured (shared.web.oidc).
         self.oidc: OIDCProvider | None = OIDCProvider.from_settings(settings)
+        # Letters to customers: queued by use cases (shared.letters), mailed by the relay
+        # (shared.mail).
+        self.letter_relay = LetterRelay(
+            db=self.db, table=plumbing.letters, clock=clock,
+            sender=sender_from_settings(settings), from_address=settings.smtp_sender,
+            poll_seconds=settings.letters_poll_seconds,
+            # a send is cut at 3/4 of the lease (shared.mail): connect, TLS, AUTH, DATA
+            lease_seconds=settings.smtp_timeout_seconds * 6 + 60,
+            first_back_off=timedelta(seconds=settings.letters_retry_seconds),
+            on_attempt=self.metrics.letter_attempt,
+        )
+        self.letters = Letters(plumbing.letters, clock, wake=self.letter_relay.wake)
         # What use cases get: never the broker, the engine or the app (shared.context).
         self.context = Context(
             clock=clock, outbox=self.outbox, audit=self.audit, branches=self.branches,
-            settings=settings, wake=self._wake_after_commit,
+            settings=settings, letters=self.letters, wake=self._wake_after_commit,
         )
         self.started = False
 
@@ -150,9 +164,11 @@ class Runtime:
         await migrate(self.db, self.migrations_dir, service=self.settings.service)
         self.migrated = True
         await self.broker.connect()
+        # retried while JetStream elects a leader (shared.streams)
         await ensure_stream(self.broker, self.settings)
         await self.broker.start()
         self.outbox.start()
+        self.letter_relay.start()
         for watcher in self.watchers.values():
             watcher.start()
         if self.oidc is not None:
@@ -186,19 +202,17 @@ class Runtime:
         self.started = False
         for watcher in self.watchers.values():
             await watcher.stop()
+        await self.letter_relay.stop()
         await self.outbox.stop()
         await self.broker.stop()
         await self.db.dispose()
 
     async def _publish_event(self, event_type: str, payload: bytes, event_id: str) -> None:
-        # The row carries the trace of the request that wrote it (shared.tracing): publish
-        # as its child, so faststream's middleware puts that trace in the NATS headers.
-        body, parent = tracing.unstamp(payload.decode())
-        with tracing.attached(parent):
-            await self.publish_raw(
-                subject_for(self.settings.subject_prefix, event_type), body.encode(),
-                msg_id=event_id,
-            )
+        # The relay calls this inside the trace context stored on the row (the outbox's
+        # traceparent column), so faststream's middleware puts it in the NATS headers.
+        await self.publish_raw(
+            subject_for(self.settings.subject_prefix, event_type), payload, msg_id=event_id,
+        )
 
     def nats_connected(self) -> bool:
         connection = self.broker._connection
@@ -211,27 +225,6 @@ class Runtime:
             payload, subject, headers=headers, stream=self.settings.stream_name,
             timeout=self.settings.publish_timeout_seconds,
         )
-
-
-async def ensure_stream(broker: NatsBroker, settings: Settings) -> None:
-    """Create or update the system's stream: file storage, long duplicate window."""
-    js = broker.config.connection_state.stream
-    config = StreamConfig(
-        name=settings.stream_name,
-        subjects=[f"{settings.subject_prefix}.>"],
-        storage=StorageType.FILE,
-        duplicate_window=settings.duplicate_window_seconds,
-        num_replicas=settings.stream_replicas,
-    )
-    try:
-        await js.stream_info(settings.stream_name)
-    except NotFoundError:
-        try:
-            await js.add_stream(config)
-            return
-        except Exception:  # another service created it in the meantime
-            log.info("stream %s created concurrently", settings.stream_name)
-    await js.update_stream(config)
 
 
 def get_runtime(request: Request) -> Runtime:

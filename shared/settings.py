@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -93,6 +94,10 @@ class Settings(BaseSettings):
     # Survey [choices] (SPEC Q24, Q25): when a day's cards go out, how long a link lives.
     survey_send_at: time = time(9, 0)
     survey_link_ttl_days: int = 14
+    # This service's address as customers reach it (e.g. https://survey.example.com), for
+    # links in letters (the survey link, issue 14). Unset: ``console_links`` for this
+    # service, else http://{host}:{http_port}.
+    public_url: str | None = None
     # Head office's window for a claimed time (complaint steps and filing), SPEC CT1;
     # branches set theirs in the branches file (``claim_windows``).
     claim_window_hours: float = Field(default=8, ge=0)
@@ -104,6 +109,24 @@ class Settings(BaseSettings):
     # profile name overriding that profile's approval matrix (services/complaints
     # service/approval_config.py); unset: the built-in thresholds.
     approval_matrix_file: Path | None = None
+    # Letters to customers by e-mail (shared.letters, shared.mail; issue 14): the company's
+    # SMTP server.
+    # Unset host: letters wait as pending (visible on /letters) until one is configured.
+    # TLS "starttls" (submission, 587) or "tls" (implicit, 465); "none" only for a relay on
+    # the same host or network (make run's mail sink). No credentials are built in: user
+    # and password are the company's, and outside embedded mode they are refused over a
+    # connection without TLS (secret_problem).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_sender: str = "aftersales <aftersales@localhost>"
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    # How often the letter relay looks for letters due again (it is also woken on commit).
+    letters_poll_seconds: float = Field(default=30.0, gt=0)
+    # The first wait after a failed send; it doubles per failure up to an hour (shared.mail).
+    letters_retry_seconds: float = Field(default=30.0, gt=0)
 
     @property
     def nats_servers(self) -> list[str]:
@@ -129,6 +152,12 @@ class Settings(BaseSettings):
         if len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
             return (f"AFTERSALES_JWT_SECRET is too short: at least {MIN_SECRET_BYTES} bytes "
                     "are required outside embedded mode")
+        if (self.smtp_user or self.smtp_password) and self.smtp_tls == "none":
+            return ("AFTERSALES_SMTP_USER/PASSWORD over AFTERSALES_SMTP_TLS=none would send "
+                    "the mail password in clear: use starttls or tls")
+        if bool(self.smtp_user) != bool(self.smtp_password):
+            return ("AFTERSALES_SMTP_USER and AFTERSALES_SMTP_PASSWORD go together: set both "
+                    "or neither")
         return None
 
     @property

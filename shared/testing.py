@@ -28,6 +28,7 @@ from .clock import Clock, FixedClock
 from .context import Context
 from .db import Database, after_commit
 from .events.base import Event
+from .letters import Letters
 from .plumbing import Plumbing
 from .settings import Settings
 
@@ -69,6 +70,8 @@ def fake_context(
         clock=clock, outbox=outbox, audit=AuditLog(plumbing.audit_log, clock),
         branches=branches if branches is not None else load_branches(None),
         settings=settings or Settings(service=service), wake=RecordingWakes(),
+        # the real queue on plumbing's letters table; no relay runs in a unit test
+        letters=Letters(plumbing.letters, clock),
     )
     return ctx, outbox
 

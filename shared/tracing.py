@@ -1,10 +1,11 @@
 """OpenTelemetry traces: HTTP request -> outbox row -> NATS headers -> consumer handler.
 
 One trace follows a change across services: the HTTP middleware (shared.metrics) opens a
-server span, the outbox stamps the current ``traceparent`` onto the row it writes (so a
-relay in another replica, or after a restart, still continues the trace), the relay
-publishes under that context and faststream's ``NatsTelemetryMiddleware`` puts it in the
-NATS headers, and the consumer's handler runs inside the span it extracts.
+server span, the outbox stores the current ``traceparent`` in the row's own column (so a
+relay in another replica, or after a restart, still continues the trace, and the payload
+is exactly the event), the relay publishes under that context and faststream's
+``NatsTelemetryMiddleware`` puts it in the NATS headers, and the consumer's handler runs
+inside the span it extracts.
 
 Spans are exported over OTLP/HTTP only when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set (the
 standard OpenTelemetry variables apply); otherwise the no-op provider costs nothing.
@@ -23,11 +24,6 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 _PROPAGATOR = TraceContextTextMapPropagator()
 _provider: TracerProvider | None = None
-
-# The outbox row's payload starts with this when a trace was active at write time; the
-# relay strips it before publishing, so the event on the wire is exactly the event. Kept
-# in the payload rather than a new column so every service's one migration stays as is.
-STAMP = '{"_traceparent":"'
 
 
 def use_provider(provider: TracerProvider | None) -> None:
@@ -65,25 +61,6 @@ def current_traceparent() -> str | None:
     carrier: dict[str, str] = {}
     _PROPAGATOR.inject(carrier)
     return carrier.get("traceparent")
-
-
-def stamp(payload: str) -> str:
-    """``payload`` (an event's JSON object) with the active trace context in front."""
-    parent = current_traceparent()
-    if parent is None or not payload.startswith("{") or '"' in parent:
-        return payload
-    rest = payload[1:]
-    return f'{STAMP}{parent}"' + ("," if rest.strip() != "}" else "") + rest
-
-
-def unstamp(payload: str) -> tuple[str, str | None]:
-    """The event JSON as published, and the ``traceparent`` stored with it."""
-    if not payload.startswith(STAMP):
-        return payload, None
-    end = payload.index('"', len(STAMP))
-    parent = payload[len(STAMP):end]
-    rest = payload[end + 1:]
-    return "{" + rest.removeprefix(","), parent
 
 
 @contextmanager

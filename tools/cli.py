@@ -9,7 +9,7 @@ import sys
 from shared.auth import ROLES, issue_token
 from shared.settings import Settings
 
-from . import calendar_cmd, migrate_cmd, ops_cmd
+from . import asyncapi, calendar_cmd, migrate_cmd, ops_cmd
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,9 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     # dead-letters list|replay, outbox status, check-config (tools/ops_cmd.py)
     ops_cmd.add_arguments(sub)
 
+    # docs/asyncapi/<service>.yaml from the event contracts (tools/asyncapi.py)
+    asyncapi.add_arguments(sub.add_parser(
+        "asyncapi", help="write the services' AsyncAPI documents (--check: exit 1 if stale)"))
+
     args = parser.parse_args(argv)
     if args.command in {"dead-letters", "outbox", "check-config"}:
         return ops_cmd.run(args)
+    if args.command == "asyncapi":
+        return asyncapi.run(args)
     if args.command == "migrate":
         return migrate_cmd.run(args)
     if args.command == "calendar":

@@ -20,6 +20,10 @@ DEMO_CUSTOMERS = [
     ("Zhou Lan", "13800000003", "5 Bole Rd", "Jiading", "AC-1.5P", "AC15-0003", 6, 36),
     ("Sun Hao", "13800000004", "9 Huaxin Rd", "Qingpu", "FR-300L", "FR300-0004", 40, 24),
 ]
+# How customers 1 and 3 hear back (issue 14): by e-mail, which `make run`'s mail sink
+# shows; 2 and 4 have none, so their letters are printed for the post.
+DEMO_CONTACTS = {"13800000001": ("wu.mei@example.com", "zh-Hans"),
+                 "13800000003": ("zhou.lan@example.com", "zh-Hant")}
 
 # Billing's staff register (SPEC P5, P6): person, name, smallest unit, section, base
 # points, monthly efficiency bonus; the branch's staff of the CONTRACT demo data.
@@ -42,10 +46,13 @@ def load_demo_data(settings: Settings, data_dir: Path) -> None:
     today = date.today()
     with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
         for name, phone, address, district, model, serial, age_months, warranty in DEMO_CUSTOMERS:
+            contact: dict[str, str] = {}
+            if phone in DEMO_CONTACTS:
+                contact = dict(zip(("email", "language"), DEMO_CONTACTS[phone], strict=True))
             customer = client.post(
                 "/customers",
                 json={"name": name, "phone": phone, "address": address,
-                      "district": district, "branch": "SC01"},
+                      "district": district, "branch": "SC01", **contact},
             ).raise_for_status().json()
             client.post(
                 "/products",

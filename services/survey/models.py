@@ -35,6 +35,11 @@ class SurveyCard(Base):
     # From CallRegistered (Q24): the register day and when the card goes out.
     call_date: Mapped[date | None] = mapped_column(Date, index=True)
     customer_name: Mapped[str | None] = mapped_column(String(120))
+    # How the customer hears back (issue 14, from CallRegistered): the link goes by
+    # e-mail when there is one, else as a postal letter to the address.
+    customer_email: Mapped[str | None] = mapped_column(String(254))
+    customer_language: Mapped[str | None] = mapped_column(String(8))
+    customer_address: Mapped[str | None] = mapped_column(String(300))
     send_due_at: Mapped[datetime | None]
     # The technician who served the call: latest assignment, then who completed it.
     technician_id: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -71,3 +76,33 @@ class SurveyCard(Base):
 
 
 plumbing = Plumbing(Base.metadata)
+
+
+class ComplaintCase(Base):
+    """Where a survey complaint's case stands in complaints (SPEC Q26–Q28), as survey
+    learns it from complaints' events; one row per case of the ``service`` profile.
+
+    Complaints publishes the filing (``ComplaintFiled``), each overdue step or case
+    (``StepOverdue``) and the closed case's copies (``ComplaintCopyIssued``); nothing
+    else about a case crosses the boundary, so the stage here is *open*, *overdue at a
+    step* or *closed*, never a guess at steps in between. Events about one case travel on
+    different subjects and may arrive in any order: each upserts the row by ``case_no``.
+    """
+
+    __tablename__ = "survey_complaint_cases"
+
+    case_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Null until ComplaintFiled arrived (an overdue event can come first after an outage).
+    profile: Mapped[str | None] = mapped_column(String(32))
+    card_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    branch: Mapped[str | None] = mapped_column(String(16), index=True)
+    severity: Mapped[str | None] = mapped_column(String(16))
+    filed_at: Mapped[datetime | None]
+    # The latest overdue reminder (SPEC C14) and how many there were (Q27: chase).
+    overdue_step: Mapped[str | None] = mapped_column(String(64))
+    overdue_kind: Mapped[str | None] = mapped_column(String(8))
+    overdue_owner_role: Mapped[str | None] = mapped_column(String(32))
+    overdue_due_at: Mapped[datetime | None]
+    reminders: Mapped[int] = mapped_column(Integer, default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    updated_at: Mapped[datetime]

@@ -108,6 +108,10 @@ class CardDetail(CardOut):
     complaint: ComplaintOut | None = None
     link: str | None = None
     link_expires_at: datetime | None = None
+    # Issue 14: the survey-link letter once the card was sent: pending | sent | failed |
+    # postal (no e-mail: to print), and its id (GET /letters/{id}/pdf).
+    letter_status: str | None = None
+    letter_id: str | None = None
 
 
 class ScoresOut(BaseModel):

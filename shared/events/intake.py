@@ -36,6 +36,11 @@ class CallRegistered(Event):
     priority: bool = False
     # SPEC S19/§calendar: the deadline counted a day of a year with no official schedule.
     arrival_due_provisional: bool = False
+    # Issue 14 (letters): how the customer hears back. No e-mail: letters go by post to
+    # ``customer_address``; ``customer_language`` is zh-Hans|zh-Hant|en (None: the branch's).
+    customer_email: str | None = None
+    customer_language: str | None = None
+    customer_address: str | None = None
 
 
 class CallPrioritised(Event):
@@ -104,6 +109,11 @@ class PosSaleRegistered(Event):
     warranty_ends_on: date
     extended_warranty_years: int | None = None
     extended_warranty_price: str | None = None
+    # Issue 14 (letters): the buyer, for the holder's letters (S20 expiry notice).
+    customer_name: str | None = None
+    customer_email: str | None = None
+    customer_language: str | None = None
+    customer_address: str | None = None
 
 
 class PosInstructionExecuted(Event):

@@ -33,3 +33,8 @@ class SurveyComplaintRaised(Event):
     # When the customer's answer came in (Q26 應即: the case's clock starts there, not at
     # the triage).
     answered_at: datetime | None = None
+    # Issue 14 (Q26 函告該客戶): how the customer hears the outcome; no e-mail: by post to
+    # ``customer_address``; ``customer_language`` zh-Hans|zh-Hant|en (None: the branch's).
+    customer_email: str | None = None
+    customer_language: str | None = None
+    customer_address: str | None = None

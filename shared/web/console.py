@@ -49,15 +49,29 @@ HOMES: dict[str, tuple[str, str]] = {
     "supervisor": ("dispatch", "/"), "technician": ("dispatch", "/my"),
     "branch_manager": ("dispatch", "/reports"), "accountant": ("billing", "/"),
     "cashier": ("billing", "/"), "service_dept": ("survey", "/"),
+    # issue 14: head office works the complaint chain from its queue.
+    "gm_office": ("complaints", "/queue"), "qa": ("complaints", "/queue"),
+    "manufacturing": ("complaints", "/queue"), "rnd": ("complaints", "/queue"),
+    "sales": ("complaints", "/queue"), "sales_manager": ("complaints", "/queue"),
+    "vice_gm": ("complaints", "/queue"), "gm": ("complaints", "/queue"),
+    # the warehouse signs the quantity it received against a return slip (C13.1)
+    "warehouse": ("billing", "/returns"),
 }
 # Which departments' consoles a role may open, in the navigation.
 NAV: dict[str, tuple[str, ...]] = {
-    "clerk": ("intake", "dispatch"), "counter": ("intake",),
+    "clerk": ("intake", "dispatch"), "counter": ("intake", "complaints", "billing"),
+    "counter_lead": ("intake", "complaints"),
     "supervisor": ("dispatch", "intake"), "technician": ("dispatch",),
-    "branch_manager": ("dispatch", "intake", "billing"),
-    "accountant": ("billing",), "cashier": ("billing",),
-    "service_dept": ("survey", "intake", "dispatch"),
+    "branch_manager": ("dispatch", "intake", "billing", "complaints"),
+    "accountant": ("billing", "complaints"), "cashier": ("billing",),
+    "service_dept": ("survey", "intake", "dispatch", "complaints"),
     "admin": ("intake", "dispatch", "complaints", "billing", "survey"),
+    # issue 14: the complaint chain's departments (C9.4); billing for those who see the
+    # deductions and returns (P6, C13), surveys for the vice GM's serious cases (Q26).
+    "gm_office": ("complaints", "billing"), "qa": ("complaints",),
+    "manufacturing": ("complaints",), "rnd": ("complaints",), "sales": ("complaints", "billing"),
+    "sales_manager": ("complaints", "billing"), "vice_gm": ("complaints", "survey", "billing"),
+    "gm": ("complaints", "billing"), "warehouse": ("billing",),
 }
 DEPARTMENTS = {"intake": "Calls and customers", "dispatch": "Dispatch",
                "complaints": "Complaints", "billing": "Billing", "survey": "Surveys"}
@@ -204,6 +218,10 @@ class Console:
         app.state.console = self
         app.mount("/static/console", StaticFiles(directory=STATIC), name="console-static")
         app.include_router(self._router())
+        # every service's letters to customers (shared.web.letters, issue 14)
+        from .letters import letters_router
+
+        app.include_router(letters_router(self))
 
     def _router(self) -> APIRouter:
         router = APIRouter(include_in_schema=False)

@@ -131,3 +131,35 @@ def render(form: PaperForm, lang: str = "zh-Hans") -> bytes:
                       rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm,
                       invariant=True).build(story)
     return buffer.getvalue()
+
+
+def letter_pdf(*, sender: Sequence[str], recipient: Sequence[str], date_line: str,
+               subject: str, body: str, reference: str = "", lang: str = "zh-Hans") -> bytes:
+    """A letter for postal mail (shared.letters): the sender's lines, the recipient's
+    address block (for a window envelope), the date, the subject and the body, one
+    paragraph per blank-line-separated block; line breaks inside a block are kept."""
+    font = FONTS.get(lang, "STSong-Light")
+    small = ParagraphStyle("l-small", fontName=font, fontSize=9, leading=13,
+                           textColor=colors.grey)
+    address = ParagraphStyle("l-address", fontName=font, fontSize=11, leading=16)
+    heading = ParagraphStyle("l-subject", fontName=font, fontSize=13, leading=19,
+                             spaceBefore=10, spaceAfter=8)
+    text = ParagraphStyle("l-body", fontName=font, fontSize=10.5, leading=17, spaceAfter=7)
+
+    def p(value: str, style: ParagraphStyle) -> Paragraph:
+        safe = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return Paragraph(safe.replace("\n", "<br/>"), style)
+
+    story: list[object] = [p("\n".join(sender), small), Spacer(1, 14 * mm),
+                           p("\n".join(line for line in recipient if line), address),
+                           Spacer(1, 14 * mm), p(date_line, small)]
+    if reference:
+        story.append(p(reference, small))
+    story.append(p(subject, heading))
+    blocks = [b.strip("\n") for b in body.replace("\r\n", "\n").split("\n\n")]
+    story += [p(block, text) for block in blocks if block.strip()]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, title=subject, leftMargin=22 * mm,
+                      rightMargin=22 * mm, topMargin=20 * mm, bottomMargin=20 * mm,
+                      invariant=True).build(story)
+    return buffer.getvalue()

@@ -1,31 +1,52 @@
 """The browser tests' harness (issue 12 item 10): the five services run as processes on
 free ports, Debian's Chromium driven by Playwright, every request that would leave the
 machine blocked and recorded, and a screenshot of every step in
-``test-artifacts/screenshots/<test>/``."""
+``test-artifacts/screenshots/<test>/``.
+
+Issue 14 adds, for head office's flows: the store ST01's till (``tests/pos_simulator.py``)
+receiving aftersales' allowance and refund instructions and confirming them as the
+cashier would; a real SMTP sink process (``tools/mail_sink.py``) the services send their
+letters to; counter staff accounts for retail complaints; and ``AFTERSALES_WALKTHROUGH=1``,
+which also saves the walk-through's named screenshots into ``docs/walkthrough/img/``."""
 
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import json
+import os
 import re
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Request, Route, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    Request,
+    Route,
+    async_playwright,
+)
 from playwright.async_api import expect as pw_expect
 
+from shared.stores import DEFAULT_FILE as STORES_FILE
 from shared.web.accounts import DEFAULT_FILE as ACCOUNTS_FILE
 from tools.demo import DEMO_CUSTOMERS
 from tools.launcher import SERVICES, ServiceProcess, free_port
+from tools.mail_sink import MailSinkProcess
 
-from ..helpers import token
+from ..helpers import eventually, token
 from ..infra import Infra, Namespace
+from ..pos_simulator import PosSimulator, serve_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -39,6 +60,13 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 TIMEOUT_MS = 20_000  # board polling, event delivery between services, PDF rendering
+WALKTHROUGH = ROOT / "docs" / "walkthrough" / "img"
+STORE = "ST01"  # the demo store; its till is the test's reference POS
+
+
+def walkthrough_enabled() -> bool:
+    """``AFTERSALES_WALKTHROUGH=1``: named screenshots also go to docs/walkthrough/img/."""
+    return os.environ.get("AFTERSALES_WALKTHROUGH", "") not in ("", "0", "false")
 
 pw_expect.set_options(timeout=TIMEOUT_MS)
 
@@ -53,11 +81,46 @@ class DemoCustomer:
 
 
 @dataclass
+class MailSink:
+    """The SMTP sink process (``tools/mail_sink.py``) the services' letters go to; each
+    message it accepts is kept as an ``.eml`` file in ``folder``."""
+
+    process: MailSinkProcess
+    folder: Path
+
+    @property
+    def url(self) -> str:
+        return self.process.url
+
+    def messages(self) -> list[EmailMessage]:
+        found = []
+        for path in sorted(self.folder.glob("*.eml")):
+            parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            assert isinstance(parsed, EmailMessage)
+            found.append(parsed)
+        return found
+
+    async def message_to(self, address: str, *, subject_has: str = "",
+                         within: float = 60) -> EmailMessage:
+        """The first message delivered to ``address`` (its subject containing
+        ``subject_has``), waiting for the letter relay to send it."""
+        async def probe() -> EmailMessage | None:
+            for message in self.messages():
+                if address in str(message["To"]) and subject_has in str(message["Subject"]):
+                    return message
+            return None
+        found: EmailMessage = await eventually(probe, within=within)
+        return found
+
+
+@dataclass
 class System:
     """The five services as processes, and the demo customers loaded through intake."""
 
     procs: dict[str, ServiceProcess]
     customers: list[DemoCustomer] = field(default_factory=list)
+    till: PosSimulator | None = None
+    mail: MailSink | None = None  # the SMTP sink the letters go to
 
     def url(self, service: str, path: str = "") -> str:
         return self.procs[service].url + path
@@ -93,32 +156,63 @@ async def _seed_demo_customers(intake: ServiceProcess) -> list[DemoCustomer]:
     return found
 
 
+def _stores_with_till(tmp: Path, till_port: int) -> Path:
+    """The demo stores, ST01's instructions going to the test's till."""
+    stores = json.loads(STORES_FILE.read_text(encoding="utf-8"))
+    stores[STORE]["instructions_url"] = f"http://127.0.0.1:{till_port}/instructions"
+    path = tmp / "stores.json"
+    path.write_text(json.dumps(stores, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 async def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[System]:
-    """intake, dispatch, complaints, billing and survey on free ports, one namespace."""
+    """intake, dispatch, complaints, billing and survey on free ports, one namespace; the
+    store ST01's till and the SMTP sink beside them."""
     tmp = tmp_path_factory.mktemp("browser")
     ns = Namespace(infra=infra, tmp=tmp)
     ports = {name: free_port() for name in SERVICES}
     links = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    till_port = free_port()
+    mail = MailSink(MailSinkProcess(smtp_port=free_port(), http_port=free_port(),
+                                    directory=tmp / "mail", log=tmp / "logs" / "mail_sink.log"),
+                    folder=tmp / "mail")
     env = {
         **ns.env(),
+        "AFTERSALES_STORES_FILE": str(_stores_with_till(tmp, till_port)),
+        # not embedded: the demo accounts (counter staff included) are the given file
         "AFTERSALES_ACCOUNTS_FILE": str(ACCOUNTS_FILE),
         "AFTERSALES_COOKIE_SECURE": "false",
         "AFTERSALES_CONSOLE_LINKS": json.dumps(links),
+        **mail.process.smtp_env(),
     }
     procs = {name: ServiceProcess(name, env=env, port=ports[name], log_dir=tmp / "logs")
              for name in SERVICES}
+    till = PosSimulator(store_id=STORE, secret=_store_secret(),
+                        intake_url=links["intake"])
+    till.client.headers.update(token("pos", STORE, "SC01"))
+    server = None
     try:
+        server, _task = await serve_receiver(till, till_port)
+        await asyncio.to_thread(mail.process.start().wait_ready)
         for p in procs.values():
             p.start()
         await asyncio.gather(*(asyncio.to_thread(p.wait_healthy, 120) for p in procs.values()))
-        found = System(procs=procs)
+        found = System(procs=procs, till=till, mail=mail)
         found.customers = await _seed_demo_customers(procs["intake"])
         yield found
     finally:
         for p in procs.values():
             p.stop()
+        if server is not None:
+            server.should_exit = True
+        await till.client.aclose()
+        mail.process.stop()
         await ns.cleanup()
+
+
+def _store_secret() -> str:
+    return json.loads(STORES_FILE.read_text(encoding="utf-8"))[STORE]["secret"]
 
 
 @pytest.fixture(scope="session")
@@ -182,11 +276,22 @@ class Console:
         self.left.requests.append(request.url)
         await route.abort("blockedbyclient")
 
-    async def shot(self, page: Page, step: str) -> Path:
-        """A full-page screenshot as ``<nn>-<step>.png`` in the test's folder."""
+    async def shot(self, page: Page, step: str, *, walkthrough: str | None = None,
+                   part: Locator | None = None) -> Path:
+        """A full-page screenshot as ``<nn>-<step>.png`` in the test's folder; with
+        ``walkthrough`` and ``AFTERSALES_WALKTHROUGH=1`` also as
+        ``docs/walkthrough/img/<walkthrough>.png`` (only ``part`` of the page, when given,
+        so the documentation shows what matters and stays small)."""
         self.steps += 1
         path = self.folder / f"{self.steps:02d}-{_slug(step)}.png"
         await page.screenshot(path=str(path), full_page=True)
+        if walkthrough and walkthrough_enabled():
+            WALKTHROUGH.mkdir(parents=True, exist_ok=True)
+            target = WALKTHROUGH / f"{_slug(walkthrough)}.png"
+            if part is not None:
+                await part.screenshot(path=str(target))
+            else:
+                shutil.copyfile(path, target)
         return path
 
     async def sign_in(self, page: Page, user: str, *, service: str = "intake",

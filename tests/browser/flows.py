@@ -8,8 +8,9 @@ import subprocess
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from .conftest import PHONE, Console, DemoCustomer
 
@@ -306,3 +307,116 @@ async def on_site_job(console: Console, *, lang: str | None = None) -> tuple[Job
     await accountant_sees_invoice(console, accountant, job, "paid", lang=lang)
     return job, {"supervisor": supervisor, "clerk": clerk, "technician": tech,
                  "accountant": accountant}
+
+
+# --- head office: complaint cases (complaints, issue 14) -------------------------------
+
+def case_url(console: Console, case_no: str, lang: str | None = None) -> str:
+    return with_lang(console.system.url("complaints", f"/cases/{case_no}"), lang)
+
+
+async def fill_field(page: Page, form: str, name: str, value: str) -> None:
+    """One input of a generated form, by its name: a select picks the value, any other
+    input is typed into."""
+    field = page.locator(f'{form} [name="{name}"]')
+    await expect(field).to_have_count(1)
+    tag = await field.evaluate("e => e.tagName.toLowerCase()")
+    if tag == "select":
+        await field.select_option(value)
+    elif await field.get_attribute("type") in ("radio", "checkbox"):
+        await page.locator(f'{form} [name="{name}"][value="{value}"]').check()
+    else:
+        await field.fill(value)
+
+
+async def open_from_queue(console: Console, page: Page, case_no: str, step: str, *,
+                          walkthrough: str | None = None) -> None:
+    """The person's work queue lists the case at ``step``; open the case from it."""
+    await open_page(console, page, console.system.url("complaints", "/queue"), f"queue-{step}")
+    row = page.locator(f'#queue tr[data-case="{case_no}"][data-step="{step}"]')
+    await expect(row).to_be_visible()
+    if walkthrough:
+        await console.shot(page, f"queue-{step}-row", walkthrough=walkthrough)
+    async with page.expect_navigation():
+        await row.locator(f'a[href="/cases/{case_no}"]').click()
+
+
+async def complete_step(console: Console, page: Page, case_no: str, step: str,
+                        values: dict[str, str], *, from_queue: bool = True,
+                        walkthrough: str | None = None,
+                        queue_walkthrough: str | None = None) -> None:
+    """Complete the case's current step ``step`` from its generated form, reached from the
+    person's work queue, and see the step in the timeline (SPEC C9.4: only the owner gets
+    the form)."""
+    if from_queue:
+        await open_from_queue(console, page, case_no, step, walkthrough=queue_walkthrough)
+    else:
+        await open_page(console, page, case_url(console, case_no), f"case-{step}")
+    form = f'#step-form[action="/cases/{case_no}/steps/{step}"]'
+    await expect(page.locator(form)).to_be_visible()
+    for name, value in values.items():
+        await fill_field(page, form, name, value)
+    await console.shot(page, f"{step}-filled", walkthrough=walkthrough,
+                       part=page.locator("section").filter(has=page.locator(form)))
+    async with page.expect_navigation():
+        await page.locator(f'{form} [data-action="complete-step"]').click()
+    await expect(page).to_have_url(re.compile(rf"/cases/{re.escape(case_no)}(\?.*)?$"))
+    await expect(page.locator(f'tr[data-step="{step}"]').first).to_be_visible()
+    await console.shot(page, f"{step}-done")
+
+
+async def has_no_step_form(console: Console, page: Page, case_no: str, who: str) -> None:
+    """Someone whose step it is not reads the case but gets no form to complete it."""
+    await open_page(console, page, case_url(console, case_no), f"case-as-{who}")
+    await expect(page.locator("#step-form")).to_have_count(0)
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """The text of each page of a PDF (pdftotext separates pages by form feeds)."""
+    text = _pdf_text(path)
+    return [page for page in text.split("\f") if page.strip()]
+
+
+async def file_complaint(console: Console, page: Page, filing: dict[str, str], *,
+                         walkthrough: str | None = None) -> str:
+    """File a complaint on the filing page (SPEC C9.1, R2); the new case's number."""
+    await open_page(console, page, console.system.url("complaints", "/new"), "filing-form")
+    form = "#complaint-form"
+    for name, value in filing.items():
+        await fill_field(page, form, name, value)
+    await console.shot(page, "filing-filled", walkthrough=walkthrough,
+                       part=page.locator("section").filter(has=page.locator(form)))
+    async with page.expect_navigation():
+        await page.locator(f'{form} [data-action="file-complaint"]').click()
+    await expect(page).to_have_url(re.compile(r"/cases/[^/?#]+$"))
+    case_no = page.url.rsplit("/", 1)[1]
+    await console.shot(page, "filed")
+    return case_no
+
+
+async def case_json(console: Console, page: Page, case_no: str) -> dict[str, Any]:
+    """The case as the signed-in person reads it through the JSON route (same session)."""
+    response = await page.request.get(console.system.url("complaints",
+                                                         f"/complaints/{case_no}"))
+    assert response.status == 200, f"{case_no} answered {response.status}"
+    found: dict[str, Any] = await response.json()
+    return found
+
+
+async def eventually_on_page(page: Page, target: Locator, *, attempts: int = 30) -> None:
+    """Reload until ``target`` is visible: what other services tell this one arrives by
+    events, and most pages do not poll by themselves."""
+    for _attempt in range(attempts):
+        try:
+            await expect(target.first).to_be_visible(timeout=1_000)
+            return
+        except AssertionError:
+            await page.reload()
+    await expect(target.first).to_be_visible()
+
+
+def pdf_first_page_png(pdf: Path, png: Path) -> None:
+    """The PDF's first page as a PNG (for the walk-through), through poppler's pdftoppm."""
+    png.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                    str(pdf), str(png.with_suffix(""))], check=True, capture_output=True)

@@ -57,7 +57,9 @@ async def _post_calls(
 
 
 async def _board(http: httpx.AsyncClient, dispatch: ServiceProcess) -> list[str]:
-    r = await http.get(f"{dispatch.url}/board", params={"branch": "SC01"}, headers=SUPERVISOR)
+    # the board pages (CONTRACT "Lists"); one page of up to 1,000 holds every call here
+    r = await http.get(f"{dispatch.url}/board", params={"branch": "SC01", "limit": 1000},
+                       headers=SUPERVISOR)
     r.raise_for_status()
     return [line["voucher_no"] for line in r.json()]
 

@@ -1,23 +1,32 @@
-"""Traces: the outbox row keeps the writer's trace context, and one call's trace spans
-intake's request, the relay's publish and dispatch's consumer (issue 16 Deliver 5)."""
+"""Traces: the outbox row keeps the writer's trace context (its ``traceparent`` column),
+and one call's trace spans intake's request, the relay's publish and dispatch's consumer
+(issue 16 Deliver 5)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sqlalchemy import MetaData, select
 
 from services.dispatch.app import create_app as dispatch_app
 from services.intake.app import create_app as intake_app
 from shared import tracing
+from shared.clock import FixedClock
+from shared.events.base import Event
+from shared.outbox import Outbox
+from shared.plumbing import Plumbing
+from shared.testing import memory_database
 
 from ..helpers import eventually, running, token
 
 PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+CLOCK = FixedClock(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -32,20 +41,49 @@ def spans() -> Iterator[InMemorySpanExporter]:
         tracing.use_provider(None)
 
 
-def test_stamp_outside_a_trace_leaves_the_payload_alone() -> None:
-    assert tracing.stamp('{"a":1}') == '{"a":1}'
-    assert tracing.unstamp('{"a":1}') == ('{"a":1}', None)
+class Ping(Event):
+    event_type = "test.ping.sent.v1"
+    n: int
 
 
-def test_stamped_payload_gives_back_the_event_and_its_traceparent() -> None:
-    with tracing.attached(PARENT):
-        stamped = tracing.stamp('{"event_id":"e1","x":[1,2]}')
-    assert stamped.startswith(tracing.STAMP)
-    body, parent = tracing.unstamp(stamped)
-    assert body == '{"event_id":"e1","x":[1,2]}'
-    assert parent == PARENT
-    with tracing.attached(PARENT):
-        assert tracing.unstamp(tracing.stamp("{}")) == ("{}", PARENT)
+async def _relay_one(parent: str | None) -> tuple[dict[str, object], str, str | None]:
+    """Write one event (under ``parent`` if given) and relay it: the stored row, the
+    payload published and the traceparent active while it was published."""
+    metadata = MetaData()
+    plumbing = Plumbing(metadata)
+    published: list[tuple[bytes, str | None]] = []
+
+    async def publish(_event_type: str, payload: bytes, _msg_id: str) -> None:
+        published.append((payload, tracing.current_traceparent()))
+
+    async with memory_database(metadata) as db:
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish)
+        event = Ping(n=1)
+        async with db.transaction() as session:
+            with tracing.attached(parent):
+                await outbox.add(session, event)
+        async with db.reading() as session:
+            row = dict((await session.execute(select(plumbing.outbox))).one()._mapping)
+        assert tracing.current_traceparent() is None  # nothing leaks out of the block
+        assert await outbox.flush() == 1
+    assert row["payload"] == event.model_dump_json()  # the payload is exactly the event
+    (payload, active), = published
+    assert payload == event.model_dump_json().encode()
+    return row, payload.decode(), active
+
+
+async def test_outbox_keeps_the_traceparent_in_its_own_column_and_publishes_under_it(
+        spans) -> None:
+    row, payload, active = await _relay_one(PARENT)
+    assert row["traceparent"] == PARENT
+    assert "traceparent" not in payload
+    assert active == PARENT
+
+
+async def test_outbox_row_outside_a_trace_has_no_traceparent(spans) -> None:
+    row, _payload, active = await _relay_one(None)
+    assert row["traceparent"] is None
+    assert active is None
 
 
 def test_otlp_only_when_configured(monkeypatch) -> None:

@@ -3,6 +3,7 @@
 - :mod:`.base`: ``Base`` and ``plumbing`` (outbox, inbox, audit log, dead letters);
 - :mod:`.invoices`: known vouchers, serial counters, price lists, invoices, payments, voids;
 - :mod:`.contracts`: maintenance contracts, expiry notices, extended warranties;
+- :mod:`.customers`: the contact of each customer, for letters (issue 14);
 - :mod:`.accounting`: returns, allowances, journal, receivables;
 - :mod:`.staff`: the staff register and monthly bonuses, with history (P3, P5–P7);
 - :mod:`.deductions`: decisions received, charges, the stored schedule, closed months;
@@ -29,6 +30,7 @@ from .accounting import (
 from .base import Base, plumbing
 from .claims import ClaimLine, CoverCheck, ReplacementRequest, WarrantyClaim
 from .contracts import Contract, ExpiryNotice, ExtendedWarranty
+from .customers import CustomerContact
 from .deductions import Charge, DeductionEntry, PayrollMonth, PayrollState, PenaltyDecisionRow
 from .invoices import (
     BillingVoucher,
@@ -45,6 +47,7 @@ from .staff import Bonus, BonusChange, StaffChange, StaffMember
 __all__ = [
     "Allowance", "AllowanceApproval", "Base", "BillingVoucher", "Bonus", "BonusChange",
     "Charge", "ClaimLine", "CollectionDelay", "Contract", "Counter", "CoverCheck",
+    "CustomerContact",
     "DeductionEntry", "ExpiryNotice", "ExtendedWarranty", "Invoice", "InvoiceLine",
     "InvoiceVoid", "JournalEntry", "JournalLineRow", "OrderRatio", "Payment",
     "PayrollMonth", "PayrollState", "PenaltyDecisionRow", "PosInstruction",

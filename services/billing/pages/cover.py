@@ -13,17 +13,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, field_validator
 
 from shared.auth import Actor, roles
-from shared.fields import Count, ShortText, Text
+from shared.fields import ShortText, Text
 from shared.money import MoneyIn
 from shared.runtime import RuntimeDep
 
-from ..api.params import DocNo
-from ..api.roles import Accountant, ReplacementApprover
+from ..api.params import DocNo, QueryCode
+from ..api.roles import Accountant, Accounting, ReplacementApprover
 from ..domain.returns import slip_approvers
-from ..models import ReturnSlip
-from ..service import bookings, claims, replacements
+from ..models import CoverCheck, ReturnSlip
+from ..service import bookings, claims, replacements, vouchers
 from ..service import returns as slips
 from . import router
+from .returns import FormCount
 
 CoverReader = Annotated[Actor, Depends(roles("accountant", "branch_manager"))]
 BACK = "/cover"
@@ -44,7 +45,7 @@ class DecisionForm(BaseModel):
 
 
 class ReleaseForm(BaseModel):
-    book_qty: Count = Field(ge=1)
+    book_qty: FormCount = Field(ge=1)
     note: Text = Field(min_length=3, max_length=200)
     book_amount: MoneyIn | None = None  # SPEC C13.2(1)b: a reviewed amount to book
 
@@ -122,3 +123,21 @@ async def approve_slip(slip_no: DocNo, rt: RuntimeDep, actor: ReplacementApprove
     async with rt.db.transaction() as session:
         await bookings.approve_slip(rt.context, session, actor=actor, slip_no=slip_no)
     return RedirectResponse(BACK, status_code=303)
+
+
+@router.get("/cover/voucher", response_class=HTMLResponse)
+async def find_voucher(actor: Accounting, voucher_no: QueryCode = None) -> Response:
+    """The lookup form's target: on to the voucher's cover page."""
+    return RedirectResponse(f"/vouchers/{voucher_no}/page" if voucher_no else BACK,
+                            status_code=303)
+
+
+@router.get("/vouchers/{voucher_no}/page", response_class=HTMLResponse)
+async def voucher_page(voucher_no: DocNo, request: Request, rt: RuntimeDep,
+                       actor: Accounting) -> HTMLResponse:
+    """A voucher as billing knows it and how its cover was judged (SPEC E3)."""
+    async with rt.db.reading() as session:
+        voucher = await vouchers.get_voucher(session, voucher_no, actor=actor)
+        check = await session.get(CoverCheck, voucher_no)
+    return request.app.state.console.render(
+        request, "billing_voucher.html", actor=actor, voucher=voucher, check=check)

@@ -112,6 +112,21 @@ async def mark_mailed(
     return await _done(request, rt, actor, invoice_no, "mailed", None)
 
 
+class VoidForm(BaseModel):
+    reason: Text = Field(min_length=3, max_length=500)
+
+
+@router.post("/invoices/{invoice_no}/page/void", response_class=HTMLResponse)
+async def void_invoice(
+    invoice_no: DocNo, rt: RuntimeDep, actor: Accountant, form: Annotated[VoidForm, Form()]
+) -> Response:
+    """Void an invoice from its page with the reason, never an edit (SPEC S10, §8)."""
+    async with rt.db.transaction() as session:
+        await payments.void(rt.context, session, actor=actor, invoice_no=invoice_no,
+                            reason=form.reason)
+    return RedirectResponse(f"/invoices/{invoice_no}/page", status_code=303)
+
+
 async def _done(request: Request, rt: RuntimeDep, actor: Actor, invoice_no: str, what: str,
                 receipt_no: str | None) -> Response:
     """htmx: the message and the refreshed invoice (out of band); else 303 to the page."""

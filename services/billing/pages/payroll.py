@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import Form, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -14,8 +14,10 @@ from shared.fields import Code, Month, ShortText
 from shared.money import MoneyIn
 from shared.runtime import RuntimeDep
 
+from ..api.params import PathCode
 from ..api.roles import Accountant, Accounting
-from ..service import deductions, staff
+from ..api.staff import StaffReader
+from ..service import deductions, schedule, staff
 from ..service.payroll import closed_through, current_month
 from . import router
 
@@ -38,15 +40,31 @@ class BonusForm(BaseModel):
 
 
 @router.get(PAGE, response_class=HTMLResponse)
-async def payroll(request: Request, rt: RuntimeDep, actor: Accounting) -> HTMLResponse:
-    """The register, held decisions and the close button (SPEC P5–P7)."""
+async def payroll(request: Request, rt: RuntimeDep, actor: Accounting,
+                  month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+                  ) -> HTMLResponse:
+    """The register, the month's deductions per person with what carries over, held
+    decisions and the close button (SPEC P5–P7)."""
+    this_month = current_month(rt.context)
+    shown = month or this_month
     async with rt.db.reading() as session:
         people = await staff.staff_list(session)
         held = await deductions.decisions(session, status="held")
         last = await closed_through(session)
+        closed = await deductions.months(session)
+        decided = await deductions.decisions(session, status=None)
+        # SPEC P6/P7: everyone in the register or owing a charge, with the month's
+        # deduction (capped by the bonus) and what carries in and forward.
+        ids = sorted({p.person_id for p in people} | set(await schedule.charged_people(session)))
+        owed = [await schedule.deductions_for(session, person_id=i, month=shown) for i in ids]
+    owed = [d for d in owed if d["penalties"] or d["bonus"] is not None]
+    names = {p.person_id: p.name for p in people}
     return request.app.state.console.render(
         request, "billing_payroll.html", actor=actor, people=people, held=held,
-        closed_through=last, month=current_month(rt.context))
+        closed_through=last, month=this_month, shown=shown, owed=owed, names=names,
+        closed_months=closed, decided=decided,
+        totals={k: sum((d[k] for d in owed), Decimal(0))
+                for k in ("carried_in", "amount", "carried_forward")})
 
 
 @router.post(f"{PAGE}/staff", response_class=HTMLResponse)
@@ -87,3 +105,20 @@ async def close_month(rt: RuntimeDep, actor: Accountant,
     async with rt.db.transaction() as session:
         await deductions.close_month(rt.context, session, actor=actor, month=month)
     return RedirectResponse(PAGE, status_code=303)
+
+
+@router.get(f"{PAGE}/people/{{person_id}}", response_class=HTMLResponse)
+async def person_page(person_id: PathCode, request: Request, rt: RuntimeDep,
+                      actor: StaffReader,
+                      month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+                      ) -> HTMLResponse:
+    """A person's register entry with its history, bonuses and the month's deduction
+    (SPEC P5–P7)."""
+    shown = month or current_month(rt.context)
+    async with rt.db.reading() as session:
+        found = await staff.person(session, person_id)
+        owed = await schedule.deductions_for(session, person_id=person_id, month=shown)
+    return request.app.state.console.render(
+        request, "billing_person.html", actor=actor, member=found["member"],
+        history=found["history"], bonuses=found["bonuses"],
+        bonus_changes=found["bonus_changes"], owed=owed, shown=shown)

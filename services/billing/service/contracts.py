@@ -8,7 +8,8 @@ Invariants enforced here:
   the contract ends; the ``contract-expiry`` watcher fires it the moment it passes and
   stamps ``notice_sent_at`` in the same transaction (rows are taken ``FOR UPDATE SKIP
   LOCKED``), so each contract gets exactly one notice and one ``ContractExpiring`` even
-  across restarts or replicas.
+  across restarts or replicas; the same transaction queues the notice as a letter to the
+  holder (issue 14, ``notice_letters``), so each notice is mailed or printed once.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ from shared.auth import Actor, require_branch
 from shared.context import Context
 from shared.db import get_or_404, is_sqlite
 from shared.events.billing import ContractExpiring, CoverGranted
+from shared.rules import NotFound
 
 from ..domain import contracts as rules
 from ..domain.pricing import CollectionMode, InvoiceLine, LineKind
 from ..models import Contract, ExpiryNotice
 from .common import next_serial
 from .invoices import announce, raise_invoice
+from .notice_letters import Addressee, addressee, queue_notice_letter
 
 WATCHER = "contract-expiry"
 
@@ -109,15 +112,19 @@ async def send_due_notices(ctx: Context, session: AsyncSession, now: datetime) -
     actor = Actor.system("billing")
     for contract in due:
         contract.notice_sent_at = now
-        session.add(ExpiryNotice(
+        notice = ExpiryNotice(
             contract_no=contract.contract_no, branch=contract.branch,
             customer_id=contract.customer_id, product_id=contract.product_id,
             ends_on=contract.ends_on, issued_on=ctx.branch(contract.branch).local_date(now),
             issued_at=now,
-        ))
+        )
+        session.add(notice)
+        letter = await queue_notice_letter(ctx, session, contract=contract, notice=notice,
+                                           actor=actor)
         await ctx.audit.record(session, actor=actor, action="contract.expiry_notice_sent",
                                subject_type="contract", subject_id=contract.contract_no,
-                               detail={"ends_on": contract.ends_on})
+                               detail={"ends_on": contract.ends_on, "letter": str(letter.id),
+                                       "letter_status": letter.status})
         await ctx.outbox.add(session, ContractExpiring(
             contract_no=contract.contract_no, branch=contract.branch,
             customer_id=contract.customer_id, product_id=contract.product_id,
@@ -144,3 +151,17 @@ async def notices_coming(
         .order_by(Contract.notice_due_at, Contract.contract_no)
     )
     return list(rows)
+
+
+async def issued_notice(
+    ctx: Context, session: AsyncSession, contract_no: str, *, actor: Actor
+) -> tuple[Contract, ExpiryNotice, Addressee]:
+    """A contract's issued S20 notice with its addressee (for the printed notice); 404
+    while the notice has not been issued, 403 outside the caller's branch."""
+    contract = await get_contract(session, contract_no, actor=actor)
+    notice = await session.scalar(
+        select(ExpiryNotice).where(ExpiryNotice.contract_no == contract.contract_no))
+    if notice is None:
+        raise NotFound(f"no expiry notice issued for {contract_no} yet", field="contract_no",
+                       rule="S20")
+    return contract, notice, await addressee(ctx, session, contract)

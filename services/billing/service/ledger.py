@@ -123,3 +123,50 @@ def _delays(delay: CollectionDelay, receivable: Receivable, month: str) -> bool:
         opened_on=delay.opened_on.isoformat(),
         resolved_on=delay.resolved_on.isoformat() if delay.resolved_on else None, month=month,
     )
+
+
+# -- reads for the console (issue 14): the latest entries, and receivables by month -------
+
+async def recent_journal(session: AsyncSession, *, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest journal entries of returns, allowances and POS bookings (newest first),
+    in the shape of :func:`journal`; invoice entries are read per invoice (SPEC C13.2)."""
+    ids = list(await session.scalars(
+        select(JournalEntry.id).where(JournalEntry.invoice_no.is_(None))
+        .order_by(JournalEntry.id.desc()).limit(limit)))
+    if not ids:
+        return []
+    entries = {e.id: e for e in await session.scalars(
+        select(JournalEntry).where(JournalEntry.id.in_(ids)))}
+    lines = list(await session.scalars(
+        select(JournalLineRow).where(JournalLineRow.entry_id.in_(ids))
+        .order_by(JournalLineRow.id)))
+    return [
+        {
+            "entry_id": e.id, "source_type": e.source_type, "source_no": e.source_no,
+            "case_no": e.case_no, "invoice_no": e.invoice_no, "memo": e.memo,
+            "reverses_entry_id": e.reverses_id, "booked_by": e.booked_by,
+            "booked_role": e.booked_role, "booked_at": e.booked_at,
+            "lines": [{"account": x.account, "debit": x.debit, "credit": x.credit}
+                      for x in lines if x.entry_id == e.id],
+        }
+        for e in (entries[i] for i in ids)
+    ]
+
+
+async def receivables(
+    session: AsyncSession, *, salesperson: str | None = None, month: str | None = None,
+    limit: int = 500,
+) -> list[Receivable]:
+    """Recorded receivables, newest month first (input to SPEC C13.2(3))."""
+    query = select(Receivable).order_by(Receivable.month.desc(), Receivable.id.desc())
+    if salesperson is not None:
+        query = query.where(Receivable.salesperson == salesperson)
+    if month is not None:
+        query = query.where(Receivable.month == month)
+    return list(await session.scalars(query.limit(limit)))
+
+
+async def receivable_months(session: AsyncSession, *, salesperson: str) -> list[str]:
+    """The months in which a salesperson has receivables, oldest first (SPEC C13.2(3))."""
+    return sorted(set(await session.scalars(
+        select(Receivable.month).where(Receivable.salesperson == salesperson))))

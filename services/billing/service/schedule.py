@@ -116,3 +116,9 @@ async def deductions_for(session: AsyncSession, *, person_id: str, month: str) -
         "closed": bool(last_closed and month <= last_closed),
         "instalments": instalments, "penalties": rows,
     }
+
+
+async def charged_people(session: AsyncSession) -> list[str]:
+    """Everyone who carries a charge (deductions to take, SPEC P6/P7), by person id; the
+    payroll page lists them beside the register, so nobody owed a deduction is missed."""
+    return sorted(set(await session.scalars(select(Charge.person_id))))

@@ -20,8 +20,10 @@ from shared.runtime import Runtime, RuntimeDep
 from ..api.cases import Reader
 from ..api.params import CaseNo, StepName
 from ..models import Complaint
+from ..service import case_page as extras
 from ..service import cases, steps
 from . import router
+from .labels import CLASSES, HOLDERS
 
 
 def _(message: str) -> str:
@@ -38,7 +40,8 @@ LABELS: dict[str, str] = {
     "handling": _("Handling"), "amount": _("Amount"),
     "return_quantity": _("Quantity to return"), "summary": _("Summary"),
     "loss_amount": _("Loss amount"), "improvement_tracking": _("Track improvement"),
-    "approved": _("Approved"), "sales_slip_no": _("Sales slip"),
+    "approved": _("Approved"), "approved_amount": _("Approved amount"),
+    "sales_slip_no": _("Sales slip"),
     "borrowed_gifts": _("Gifts borrowed from other vendors"), "outcome": _("Outcome"),
     "customer_present": _("Customer present"),
     "staff_present": _("Counter staff or leader present"),
@@ -95,8 +98,16 @@ async def case_page(request: Request, case_no: CaseNo, rt: RuntimeDep,
         row = await cases.readable_case(session, actor=actor, case_no=case_no)
         view = await cases.case_view(session, row)
         form = cases.step_form(actor, row)
-    return request.app.state.console.render(request, "complaints_case.html", actor=actor,
-                                            case=view, form=form, labels=LABELS)
+        borrowings = await extras.gift_borrowings(session, row) if row.profile == "retail" \
+            else []
+    undecided = any(p.decision is None and p.addressed_to == actor.role
+                    for p in view.petitions)
+    return request.app.state.console.render(
+        request, "complaints_case.html", actor=actor, case=view, form=form, labels=LABELS,
+        approval=extras.approval_view(row),
+        actions=extras.case_actions(actor, row, undecided_for_me=undecided),
+        borrowings=borrowings, steps=cases.definition(row).enabled_steps(),
+        classes=CLASSES, holders=HOLDERS)
 
 
 @router.post("/cases/{case_no}/steps/{step}")

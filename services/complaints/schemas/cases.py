@@ -8,7 +8,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.fields import INT_MAX, Code, PastDate, PastInstant, ShortText, Text
+from shared.fields import (
+    INT_MAX,
+    Code,
+    Email,
+    LetterLanguage,
+    PastDate,
+    PastInstant,
+    ShortText,
+    Text,
+)
 from shared.money import MoneyIn
 
 # Edge types (issue 11): no control characters, bounded lengths, strict integers within
@@ -44,6 +53,11 @@ class ComplaintIn(BaseModel):
     joint_inspection_note: Text | None = None
     # SPEC Q26: the service department's triage of a complaint it files itself.
     severity: Literal["serious", "general"] | None = None
+    # Issue 14 (Q26 函告該客戶): the customer's contact for the outcome letter; e-mail,
+    # else a postal address; neither: the customer is told another way (no letter).
+    customer_email: Email | None = None
+    customer_language: LetterLanguage | None = None
+    customer_address: Text | None = None
 
 
 class FiledOut(BaseModel):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
@@ -13,16 +12,10 @@ from shared.context import Context
 from shared.rules import RuleBroken, WrongState
 
 from ..domain.profiles import PROFILE_DATA, load_profile
-from ..domain.statistics import (
-    ClosedCase,
-    complaint_statistics,
-    month_bounds,
-    statistics_final,
-)
 from ..domain.workflow import WorkflowDef
-from ..models import Complaint, Profile
-from .abnormality import month_block
-from .cases import all_workflows, company_today, company_zone
+from ..models import Profile
+from . import statistics
+from .cases import all_workflows
 
 
 def from_validation(exc: ValidationError, *, rule: str, prefix: str = "") -> RuleBroken:
@@ -78,37 +71,6 @@ async def put_profile(
 
 
 async def monthly_statistics(ctx: Context, session: AsyncSession, *, month: str) -> dict[str, Any]:
-    """Closed cases of the month by classification and responsible unit (SPEC C9.10).
-
-    The table is prepared from the 1st of the next month and `final` from the 10th; asked
-    for earlier (the month still running), it answers the cases closed so far with
-    `provisional: true` [choice] rather than refusing, so a manager can watch the month.
-    """
-    tz = company_zone(ctx)
-    start, end = month_bounds(month, tz)
-    now = ctx.now()
-    rows = await session.scalars(
-        select(Complaint).where(Complaint.closed_at >= start, Complaint.closed_at < end)
-        .order_by(Complaint.id)
-    )
-    cases = [
-        ClosedCase(
-            case_no=c.case_no, classification=c.classification,
-            responsible_unit=None if c.handling == "not_valid" else c.responsible_unit,
-            loss_amount=c.loss_amount if c.loss_amount is not None else 0,
-        )
-        for c in rows
-    ]
-    table = complaint_statistics(cases, month=month)
-    final = statistics_final(month, company_today(ctx))
-    return {
-        "month": table.month, "final": final, "provisional": now < end, "total": table.total,
-        "by_classification": table.by_classification,
-        "by_unit": [
-            {"unit": u.unit, "count": u.count, "share": u.share, "loss": u.loss}
-            for u in table.by_unit
-        ],
-        "unattributed": table.unattributed, "total_loss": table.total_loss,
-        # SPEC C3: abnormality sheets filed in the month, beside the table, not in `total`.
-        "abnormalities": await month_block(session, start=start, end=end),
-    }
+    """Closed cases of the month by classification and responsible unit (SPEC C9.10),
+    aggregated in SQL (service.statistics, issue 17)."""
+    return await statistics.monthly_statistics(ctx, session, month=month)

@@ -1,7 +1,9 @@
-"""Closing a case: the lateness audit, improvement tracking and the five copies (C14, C9.7, C9.8).
+"""Closing a case: the lateness audit, improvement tracking and the five copies (C14, C9.7, C9.8),
+and the customer's outcome letter (Q26, issue 14).
 
-Invariant: closing happens in the same transaction as the last step; the follow-up slips
-and the copies' events are written with it, so a closed case always has both.
+Invariant: closing happens in the same transaction as the last step; the follow-up slips,
+the copies' events and the outcome letter are written with it, so a closed case always
+has them all.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..domain.filing import closing_copies
 from ..domain.workflow import WorkflowDef
 from ..models import Complaint, FollowUp, StepRecord
 from .cases import SUBJECT, case_state
+from .letters import queue_outcome_letter
 
 
 async def close_case(
@@ -49,13 +52,16 @@ async def close_case(
                 correlation_id=case.case_no,
             ),
         )
+    # Q26 函告該客戶: the customer hears the outcome (services/complaints/service/letters.py).
+    letter = await queue_outcome_letter(ctx, session, case=case, at=at)
     await ctx.audit.record(
         session, actor=Actor.system(ctx.settings.service),
         action="complaint.closed", subject_type=SUBJECT, subject_id=case.case_no, at=now,
         detail={"closed_at": at.isoformat(), "copies_to": [c.recipient for c in copies],
                 "late": [slip.step or "case" for slip in late],
                 "approved_amount": None if case.approved_amount is None
-                else str(case.approved_amount), "approved_by": case.approved_by},
+                else str(case.approved_amount), "approved_by": case.approved_by,
+                "outcome_letter": None if letter is None else str(letter.id)},
     )
     return late
 

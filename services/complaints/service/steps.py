@@ -110,6 +110,14 @@ async def file_from_survey(
         demand=event.text[:4000] or "(no text)",
         received_at=received, branch=event.branch,
     )
+    # Issue 14 (Q26 函告該客戶): the customer's contact travels with the complaint. The
+    # e-mail was validated at intake; it is taken as given (the relay refuses an unusable
+    # one and the letter waits to be printed).
+    data = data.model_copy(update={
+        "customer_email": event.customer_email,
+        "customer_language": event.customer_language,
+        "customer_address": event.customer_address[:4000] if event.customer_address else None,
+    })
     actor = Actor.system(ctx.settings.service)
     case = _new_case(defn, data, case_no=case_no, received=received, actor=actor, now=now)
     # Q26: the service department's triage decides (serious → the vice GM); what the
@@ -146,6 +154,8 @@ def _new_case(
         received_at=received, received_recorded_at=now,
         joint_inspection_on=data.joint_inspection_on,
         joint_inspection_note=data.joint_inspection_note, branch=data.branch,
+        customer_email=data.customer_email, customer_language=data.customer_language,
+        customer_address=data.customer_address,
         store_id=data.store_id, status="open", decisions={}, step_reminded=False,
         case_reminded=False, supplier_coordinated=False, filed_at=now,
         filed_by=actor.user_id, filed_role=actor.role,

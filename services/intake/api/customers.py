@@ -11,6 +11,7 @@ from shared.fields import PathId
 from shared.runtime import RuntimeDep
 
 from ..schemas import (
+    ContactIn,
     CoverOut,
     CustomerFileOut,
     CustomerIn,
@@ -64,6 +65,16 @@ async def merge_customer(
             duplicate_id=body.duplicate_id,
         )
         return _file(await service.customer_file(session, actor=actor, customer_id=customer_id))
+
+
+@router.put("/customers/{customer_id}/contact", response_model=CustomerOut)
+async def update_contact(customer_id: PathId, body: ContactIn, rt: RuntimeDep,
+                         actor: FileKeeper) -> CustomerOut:
+    """Set the customer's e-mail (none: letters go by post) and letter language (issue 14)."""
+    async with rt.db.transaction() as session:
+        customer = await service.update_contact(rt.context, session, actor=actor,
+                                                customer_id=customer_id, data=body)
+        return CustomerOut.model_validate(customer)
 
 
 @router.post("/products", response_model=ProductOut, status_code=201)

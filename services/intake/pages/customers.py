@@ -12,8 +12,9 @@ from shared.auth import Actor
 from shared.fields import PathId
 from shared.rules import Refusal, RuleBroken
 from shared.runtime import Runtime, RuntimeDep
+from shared.web.i18n import LANGUAGE_NAMES
 
-from ..schemas import CustomerIn, ProductIn
+from ..schemas import ContactIn, CustomerIn, ProductIn
 from ..service import customers as service
 from ..service import pos_claims
 from . import router
@@ -32,6 +33,8 @@ from .common import (
 )
 
 PRODUCT_INTS = ("warranty_months",)
+# The languages a customer's letters can be written in, named in their own language.
+LANGUAGES = list(LANGUAGE_NAMES.items())
 
 
 def _districts(rt: Runtime, actor: Actor) -> list[str]:
@@ -41,8 +44,9 @@ def _districts(rt: Runtime, actor: Actor) -> list[str]:
 
 def _new_form(request: Request, rt: RuntimeDep, actor: Actor, *, values: dict[str, str],
               errors: dict[str, str], status_code: int = 200) -> HTMLResponse:
+    values = {"language": branch_of(rt, actor, None).language, **values}
     response = render(request, "intake_customer_new.html", actor, values=values,
-                      errors=errors, districts=_districts(rt, actor),
+                      errors=errors, districts=_districts(rt, actor), letter_languages=LANGUAGES,
                       branches=sorted(rt.context.branches) if actor.branch is None else [])
     response.status_code = status_code
     return response
@@ -87,6 +91,8 @@ async def new_customer(request: Request, rt: RuntimeDep, actor: FileKeeper) -> R
 
 async def _file_page(request: Request, rt: RuntimeDep, actor: Actor, customer_id: int, *,
                      values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                     contact_values: dict[str, str] | None = None,
+                     contact_errors: dict[str, str] | None = None,
                      status_code: int = 200) -> HTMLResponse:
     async with rt.db.reading() as session:
         found = await service.customer_file(session, actor=actor, customer_id=customer_id)
@@ -101,6 +107,11 @@ async def _file_page(request: Request, rt: RuntimeDep, actor: Actor, customer_id
         "may_call": actor.role in CALL_TAKERS and found.customer.merged_into is None,
         "notice": request.query_params.get("notice"),
         "values": values or {"warranty_months": "12"}, "errors": errors or {},
+        "letter_languages": LANGUAGES, "language_names": LANGUAGE_NAMES,
+        "contact_values": contact_values or {
+            "email": found.customer.email or "",
+            "language": found.customer.language or where.language},
+        "contact_errors": contact_errors or {},
     }
     response = render(request, "intake_customer_file.html", actor, **context)
     response.status_code = status_code
@@ -133,6 +144,25 @@ async def add_product(request: Request, customer_id: PathId, rt: RuntimeDep,
     if errors:
         return await _file_page(request, rt, actor, customer_id, values=data, errors=errors,
                                 status_code=422)
+    return back(f"/customers/{customer_id}/file")
+
+
+@router.post("/customers/{customer_id}/contact/page", response_class=HTMLResponse)
+async def save_contact(request: Request, customer_id: PathId, rt: RuntimeDep,
+                       actor: FileKeeper) -> Response:
+    """Correct the customer's e-mail and the language of their letters (issue 14)."""
+    data = await posted(request)
+    contact_in, errors = read_form(ContactIn, data)
+    if contact_in is not None:
+        try:
+            async with rt.db.transaction() as session:
+                await service.update_contact(rt.context, session, actor=actor,
+                                             customer_id=customer_id, data=contact_in)
+        except Refusal as exc:
+            errors = {exc.field or "form": exc.message}
+    if errors:
+        return await _file_page(request, rt, actor, customer_id, contact_values=data,
+                                contact_errors=errors, status_code=422)
     return back(f"/customers/{customer_id}/file")
 
 

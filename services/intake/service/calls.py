@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
 from shared.claimed import BRANCH_APPROVERS, accept_claim
 from shared.context import Context
+from shared.db import is_sqlite
 from shared.events.intake import CallCancelled, CallFiled, CallRegistered
 from shared.rules import RuleBroken
 
@@ -24,10 +26,40 @@ from .. import domain
 from ..domain import sanbao
 from ..domain.call_state import CallStatus, check_cancellable, check_fileable
 from ..domain.reconciliation import late_at_registration, late_registration_reason
-from ..models import Call, Product, ProductCover
+from ..models import Call, Customer, Product, ProductCover
 from ..schemas import CallIn
 from .common import live_customer, load_call
 from .sanbao import sanbao_table
+
+
+async def _preload_file(
+    session: AsyncSession, data: CallIn
+) -> tuple[list[ProductCover], int | None]:
+    """One round trip for what registering a call reads (issue 17): the customer, the
+    product if it is in that customer's file, its covers, and on PostgreSQL the call's
+    register number (``nextval`` once, an InitPlan, however many covers there are).
+
+    The rows land in the session's identity map, so the checks that follow (``live_customer``,
+    the product's owner) run unchanged and cost no query; when the file is wrong the
+    product is not preloaded and the usual refusals query and answer as before. A number
+    drawn by a refused call is a gap in the sequence, as a rolled-back INSERT leaves.
+    """
+    columns: list[Any] = [Customer, Product, ProductCover]
+    if not is_sqlite(session):
+        columns.append(select(func.nextval(func.pg_get_serial_sequence("calls", "id")))
+                       .scalar_subquery())
+    query = (
+        select(*columns).select_from(Customer)
+        .outerjoin(Product, and_(Product.id == data.product_id,
+                                 Product.customer_id == Customer.id))
+        .outerjoin(ProductCover, ProductCover.product_id == Product.id)
+        .where(Customer.id == data.customer_id)
+        .order_by(ProductCover.id)
+    )
+    rows = (await session.execute(query)).all()
+    covers = [row[2] for row in rows if row[2] is not None]
+    next_id = int(rows[0][3]) if rows and len(rows[0]) > 3 else None
+    return covers, next_id
 
 
 async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
@@ -35,6 +67,8 @@ async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
     """SPEC S8/S6/S19: enter the call, issue its voucher, decide category and deadline
     (CT1: the claimed receipt time within the branch's window or with approval; S18: a
     call received before today is priority at once)."""
+    covers, next_id = await _preload_file(session, data)
+    # Served from the identity map the preload filled: no round trip when the file is right.
     customer = await live_customer(session, data.customer_id, actor=actor, field="customer_id")
     product = await session.get(Product, data.product_id)
     if product is None or product.customer_id != customer.id:
@@ -54,9 +88,6 @@ async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
     )
     received_at = claim.at
     local_day = branch.local_date(received_at)
-    covers = (
-        await session.scalars(select(ProductCover).where(ProductCover.product_id == product.id))
-    ).all()
     category = domain.decide_category(  # SPEC S6, from the file as it is at the call
         on=local_day,
         warranty_ends=product.warranty_ends_on,
@@ -89,9 +120,15 @@ async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
                          table=sanbao_table())
     if offer is not None:
         call.sanbao_remedy, call.sanbao_window_ends_on = offer.remedy.value, offer.window_ends_on
-    session.add(call)
-    await session.flush()
-    call.voucher_no = domain.voucher_no(branch.code, call.id)
+    if next_id is not None:
+        # PostgreSQL: the register number was drawn with the preload, so the row goes in
+        # with its voucher number in one INSERT (no flush, no second UPDATE).
+        call.id, call.voucher_no = next_id, domain.voucher_no(branch.code, next_id)
+        session.add(call)
+    else:
+        session.add(call)
+        await session.flush()
+        call.voucher_no = domain.voucher_no(branch.code, call.id)
     await ctx.audit.record(
         session, actor=actor, action="call.registered", subject_type="call",
         subject_id=call.id,
@@ -115,6 +152,9 @@ async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
             registered_by=actor.user_id, recorded_at=now,
             backdate_approved_by=call.backdate_approved_by, priority=call.priority,
             arrival_due_provisional=call.arrival_due_provisional,
+            customer_email=customer.email,
+            customer_language=customer.language or ctx.branch(call.branch).language,
+            customer_address=customer.address,
             correlation_id=call.voucher_no, occurred_at=now,
         ),
     )

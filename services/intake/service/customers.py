@@ -25,11 +25,12 @@ from shared.auth import Actor, require_branch
 from shared.context import Context
 from shared.events.intake import CustomerMerged
 from shared.fields import check_happened_on
+from shared.rules import WrongState
 
 from .. import domain
 from ..domain.merge import FileRef, check_merge
 from ..models import Call, Customer, Product, ProductCover
-from ..schemas import CustomerIn, ProductIn
+from ..schemas import ContactIn, CustomerIn, ProductIn
 from .common import live_customer, load_customer
 
 
@@ -49,7 +50,9 @@ async def register_customer(
         return existing, False
     customer = Customer(
         branch=branch.code, name=data.name, phone=phone, address=data.address,
-        district=data.district, created_at=ctx.now(), created_by=actor.user_id,
+        district=data.district, email=data.email,
+        language=data.language or branch.language,  # issue 14: default the branch's
+        created_at=ctx.now(), created_by=actor.user_id,
     )
     try:
         async with session.begin_nested():
@@ -65,6 +68,27 @@ async def register_customer(
         subject_id=customer.id,
     )
     return customer, True
+
+
+async def update_contact(
+    ctx: Context, session: AsyncSession, *, actor: Actor, customer_id: int, data: ContactIn,
+) -> Customer:
+    """Correct how the customer hears back: e-mail (none: letters go by post) and the
+    language of their letters (none: the branch's). Issue 14; audited with old values."""
+    customer = await load_customer(session, customer_id, actor=actor, lock=True)
+    if customer.merged_into is not None:
+        raise WrongState(f"customer {customer_id} was merged into {customer.merged_into}; "
+                         "use that file", field="id", rule="§1")
+    language = data.language or ctx.branch(customer.branch).language
+    before = {"email": customer.email, "language": customer.language}
+    customer.email = data.email
+    customer.language = language
+    await ctx.audit.record(
+        session, actor=actor, action="customer.contact_updated", subject_type="customer",
+        subject_id=customer.id,
+        detail={"before": before, "after": {"email": data.email, "language": language}},
+    )
+    return customer
 
 
 async def _by_phone(session: AsyncSession, branch: str, phone: str) -> Customer | None:

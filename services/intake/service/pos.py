@@ -212,6 +212,11 @@ async def _sale(ctx: Context, session: AsyncSession, *, store: Store, sale: PosS
             serial=product.serial, price=f"{item.price:.2f}", sold_on=sold_on,
             warranty_ends_on=product.warranty_ends_on,
             extended_warranty_years=item.extended_warranty_years,
+            # An anonymous sale's walk-in file is nobody's address: no contact then.
+            **({} if c is None else {
+                "customer_name": customer.name, "customer_email": customer.email,
+                "customer_language": customer.language or ctx.branch(store.branch).language,
+                "customer_address": customer.address}),
             correlation_id=f"{store.store_id}:{sale.transaction_id}",
         ))
         products.append({"product_id": product.id, "serial": product.serial,

@@ -15,7 +15,7 @@ from shared.runtime import RuntimeDep
 from ..domain.scores import Scores
 from ..models import SurveyCard
 from ..schemas import AnswerIn, CardDetail, CardOut, ComplaintOut, RankingLine, ScoresOut
-from ..service import answers, cards, scores
+from ..service import answers, cards, letters, scores
 
 router = APIRouter()
 
@@ -82,7 +82,11 @@ async def read_card(card_id: PathId, rt: RuntimeDep, actor: CardReader) -> CardD
     """One card: its answer, its complaint's case and, once sent, its one-time link (Q25)."""
     async with rt.db.reading() as session:
         card = await cards.card_detail(rt.context, session, actor=actor, card_id=card_id)
-        return detail_of(rt.context, card, actor)
+        letter = await letters.letter_of(rt.context, session, card.id)
+        out = detail_of(rt.context, card, actor)
+    if letter is None:
+        return out
+    return out.model_copy(update={"letter_status": letter.status, "letter_id": str(letter.id)})
 
 
 @router.post(

@@ -28,6 +28,7 @@ from shared.rules import NotFound
 from ..domain import cards as rules
 from ..domain import links
 from ..models import SurveyCard
+from . import letters
 
 log = logging.getLogger("aftersales.survey")
 SEND_WATCHER = "send-cards"
@@ -65,6 +66,10 @@ async def card_for_call(ctx: Context, session: AsyncSession, *, event: CallRegis
                        branch=event.branch)
     card.call_date = branch.local_date(event.received_at)
     card.customer_name = event.customer_name
+    # Issue 14: where the survey link goes (e-mail, else this address by post).
+    card.customer_email = event.customer_email
+    card.customer_language = event.customer_language
+    card.customer_address = event.customer_address
     card.send_due_at = rules.send_due_at(card.call_date, branch.zone, ctx.settings.survey_send_at)
     await session.flush()
     await ctx.audit.record(session, actor=_system(ctx), action="card.prepared",
@@ -133,6 +138,8 @@ async def send_due_cards(ctx: Context, session: AsyncSession, *, now: datetime) 
     """SPEC Q24: the next morning, the day's cards are sent and their one-time links issued.
 
     Cancelled cards stay cancelled; only pending registered cards whose morning came go.
+    Each card sent queues its survey-link letter in this transaction (issue 14): by
+    e-mail to the customer, or printed for the post when the file has no address.
     """
     query = (
         select(SurveyCard)
@@ -149,9 +156,14 @@ async def send_due_cards(ctx: Context, session: AsyncSession, *, now: datetime) 
         card.sent_at = now
         card.link_nonce = links.new_nonce()
         card.link_expires_at = now + timedelta(days=ctx.settings.survey_link_ttl_days)
+        path = link_of(ctx, card)
+        assert path is not None
+        letter = await letters.queue_survey_link(ctx, session, card=card, path=path,
+                                                 actor=system)
         await ctx.audit.record(session, actor=system, action="card.sent",
                                subject_type=SUBJECT, subject_id=card.id,
-                               detail={"link_expires_at": card.link_expires_at.isoformat()})
+                               detail={"link_expires_at": card.link_expires_at.isoformat(),
+                                       "letter": str(letter.id), "letter_status": letter.status})
     if len(cards) == SEND_BATCH:
         ctx.wake_after_commit(session, SEND_WATCHER)
     return len(cards)

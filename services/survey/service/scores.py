@@ -8,9 +8,10 @@ vice GM, GM and admin everywhere, or in their branch when their token names one.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
@@ -22,27 +23,54 @@ from ..domain import scores as scoring
 from ..models import SurveyCard
 
 
-def _answer(card: SurveyCard) -> rules.Answer | None:
-    if card.status != rules.ANSWERED or card.attitude is None:
+def _mean(total: int | None, count: int) -> float | None:
+    """The domain's average (scoring._avg: half-up to two places) from a SQL sum."""
+    if not count:
         return None
-    return rules.Answer(attitude=card.attitude, skill=card.skill or 0,
-                        arrival=card.arrival or 0, follow_through=card.follow_through or 0)
+    mean = Decimal(int(total or 0)) / Decimal(count)
+    return float(mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-async def _cards(
+async def _scores(
     session: AsyncSession, *, month: str, technician_id: str | None = None,
     branch: str | None = None,
-) -> list[SurveyCard]:
+) -> list[scoring.Scores]:
+    """SPEC Q23 per technician of the month, aggregated in SQL (issue 17): the same
+    figures ``scoring.month_scores`` computes from the cards, without loading them.
+
+    A card counts as sent once it went out or came back answered; answered cards with
+    a rating are averaged per dimension (a missing later dimension counts 0, as
+    ``_answer`` reads it) and overall over all their ratings."""
     start, end = scoring.parse_month(month)
-    query = select(SurveyCard).where(
-        SurveyCard.call_date >= start, SurveyCard.call_date < end,
-        SurveyCard.technician_id.is_not(None),
+    rated = and_(SurveyCard.status == rules.ANSWERED, SurveyCard.attitude.is_not(None))
+
+    def total(column: Any) -> Any:
+        return func.sum(case((rated, func.coalesce(column, 0)), else_=0))
+
+    query = (
+        select(SurveyCard.technician_id,
+               func.sum(case((SurveyCard.status.in_((rules.SENT, rules.ANSWERED)), 1),
+                             else_=0)),
+               func.sum(case((rated, 1), else_=0)),
+               *(total(getattr(SurveyCard, d)) for d in rules.DIMENSIONS))
+        .where(SurveyCard.call_date >= start, SurveyCard.call_date < end,
+               SurveyCard.technician_id.is_not(None))
+        .group_by(SurveyCard.technician_id)
     )
     if technician_id is not None:
         query = query.where(SurveyCard.technician_id == technician_id)
     if branch is not None:
         query = query.where(SurveyCard.branch == branch)
-    return list(await session.scalars(query))
+    found = []
+    for tech, sent, answered, *sums in (await session.execute(query)).all():
+        answered = int(answered or 0)
+        found.append(scoring.Scores(
+            technician_id=tech,
+            **{d: _mean(v, answered) for d, v in zip(rules.DIMENSIONS, sums, strict=True)},
+            overall=_mean(sum(int(v or 0) for v in sums), answered * len(rules.DIMENSIONS)),
+            answered=answered, sent=int(sent or 0),
+        ))
+    return found
 
 
 async def _may_see(ctx: Context, session: AsyncSession, actor: Actor, technician_id: str) -> None:
@@ -69,8 +97,8 @@ async def technician_scores(
     """SPEC Q23: a technician's month: averages per dimension and overall, cards counted."""
     await _may_see(ctx, session, actor, technician_id)
     branch = actor.branch if actor.role != "technician" else None
-    cards = await _cards(session, month=month, technician_id=technician_id, branch=branch)
-    return scoring.month_scores(technician_id, [(c.status, _answer(c)) for c in cards])
+    found = await _scores(session, month=month, technician_id=technician_id, branch=branch)
+    return found[0] if found else scoring.month_scores(technician_id, [])
 
 
 async def branch_ranking(
@@ -79,10 +107,4 @@ async def branch_ranking(
     """SPEC Q23: the branch's technicians ranked by their month's overall score."""
     ctx.branch(branch)
     require_branch(actor, branch)
-    per_technician: dict[str, list[SurveyCard]] = defaultdict(list)
-    for card in await _cards(session, month=month, branch=branch):
-        per_technician[card.technician_id or ""].append(card)
-    return scoring.ranking(
-        scoring.month_scores(tech, [(c.status, _answer(c)) for c in cards])
-        for tech, cards in per_technician.items()
-    )
+    return scoring.ranking(await _scores(session, month=month, branch=branch))

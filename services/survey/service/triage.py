@@ -74,6 +74,7 @@ async def triage_complaint(
         text=card.complaint_text or "", kind=card.complaint_kind or "complaint",
         answered_via=card.answered_via, customer_severity=verdict.customer_severity,
         triage_reason=verdict.reason, triaged_by=actor.user_id, occurred_at=now,
-        answered_at=card.answered_at,
+        answered_at=card.answered_at, customer_email=card.customer_email,
+        customer_language=card.customer_language, customer_address=card.customer_address,
     ))
     return card

@@ -69,7 +69,7 @@ async def test_ct1_c9_4_the_case_page_takes_a_back_dated_step_and_shows_the_appr
         assert case["timeline"][0]["backdated"] is True
         page = await client.get(f"/cases/{case_no}?lang=zh-Hant")
         assert 'data-step="registration" data-backdated' in page.text
-        assert "補登" in page.text
+        assert "補登" in page.text and "<td>登記</td>" in page.text  # the step by its name
 
         other = (await file(client))["case_no"]
         await walk_to_approval(client, other, amount="1000.00")

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 5672e0d55b7e
+Revision ID: 3248c73a2595
 Revises: 
-Create Date: 2026-12-01 23:31:30.358008
+Create Date: 2026-12-02 08:15:13.943871
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = '5672e0d55b7e'
+revision: str = '3248c73a2595'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -68,6 +68,32 @@ def upgrade() -> None:
     sa.Column('processed_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('consumer', 'event_id')
     )
+    op.create_table('letters',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('ref', sa.String(length=80), nullable=False),
+    sa.Column('branch', sa.String(length=16), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('to_email', sa.String(length=254), nullable=True),
+    sa.Column('to_name', sa.Text(), nullable=False),
+    sa.Column('to_postal', sa.Text(), nullable=True),
+    sa.Column('language', sa.String(length=16), nullable=False),
+    sa.Column('subject', sa.Text(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('html', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('next_attempt_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'ref', name='uq_letters_kind_ref')
+    )
+    with op.batch_alter_table('letters', schema=None) as batch_op:
+        batch_op.create_index('ix_letters_due', ['status', 'next_attempt_at'], unique=False)
+
     op.create_table('outbox',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('event_id', sa.String(length=64), nullable=False),
@@ -75,6 +101,7 @@ def upgrade() -> None:
     sa.Column('payload', sa.Text(), nullable=False),
     sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('published_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('traceparent', sa.String(length=128), nullable=True),
     sa.PrimaryKeyConstraint('seq'),
     sa.UniqueConstraint('event_id')
     )
@@ -167,6 +194,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('call_id')
     )
     with op.batch_alter_table('vouchers', schema=None) as batch_op:
+        batch_op.create_index('ix_vouchers_board', ['branch', 'status', 'priority', 'kind', 'arrival_due_at', 'voucher_no'], unique=False, postgresql_include=['received_at'], postgresql_where=sa.text("status NOT IN ('completed', 'cancelled')"), sqlite_where=sa.text("status NOT IN ('completed', 'cancelled')"))
         batch_op.create_index(batch_op.f('ix_vouchers_branch'), ['branch'], unique=False)
 
     op.create_table('work_logs',
@@ -294,6 +322,7 @@ def downgrade() -> None:
     op.drop_table('work_logs')
     with op.batch_alter_table('vouchers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_vouchers_branch'))
+        batch_op.drop_index('ix_vouchers_board', postgresql_include=['received_at'], postgresql_where=sa.text("status NOT IN ('completed', 'cancelled')"), sqlite_where=sa.text("status NOT IN ('completed', 'cancelled')"))
 
     op.drop_table('vouchers')
     with op.batch_alter_table('signatures', schema=None) as batch_op:
@@ -309,6 +338,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_unpublished')
 
     op.drop_table('outbox')
+    with op.batch_alter_table('letters', schema=None) as batch_op:
+        batch_op.drop_index('ix_letters_due')
+
+    op.drop_table('letters')
     op.drop_table('inbox')
     with op.batch_alter_table('escalations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_escalations_branch'))

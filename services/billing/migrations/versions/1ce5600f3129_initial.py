@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 83e19306a0f0
+Revision ID: 1ce5600f3129
 Revises: 
-Create Date: 2026-12-02 00:38:03.219832
+Create Date: 2026-12-02 08:09:56.385915
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = '83e19306a0f0'
+revision: str = '1ce5600f3129'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -143,6 +143,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cover_checks_branch'), ['branch'], unique=False)
         batch_op.create_index(batch_op.f('ix_cover_checks_ref'), ['ref'], unique=False)
 
+    op.create_table('customer_contacts',
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('branch', sa.String(length=16), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('language', sa.String(length=8), nullable=True),
+    sa.Column('address', sa.Text(), nullable=True),
+    sa.Column('as_of', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('customer_id')
+    )
     op.create_table('dead_letters',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('at', shared.db.UTCDateTime(timezone=True), nullable=False),
@@ -233,6 +243,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_journal_entries_invoice_no'), ['invoice_no'], unique=False)
         batch_op.create_index(batch_op.f('ix_journal_entries_source_no'), ['source_no'], unique=False)
 
+    op.create_table('letters',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('ref', sa.String(length=80), nullable=False),
+    sa.Column('branch', sa.String(length=16), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('to_email', sa.String(length=254), nullable=True),
+    sa.Column('to_name', sa.Text(), nullable=False),
+    sa.Column('to_postal', sa.Text(), nullable=True),
+    sa.Column('language', sa.String(length=16), nullable=False),
+    sa.Column('subject', sa.Text(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('html', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('next_attempt_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'ref', name='uq_letters_kind_ref')
+    )
+    with op.batch_alter_table('letters', schema=None) as batch_op:
+        batch_op.create_index('ix_letters_due', ['status', 'next_attempt_at'], unique=False)
+
     op.create_table('order_ratios',
     sa.Column('order_no', sa.String(length=40), nullable=False),
     sa.Column('ratio', sa.Numeric(precision=6, scale=4), nullable=False),
@@ -247,6 +283,7 @@ def upgrade() -> None:
     sa.Column('payload', sa.Text(), nullable=False),
     sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('published_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('traceparent', sa.String(length=128), nullable=True),
     sa.PrimaryKeyConstraint('seq'),
     sa.UniqueConstraint('event_id')
     )
@@ -484,8 +521,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contract_expiry_notices_branch'), ['branch'], unique=False)
 
     op.create_table('invoice_lines',
-    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('invoice_no', sa.String(length=40), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('description', sa.String(length=200), nullable=False),
@@ -591,8 +628,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_staff_changes_person_id'), ['person_id'], unique=False)
 
     op.create_table('warranty_claim_lines',
-    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('claim_no', sa.String(length=40), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('description', sa.String(length=200), nullable=False),
@@ -710,6 +747,10 @@ def downgrade() -> None:
 
     op.drop_table('outbox')
     op.drop_table('order_ratios')
+    with op.batch_alter_table('letters', schema=None) as batch_op:
+        batch_op.drop_index('ix_letters_due')
+
+    op.drop_table('letters')
     with op.batch_alter_table('journal_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_journal_entries_source_no'))
         batch_op.drop_index(batch_op.f('ix_journal_entries_invoice_no'))
@@ -728,6 +769,7 @@ def downgrade() -> None:
 
     op.drop_table('extended_warranties')
     op.drop_table('dead_letters')
+    op.drop_table('customer_contacts')
     with op.batch_alter_table('cover_checks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cover_checks_ref'))
         batch_op.drop_index(batch_op.f('ix_cover_checks_branch'))

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 9bae73597d78
+Revision ID: 082465a38885
 Revises: 
-Create Date: 2026-12-01 23:31:17.841872
+Create Date: 2026-12-02 08:10:00.403594
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = '9bae73597d78'
+revision: str = '082465a38885'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -53,6 +53,32 @@ def upgrade() -> None:
     sa.Column('processed_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('consumer', 'event_id')
     )
+    op.create_table('letters',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('ref', sa.String(length=80), nullable=False),
+    sa.Column('branch', sa.String(length=16), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('to_email', sa.String(length=254), nullable=True),
+    sa.Column('to_name', sa.Text(), nullable=False),
+    sa.Column('to_postal', sa.Text(), nullable=True),
+    sa.Column('language', sa.String(length=16), nullable=False),
+    sa.Column('subject', sa.Text(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('html', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('next_attempt_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'ref', name='uq_letters_kind_ref')
+    )
+    with op.batch_alter_table('letters', schema=None) as batch_op:
+        batch_op.create_index('ix_letters_due', ['status', 'next_attempt_at'], unique=False)
+
     op.create_table('outbox',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('event_id', sa.String(length=64), nullable=False),
@@ -60,6 +86,7 @@ def upgrade() -> None:
     sa.Column('payload', sa.Text(), nullable=False),
     sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('published_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('traceparent', sa.String(length=128), nullable=True),
     sa.PrimaryKeyConstraint('seq'),
     sa.UniqueConstraint('event_id')
     )
@@ -75,6 +102,9 @@ def upgrade() -> None:
     sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('call_date', sa.Date(), nullable=True),
     sa.Column('customer_name', sa.String(length=120), nullable=True),
+    sa.Column('customer_email', sa.String(length=254), nullable=True),
+    sa.Column('customer_language', sa.String(length=8), nullable=True),
+    sa.Column('customer_address', sa.String(length=300), nullable=True),
     sa.Column('send_due_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('technician_id', sa.String(length=32), nullable=True),
     sa.Column('assigned_at', shared.db.UTCDateTime(timezone=True), nullable=True),
@@ -112,12 +142,39 @@ def upgrade() -> None:
         batch_op.create_index('ix_survey_cards_send', ['status', 'send_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_survey_cards_technician_id'), ['technician_id'], unique=False)
 
+    op.create_table('survey_complaint_cases',
+    sa.Column('case_no', sa.String(length=32), nullable=False),
+    sa.Column('profile', sa.String(length=32), nullable=True),
+    sa.Column('card_id', sa.Integer(), nullable=True),
+    sa.Column('branch', sa.String(length=16), nullable=True),
+    sa.Column('severity', sa.String(length=16), nullable=True),
+    sa.Column('filed_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('overdue_step', sa.String(length=64), nullable=True),
+    sa.Column('overdue_kind', sa.String(length=8), nullable=True),
+    sa.Column('overdue_owner_role', sa.String(length=32), nullable=True),
+    sa.Column('overdue_due_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminders', sa.Integer(), nullable=False),
+    sa.Column('closed_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('case_no')
+    )
+    with op.batch_alter_table('survey_complaint_cases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_complaint_cases_branch'), ['branch'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_complaint_cases_card_id'), ['card_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_complaint_cases_closed_at'), ['closed_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('survey_complaint_cases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_complaint_cases_closed_at'))
+        batch_op.drop_index(batch_op.f('ix_survey_complaint_cases_card_id'))
+        batch_op.drop_index(batch_op.f('ix_survey_complaint_cases_branch'))
+
+    op.drop_table('survey_complaint_cases')
     with op.batch_alter_table('survey_cards', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_survey_cards_technician_id'))
         batch_op.drop_index('ix_survey_cards_send')
@@ -130,6 +187,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_unpublished')
 
     op.drop_table('outbox')
+    with op.batch_alter_table('letters', schema=None) as batch_op:
+        batch_op.drop_index('ix_letters_due')
+
+    op.drop_table('letters')
     op.drop_table('inbox')
     op.drop_table('dead_letters')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: d3cc859f448e
+Revision ID: 7ff24bc13c40
 Revises: 
-Create Date: 2026-12-02 01:15:29.073351
+Create Date: 2026-12-02 08:09:52.658794
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = 'd3cc859f448e'
+revision: str = '7ff24bc13c40'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -78,6 +78,9 @@ def upgrade() -> None:
     sa.Column('market', sa.String(length=16), nullable=False),
     sa.Column('classification', sa.String(length=16), nullable=False),
     sa.Column('customer', sa.String(length=200), nullable=False),
+    sa.Column('customer_email', sa.String(length=254), nullable=True),
+    sa.Column('customer_language', sa.String(length=8), nullable=True),
+    sa.Column('customer_address', sa.Text(), nullable=True),
     sa.Column('order_no', sa.String(length=80), nullable=True),
     sa.Column('part_no', sa.String(length=80), nullable=True),
     sa.Column('ship_date', sa.Date(), nullable=True),
@@ -153,6 +156,32 @@ def upgrade() -> None:
     sa.Column('processed_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('consumer', 'event_id')
     )
+    op.create_table('letters',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('ref', sa.String(length=80), nullable=False),
+    sa.Column('branch', sa.String(length=16), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('to_email', sa.String(length=254), nullable=True),
+    sa.Column('to_name', sa.Text(), nullable=False),
+    sa.Column('to_postal', sa.Text(), nullable=True),
+    sa.Column('language', sa.String(length=16), nullable=False),
+    sa.Column('subject', sa.Text(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('html', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('next_attempt_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'ref', name='uq_letters_kind_ref')
+    )
+    with op.batch_alter_table('letters', schema=None) as batch_op:
+        batch_op.create_index('ix_letters_due', ['status', 'next_attempt_at'], unique=False)
+
     op.create_table('outbox',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('event_id', sa.String(length=64), nullable=False),
@@ -160,6 +189,7 @@ def upgrade() -> None:
     sa.Column('payload', sa.Text(), nullable=False),
     sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('published_at', shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('traceparent', sa.String(length=128), nullable=True),
     sa.PrimaryKeyConstraint('seq'),
     sa.UniqueConstraint('event_id')
     )
@@ -395,6 +425,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_unpublished')
 
     op.drop_table('outbox')
+    with op.batch_alter_table('letters', schema=None) as batch_op:
+        batch_op.drop_index('ix_letters_due')
+
+    op.drop_table('letters')
     op.drop_table('inbox')
     op.drop_table('dead_letters')
     with op.batch_alter_table('complaints', schema=None) as batch_op:

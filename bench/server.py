@@ -1,0 +1,85 @@
+"""What the benchmark measures on the server side: CPU time and memory from ``/proc``,
+and load from ``wrk`` (a C load generator, so the client is never the bottleneck).
+
+CPU per request is read from ``/proc/<pid>/stat`` (utime + stime) before and after the
+load, so it stays right when the machine is busy with other work: a busy machine makes
+runs slower, not each request more expensive.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+TICKS = os.sysconf("SC_CLK_TCK")
+LUA = Path(__file__).with_name("post.lua")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # fields[0] is the state (3rd field of stat); utime and stime are the 14th and 15th.
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of the process in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def wrk_binary() -> str:
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk not found: `apt-get install wrk` (make bench does it as root)")
+    return found
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    non2xx: int
+    socket_errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+_LINE = re.compile(r"BENCH requests=(\d+) duration_us=(\d+) p50_us=(\d+) p99_us=(\d+) "
+                   r"non2xx=(\d+) socket_errors=(\d+)")
+
+
+def wrk_post(url: str, *, body: str, auth: str = "", seconds: float, connections: int = 16,
+             threads: int = 1) -> WrkResult:
+    """Closed loop: ``connections`` keep-alive connections POSTing ``body`` for ``seconds``.
+
+    One wrk thread is enough for a few thousand requests a second and leaves the second
+    core to the server.
+    """
+    env = {**os.environ, "BENCH_BODY": body, "BENCH_AUTH": auth}
+    out = subprocess.run(
+        [wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+         "--timeout", "10s", "-s", str(LUA), url],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    match = _LINE.search(out)
+    if not match:
+        raise RuntimeError(f"wrk printed no summary:\n{out}")
+    n, dur, p50, p99, bad, errs = (int(g) for g in match.groups())
+    return WrkResult(n, dur / 1e6, p50 / 1e3, p99 / 1e3, bad, errs)
+
+
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
