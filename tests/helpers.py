@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -102,3 +103,17 @@ async def inject(app: FastAPI, event: Event) -> None:
     rt = app.state.runtime
     await rt.publish_raw(subject_for(rt.settings.subject_prefix, event.event_type),
                          event.to_bytes(), msg_id=event.event_id)
+
+
+def pdf_text(document: bytes, *, layout: bool = False) -> str:
+    """The text poppler's ``pdftotext`` reads back from a printed paper (CONTRACT
+    "Console": text extractable); ``layout`` keeps each table row on one line."""
+    args = ["pdftotext", *(["-layout"] if layout else []), "-", "-"]
+    return subprocess.run(args, input=document, capture_output=True,
+                          check=True).stdout.decode()
+
+
+def layout_text(document: bytes) -> str:
+    """:func:`pdf_text` with the layout kept (a label and its value on one line)."""
+    return pdf_text(document, layout=True)
+

@@ -10,26 +10,13 @@ catalogues: a letter is in its reader's language, not the accountant's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
+from shared.letter_text import LetterText
+
 KIND = "expiry_notice"
-LANGUAGES = ("zh-Hans", "zh-Hant", "en")
 
 
-@dataclass(frozen=True)
-class LetterText:
-    language: str
-    subject: str
-    text: str
-
-
-def language_of(holder_language: str | None, *, branch_language: str) -> str:
-    """The holder's language if it is one we write in, else the branch's (else zh-Hans)."""
-    for candidate in (holder_language, branch_language):
-        if candidate is not None and candidate in LANGUAGES:
-            return candidate
-    return "zh-Hans"
 
 
 _SUBJECT = {

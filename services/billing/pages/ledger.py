@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, field_validator
 from shared.fields import PathId, ShortText, Text
 from shared.money import MoneyIn
 from shared.runtime import RuntimeDep
+from shared.web.charts import line_chart
 
 from ..api.params import CODE, QueryCode
 from ..api.roles import Accountant, LedgerReader, RateReader
@@ -100,10 +101,6 @@ async def collection_page(
             rates = [await svc.collection_rate(session, salesperson=salesperson, month=m)
                      for m in months]
     if rates:
-        # Imported here, not at the top: pygal adds a legacy import hook to sys.meta_path
-        # that pytest's importlib mode trips over while loading later conftests.
-        from shared.web.charts import line_chart
-
         # [choice] a month without a rate (nothing due once delays are left out) plots as 0.
         chart = line_chart(
             gettext("Collection rate by month"), [r["month"] for r in rates],

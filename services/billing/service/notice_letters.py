@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
 from shared.context import Context
+from shared.letter_text import LetterText, letter_language
 from shared.letters import Letter
 
 from ..domain import letters as texts
@@ -40,17 +41,16 @@ async def addressee(ctx: Context, session: AsyncSession, contract: Contract) -> 
     known = await holder(session, contract.customer_id)
     if known is not None:
         return Addressee(name=known.name, email=known.email, address=known.address,
-                         language=texts.language_of(known.language,
-                                                    branch_language=branch.language))
+                         language=letter_language(known.language, branch.language))
     name = await session.scalar(
         select(BillingVoucher.customer_name).where(
             BillingVoucher.customer_id == contract.customer_id)
         .order_by(BillingVoucher.created_at.desc()).limit(1))
     return Addressee(name=name or f"#{contract.customer_id}", email=None, address=None,
-                     language=texts.language_of(None, branch_language=branch.language))
+                     language=letter_language(None, branch.language))
 
 
-def notice_text(contract: Contract, notice: ExpiryNotice, to: Addressee) -> texts.LetterText:
+def notice_text(contract: Contract, notice: ExpiryNotice, to: Addressee) -> LetterText:
     """The words of the notice, in the holder's language (letter and PDF alike)."""
     return texts.expiry_notice_letter(
         language=to.language, name=to.name, contract_no=contract.contract_no,

@@ -21,8 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from shared.letter_text import LetterText
+
 KIND = "complaint_outcome"
-LANGUAGES = ("zh-Hans", "zh-Hant", "en")
 PHONE = "phone"
 
 
@@ -41,24 +42,11 @@ class Outcome:
     letter_ref: str | None = None
 
 
-@dataclass(frozen=True)
-class LetterText:
-    language: str
-    subject: str
-    text: str
-
 
 def wants_letter(*, channel: str | None, has_contact: bool) -> bool:
     """Q26: a letter unless the customer was told by phone or cannot be reached."""
     return has_contact and channel != PHONE
 
-
-def language_of(customer_language: str | None, *, fallback: str) -> str:
-    """The customer's language if it is one we write in, else ``fallback``'s (else zh-Hans)."""
-    for candidate in (customer_language, fallback):
-        if candidate is not None and candidate in LANGUAGES:
-            return candidate
-    return "zh-Hans"
 
 
 _SUBJECT = {

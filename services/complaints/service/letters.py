@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.context import Context
+from shared.letter_text import letter_language
 from shared.letters import Letter
 
 from ..domain import letters as texts
@@ -46,7 +47,7 @@ def _amount(case: Complaint, fact: object) -> str | None:
 def _language(ctx: Context, case: Complaint) -> str:
     branch = ctx.branches.get(case.branch) if case.branch else None
     fallback = (branch or ctx.head_office()).language
-    return texts.language_of(case.customer_language, fallback=fallback)
+    return letter_language(case.customer_language, fallback)
 
 
 async def queue_outcome_letter(ctx: Context, session: AsyncSession, *, case: Complaint,

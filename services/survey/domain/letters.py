@@ -10,11 +10,11 @@ the same thing. An unknown or missing language falls back to the branch's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
+from shared.letter_text import LetterText
+
 KIND = "survey_link"
-LANGUAGES = ("zh-Hans", "zh-Hant", "en")
 
 _SUBJECT = {
     "zh-Hans": "请评价我们的服务（维修单 {voucher_no}）",
@@ -53,18 +53,6 @@ _TEXT = {
 }
 
 
-@dataclass(frozen=True)
-class LetterText:
-    language: str
-    subject: str
-    text: str
-
-
-def language_of(customer_language: str | None, *, branch_language: str) -> str:
-    """The customer's language if it is one we write letters in, else the branch's."""
-    if customer_language is not None and customer_language in LANGUAGES:
-        return customer_language
-    return branch_language if branch_language in LANGUAGES else "zh-Hans"
 
 
 def survey_link_letter(*, language: str, name: str | None, voucher_no: str, link: str,

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 
 from shared.rules import RuleBroken
 from shared.runtime import RuntimeDep
+from shared.web.charts import bar_chart, line_chart
 
 from ..api.staff import RankingReader, ScoreReader, StaffId
 from ..domain import cards as card_rules
@@ -26,10 +27,6 @@ from ..service import scores
 from . import router
 from .common import BranchQuery, MonthQuery, branch_codes, gettext, staff_names, this_month
 
-# _charts_late: pygal (behind shared.web.charts) appends an old-style finder to
-# sys.meta_path at import, which breaks pytest's importlib collection of every test
-# package imported after it; importing it on the first chart, not with the app, keeps
-# survey's app import harmless until shared.web.charts removes that finder.
 MONTHS = 6  # [choice] how many months a technician's page shows
 Months = Annotated[int, Query(ge=1, le=24)]
 
@@ -65,8 +62,6 @@ async def ranking_page(
     async with rt.db.reading() as session:
         ranked = await scores.branch_ranking(rt.context, session, actor=actor, branch=chosen,
                                              month=shown)
-    from shared.web.charts import bar_chart  # see _charts_late below
-
     _ = gettext(request, actor)
     names = staff_names(rt)
     rated = [(rank, s) for rank, s in ranked if s.overall is not None]
@@ -95,8 +90,6 @@ async def technician_page(
         monthly = [(m, await scores.technician_scores(rt.context, session, actor=actor,
                                                      technician_id=technician_id, month=m))
                    for m in shown]
-    from shared.web.charts import line_chart  # see _charts_late below
-
     _ = gettext(request, actor)
     labels = _dimension_names(_)
     rated = [(m, s) for m, s in monthly if s.overall is not None]

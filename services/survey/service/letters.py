@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
 from shared.context import Context
+from shared.letter_text import letter_language
 from shared.letters import Letter
 
 from ..domain import letters as texts
@@ -36,7 +37,7 @@ async def queue_survey_link(ctx: Context, session: AsyncSession, *, card: Survey
     in the customer's language (the branch's when the file names none)."""
     assert card.link_expires_at is not None, "a sent card has its link"
     branch = ctx.branch(card.branch)
-    language = texts.language_of(card.customer_language, branch_language=branch.language)
+    language = letter_language(card.customer_language, branch.language)
     letter = texts.survey_link_letter(
         language=language, name=card.customer_name, voucher_no=card.voucher_no,
         link=public_base(ctx) + path, expires_on=branch.local_date(card.link_expires_at),

@@ -4,14 +4,12 @@ language, naming them and their address (CONTRACT "Console": text extractable)."
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
 from datetime import datetime, timedelta
 
 import pytest
 
 from shared.events.intake import CallRegistered
-from tests.helpers import eventually, token
+from tests.helpers import eventually, pdf_text, token
 
 from .test_billing_pages import sign_in
 
@@ -27,11 +25,6 @@ def _call(customer_id: int, at: datetime, **contact: str | None) -> CallRegister
         model="TV-55", serial="S1", symptom="no picture", category="C", sla_class="urban",
         received_at=at, arrival_due_at=at, registered_by="C01", occurred_at=at, **contact)
 
-
-async def _pdftotext(content: bytes) -> str:
-    done = await asyncio.to_thread(subprocess.run, ["pdftotext", "-", "-"], input=content,
-                                   capture_output=True, check=True)
-    return done.stdout.decode()
 
 
 async def test_s20_notice_letter_status_on_the_page_and_the_printed_notice(console) -> None:
@@ -66,14 +59,14 @@ async def test_s20_notice_letter_status_on_the_page_and_the_printed_notice(conso
     printed = await console.client.get(f"/contracts/{emailed}/expiry-notice/pdf",
                                        cookies=cookies)
     assert printed.status_code == 200 and printed.headers["content-type"] == "application/pdf"
-    text = await _pdftotext(printed.content)
+    text = pdf_text(printed.content)
     for said in ("保養到期通知書", emailed, "陳靜", "台北市信義路五段7號", "2026-04-30",
                  "續約"):  # the holder's language: Traditional
         assert said in text, said
     bearer = await console.client.get(f"/contracts/{unknown}/expiry-notice/pdf",
                                       headers=ACCOUNTANT)
     assert bearer.status_code == 200
-    assert "保养到期通知书" in await _pdftotext(bearer.content)  # the branch's: Simplified
+    assert "保养到期通知书" in pdf_text(bearer.content)  # the branch's: Simplified
     for who in (token("clerk", "C01"), token("accountant", "A21", "SC02")):
         refused = await console.client.get(f"/contracts/{emailed}/expiry-notice/pdf",
                                            headers=who)

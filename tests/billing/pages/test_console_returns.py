@@ -5,13 +5,11 @@ order's over-acceptance ratio; the two papers as PDF with their copies' holders.
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import eventually, token
+from tests.helpers import eventually, pdf_text, token
 
 from ..api.test_billing_returns import copy
 from .test_billing_pages import sign_in
@@ -26,13 +24,6 @@ async def _json(console, url: str) -> dict | None:
     r = await console.client.get(url, headers=ACCOUNTANT)
     return r.json() if r.status_code == 200 else None
 
-
-async def _pdf_text(content: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "paper.pdf"
-    path.write_bytes(content)
-    done = await asyncio.to_thread(subprocess.run, ["pdftotext", str(path), "-"],
-                                   capture_output=True, text=True, check=True)
-    return done.stdout
 
 
 async def test_c13_return_slip_through_approval_receipt_review_and_booking_in_pages(
@@ -95,7 +86,7 @@ async def test_c13_return_slip_through_approval_receipt_review_and_booking_in_pa
     # Its paper: four copies, each naming its holder, in Chinese, text extractable.
     r = await console.client.get("/return-slips/RS-261401/pdf?lang=zh-Hans", cookies=cookies)
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
-    text = await _pdf_text(r.content, tmp_path)
+    text = pdf_text(r.content)
     assert "成品退货单" in text and "RS-261401" in text and "W01 Wang" in text
     for holder in ("第一联", "第二联", "第三联", "第四联"):
         assert holder in text, holder
@@ -139,7 +130,7 @@ async def test_c13_1_1_allowance_approved_signed_and_booked_in_pages(
     assert r.status_code == 303
     assert (await _json(console, "/allowances/AC-261402"))["status"] == "booked"
     r = await console.client.get("/allowances/AC-261402/pdf?lang=zh-Hant", cookies=cookies)
-    text = await _pdf_text(r.content, tmp_path)
+    text = pdf_text(r.content)
     assert "銷貨折讓證明單" in text and "AC-261402" in text and "Acme Trading" in text
     assert "第一聯" in text and "第二聯" in text and "SM01" in text and "VG01" in text
     technician = await console.client.get("/allowances/AC-261402/pdf",

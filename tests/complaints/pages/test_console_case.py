@@ -6,7 +6,6 @@ the appeal (C9.9), filing from the page (C9.1), and the five-copy form PDF (C9.8
 from __future__ import annotations
 
 import re
-import subprocess
 from typing import Any
 
 import httpx
@@ -26,7 +25,7 @@ from tests.complaints.support import (
     step,
     walk_to_approval,
 )
-from tests.helpers import running, token
+from tests.helpers import layout_text, running, token
 
 pytestmark = pytest.mark.integration
 
@@ -42,10 +41,6 @@ async def _form(client: httpx.AsyncClient, url: str, headers: dict[str, str],
 async def _case(client: httpx.AsyncClient, case_no: str) -> dict[str, Any]:
     return (await client.get(f"/complaints/{case_no}", headers=GM_OFFICE)).json()
 
-
-def pdf_text(data: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, check=True,
-                          capture_output=True).stdout.decode()
 
 
 async def test_c9_4_the_manufacturer_chain_is_worked_from_the_case_page(ns) -> None:
@@ -102,12 +97,12 @@ async def test_c9_4_the_manufacturer_chain_is_worked_from_the_case_page(ns) -> N
 
         form = await client.get(f"/complaints/{case_no}/pdf?lang=en", headers=GM_OFFICE)
         assert form.status_code == 200 and form.headers["content-type"] == "application/pdf"
-        text = pdf_text(form.content)
+        text = layout_text(form.content)
         for holder in ("Quality assurance", "Manufacturing", "Sales", "Accounting",
                        "GM office"):
             assert f"Copy for: {holder}" in text, (holder, text[:600])
         assert text.count("Copy for:") == 5 and "Acme GmbH" in text and "solder voids" in text
-        zh = pdf_text((await client.get(f"/complaints/{case_no}/pdf?lang=zh-Hans",
+        zh = layout_text((await client.get(f"/complaints/{case_no}/pdf?lang=zh-Hans",
                                         headers=GM_OFFICE)).content)
         assert "质量管理部" in zh
         assert (await client.get(f"/complaints/{case_no}/pdf",

@@ -4,7 +4,6 @@ drafted → approved → published, a reward, and the notice PDF."""
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,15 +21,11 @@ from tests.complaints.support import (
     walk_to_approval,
     watchers_by_hand,
 )
-from tests.helpers import running, token
+from tests.helpers import layout_text, running, token
 
 pytestmark = pytest.mark.integration
 NOV = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
 
-
-def pdf_text(data: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, check=True,
-                          capture_output=True).stdout.decode()
 
 
 async def test_p2_p3b_p8b_penalties_through_their_pages_to_the_notice_pdf(ns) -> None:
@@ -116,7 +111,7 @@ async def test_p2_p3b_p8b_penalties_through_their_pages_to_the_notice_pdf(ns) ->
 
         paper = await client.get(f"/penalty-notices/{e_s1}/pdf?lang=en", headers=GM_OFFICE)
         assert paper.status_code == 200 and paper.headers["content-type"] == "application/pdf"
-        text = pdf_text(paper.content)
+        text = layout_text(paper.content)
         assert e_s1 in text and "E-S1" in text and case_no in text
         assert "late_delivery" in text and "published" in text
         assert text.count("Copy for:") == 3 and "Copy for: export" in text

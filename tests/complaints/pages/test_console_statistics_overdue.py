@@ -5,7 +5,6 @@ complaint filed by a counter from the page, with its gift borrowing (R2b)."""
 from __future__ import annotations
 
 import re
-import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,15 +20,11 @@ from tests.complaints.support import (
     walk_to_approval,
     watchers_by_hand,
 )
-from tests.helpers import running, token
+from tests.helpers import layout_text, running, token
 
 pytestmark = pytest.mark.integration
 NOV = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
 
-
-def pdf_text(data: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, check=True,
-                          capture_output=True).stdout.decode()
 
 
 async def test_c9_10_the_statistics_chart_shows_the_closed_case(ns) -> None:
@@ -83,7 +78,7 @@ async def test_c14_the_overdue_page_and_its_reminder_slips(ns) -> None:
         assert 'href="/overdue/slips.pdf"' in page.text
         slips = await client.get("/overdue/slips.pdf?lang=en", headers=GM_OFFICE)
         assert slips.headers["content-type"] == "application/pdf"
-        text = pdf_text(slips.content)
+        text = layout_text(slips.content)
         assert f"Reminder slip {late}" in text and "Registration" in text
         assert "GM office" in text and "step deadline" in text
         assert (await client.get("/overdue", headers=token("pos", "P1"))).status_code == 403

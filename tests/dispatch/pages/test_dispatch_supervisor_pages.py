@@ -6,8 +6,6 @@ daily reports as PDFs in Chinese."""
 from __future__ import annotations
 
 import re
-import subprocess
-from pathlib import Path
 
 import httpx
 import pytest
@@ -28,7 +26,7 @@ from tests.dispatch.support import (
     issue_voucher,
     on_site,
 )
-from tests.helpers import eventually, inject, running, token
+from tests.helpers import eventually, inject, pdf_text, running, token
 
 pytestmark = pytest.mark.integration
 
@@ -56,12 +54,6 @@ def row_of(html: str, voucher_no: str) -> str:
     assert found, f"{voucher_no} not on the page"
     return found.group(0)
 
-
-def pdf_text(content: bytes, tmp: Path) -> str:
-    path = tmp / "report.pdf"
-    path.write_bytes(content)
-    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
 
 
 async def test_pages_render_for_the_supervisor_and_send_strangers_to_login(ns) -> None:
@@ -247,14 +239,14 @@ async def test_daily_report_pdfs_show_chinese_labels_branch_and_date(ns, tmp_pat
         r = await dispatch.get("/reports/supervisor-daily/pdf",
                                params={"branch": "SC01", "date": MONDAY}, headers=SUPERVISOR)
         assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
-        text = pdf_text(r.content, tmp_path)
+        text = pdf_text(r.content)
         assert "服务主任日报表" in text and "分公司" in text and "有费" in text
         assert "SC01" in text and MONDAY in text and "T01" in text and "45" in text
 
         r = await dispatch.get("/reports/technician-daily/pdf",
                                params={"technician_id": "T01", "date": MONDAY}, headers=T01)
         assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
-        text = pdf_text(r.content, tmp_path)
+        text = pdf_text(r.content)
         assert "技术员日报表" in text and "服务凭证" in text
         assert "T01" in text and MONDAY in text and no in text and "SC01" in text
 
