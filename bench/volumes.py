@@ -204,11 +204,14 @@ async def main() -> None:
                                                                              strict=True)))
         counts = [f"{s} {await _count(db, s)}" for s, db in dbs.items()]
         print(f"databases {tag}_*: " + ", ".join(counts))
-        # The board paged in SQL (limit/after) was withdrawn before landing (its order broke
-        # ties differently from the pure rule, issue 17); the board is timed whole again.
+        async with dbs["dispatch"].reading() as session:
+            first_page = await board(ctx, session, actor=supervisor, branch="SC01", limit=100)
+        deep = first_page[-1].voucher_no
         rows = [
-            ("GET /board (every open voucher, in Python)", dbs["dispatch"], lambda s: board(
-                ctx, s, actor=supervisor, branch="SC01")),
+            ("GET /board (first 100 of the open)", dbs["dispatch"], lambda s: board(
+                ctx, s, actor=supervisor, branch="SC01", limit=101)),
+            ("GET /board?after= (next page)", dbs["dispatch"], lambda s: board(
+                ctx, s, actor=supervisor, branch="SC01", limit=101, after=deep)),
             ("GET /statistics?month=2026-10", dbs["complaints"], lambda s: monthly_statistics(
                 ctx, s, month="2026-10")),
             ("GET /technicians/T01/scores (a month)", dbs["survey"], lambda s:

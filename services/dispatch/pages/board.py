@@ -59,29 +59,43 @@ def _render(request: Request, template: str, actor: Actor, **context: object) ->
                                             **context)
 
 
-async def _board(rt: Runtime, actor: Actor, branch: str) -> dict[str, object]:
+# A screen of the board: a branch with thousands of open vouchers is read (and polled
+# every few seconds) a page at a time, in SQL, like GET /board; the page links the next.
+BOARD_PAGE = 200
+After = Annotated[str | None, Query(min_length=1, max_length=48,
+                                    pattern=r"^[A-Za-z0-9_.:\-]+$")]
+
+
+async def _board(rt: Runtime, actor: Actor, branch: str,
+                 after: str | None = None) -> dict[str, object]:
     async with rt.db.reading() as session:
-        rows = await supervision.board_rows(rt.context, session, actor=actor, branch=branch)
-    return {"rows": rows, "board_branch": branch,
+        rows = await supervision.board_rows(rt.context, session, actor=actor, branch=branch,
+                                            limit=BOARD_PAGE + 1, after=after)
+    more = len(rows) > BOARD_PAGE
+    rows = rows[:BOARD_PAGE]
+    return {"rows": rows, "board_branch": branch, "board_after": after,
+            "board_next": rows[-1].voucher.voucher_no if more else None,
             "technicians": supervision.technicians(rt.context, branch),
             "may_assign": actor.role == "supervisor"}
 
 
 @router.get("/", response_class=HTMLResponse)
 async def board_page(
-    request: Request, rt: RuntimeDep, actor: BoardReader, branch: Branch = None
+    request: Request, rt: RuntimeDep, actor: BoardReader, branch: Branch = None,
+    after: After = None,
 ) -> HTMLResponse:
     """The board: waiting and assigned vouchers, priority first, lateness visible (S8, S18)."""
-    context = await _board(rt, actor, branch_of(actor, branch))
+    context = await _board(rt, actor, branch_of(actor, branch), after)
     return _render(request, "board.html", actor, **context)
 
 
 @router.get("/board/rows", response_class=HTMLResponse)
 async def board_rows(
-    request: Request, rt: RuntimeDep, actor: BoardReader, branch: Branch = None
+    request: Request, rt: RuntimeDep, actor: BoardReader, branch: Branch = None,
+    after: After = None,
 ) -> HTMLResponse:
     """The board's lines alone: what the open board polls every few seconds."""
-    context = await _board(rt, actor, branch_of(actor, branch))
+    context = await _board(rt, actor, branch_of(actor, branch), after)
     return _render(request, "board_rows.html", actor, **context)
 
 

@@ -9,7 +9,7 @@ here decides a rule: a form is parsed into the JSON route's own schema, then han
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
@@ -22,7 +22,6 @@ from shared.fields import PastDate
 from shared.rules import RuleBroken
 from shared.runtime import Runtime, RuntimeDep
 
-from ..domain.board import VoucherStatus
 from ..schemas import (
     CarryInIn,
     CompleteIn,
@@ -113,16 +112,16 @@ def _render(request: Request, template: str, actor: Actor, **context: Any) -> HT
 async def my_vouchers(request: Request, rt: RuntimeDep, actor: Technician) -> HTMLResponse:
     """The technician's vouchers: open ones given to them, and those finished today."""
     today = _today(rt, actor)
-    async with rt.db.reading() as session:
-        found = await board.board(rt.context, session, actor=actor, branch=actor.branch or "",
-                                  include_closed=True)
     branch = rt.context.branch(actor.branch or "")
-    mine = [i.voucher for i in found if i.voucher.technician_id == actor.user_id]
+    midnight = datetime.combine(today, time(0), tzinfo=branch.zone)
+    async with rt.db.reading() as session:
+        found = await board.board(rt.context, session, actor=actor, branch=branch.code,
+                                  technician_id=actor.user_id)
+        done = await board.completed_since(rt.context, session, actor=actor,
+                                           branch=branch.code, technician_id=actor.user_id,
+                                           since=midnight)
     priority = {i.voucher_no for i in found if i.priority}  # S18, as the board reads it
-    open_ = [v for v in mine if v.status not in (VoucherStatus.COMPLETED,
-                                                 VoucherStatus.CANCELLED)]
-    done = [v for v in mine if v.status == VoucherStatus.COMPLETED and v.completed_at
-            and branch.local_date(v.completed_at) == today]
+    open_ = [i.voucher for i in found]
     return _render(request, "technician_my.html", actor, open_vouchers=open_,
                    done_vouchers=done, today=today, priority=priority)
 

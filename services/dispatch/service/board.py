@@ -4,21 +4,24 @@ voucher's full history.
 Invariant: consumers run independently, so a prioritisation or cancellation may come
 before its voucher; it then fails with NotFound and is redelivered (with back-off) until
 the voucher exists. Creating a voucher or a renewal line is idempotent: the primary key
-decides, inside a savepoint, so two deliveries at once leave one line and one audit entry.
+decides (INSERT … ON CONFLICT DO NOTHING), so two deliveries at once leave one line and
+one audit entry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, and_, func, literal, select, tuple_, union_all
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
 from shared.context import Context
+from shared.db import is_sqlite
 from shared.events.billing import ContractExpiring
 from shared.events.intake import CallCancelled, CallPrioritised, CallRegistered
 from shared.rules import NotFound
@@ -40,15 +43,17 @@ _SYSTEM = Actor.system("dispatch")
 
 
 async def _added(session: AsyncSession, voucher: Voucher) -> bool:
-    """Insert ``voucher`` unless its number exists (also concurrently); True if inserted."""
-    if await session.get(Voucher, voucher.voucher_no) is not None:
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(voucher)
-    except IntegrityError:
-        return False  # inserted concurrently by another delivery
-    return True
+    """Insert ``voucher`` unless its number exists (also concurrently); True if inserted.
+
+    One statement, ``INSERT … ON CONFLICT DO NOTHING RETURNING``, on both engines: the
+    primary key decides, with no lookup before and no savepoint around it (issue 17)."""
+    given = {c.key: getattr(voucher, c.key) for c in Voucher.__table__.columns
+             if c.key in voucher.__dict__}  # unset columns take their model defaults
+    insert = sqlite_insert if is_sqlite(session) else pg_insert
+    statement = (insert(Voucher).values(**given)
+                 .on_conflict_do_nothing(index_elements=[Voucher.voucher_no])
+                 .returning(Voucher.voucher_no))
+    return (await session.execute(statement)).first() is not None
 
 
 async def voucher_issued(ctx: Context, session: AsyncSession, event: CallRegistered) -> None:
@@ -152,24 +157,113 @@ class BoardItem:
         return self.voucher.voucher_no
 
 
+# CONTRACT "Lists": a page of the board when the caller does not say.
+DEFAULT_PAGE = 100
+
+
+def _segments(
+    *, cutoff: datetime, include_closed: bool
+) -> list[tuple[int, ColumnElement[bool]]]:
+    """The board order (S8/S18) as disjoint slices, each read in (deadline, number) order.
+
+    ``board_order`` sorts by (not waiting, not priority, deadline, number), where a
+    waiting call received before ``cutoff`` (today's branch-local midnight) is priority
+    even when not flagged. Each slice below is one value of the first two keys, split
+    further by (status, flag, kind) so that every slice is an exact prefix of
+    ``ix_vouchers_board`` walked in order and stopped at the page; the only filter left,
+    on the receipt time, is answered from the index too. The database never sorts the
+    branch's open vouchers, however many there are.
+    """
+    waiting, call = VoucherStatus.WAITING.value, VoucherKind.CALL.value
+    kinds = [k.value for k in VoucherKind]
+
+    def exact(status: str, flagged: bool, kind: str) -> ColumnElement[bool]:
+        return and_(Voucher.status == status, Voucher.priority.is_(flagged),
+                    Voucher.kind == kind)
+
+    slices: list[tuple[int, ColumnElement[bool]]] = [(0, exact(waiting, True, k)) for k in kinds]
+    slices += [
+        (0, and_(exact(waiting, False, call), Voucher.received_at < cutoff)),
+        (1, and_(exact(waiting, False, call), Voucher.received_at >= cutoff)),
+    ]
+    slices += [(1, exact(waiting, False, k)) for k in kinds if k != call]
+    others = [s.value for s in VoucherStatus if s is not VoucherStatus.WAITING
+              and (include_closed or rules_board.on_board(s.value))]
+    for flagged, segment in ((True, 2), (False, 3)):
+        slices += [(segment, exact(status, flagged, kind))
+                   for status in others for kind in kinds]
+    return slices
+
+
+def _segment_of(voucher: Voucher, *, cutoff: datetime) -> int:
+    """The slice group (0..3) of one voucher, as ``_segments`` splits them."""
+    waiting = voucher.status == VoucherStatus.WAITING.value
+    earlier = voucher.kind == VoucherKind.CALL.value and voucher.received_at < cutoff
+    if waiting:
+        return 0 if voucher.priority or earlier else 1
+    return 2 if voucher.priority else 3
+
+
 async def board(
-    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, include_closed: bool = False
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str,
+    include_closed: bool = False, limit: int | None = None, after: str | None = None,
+    technician_id: str | None = None,
 ) -> list[BoardItem]:
     """The branch's board in dispatch order (SPEC S8, S18): a waiting call received on an
     earlier branch-local day is priority as soon as it is read, not only after the
-    morning reconciliation flags it."""
+    morning reconciliation flags it.
+
+    Filtered, ordered and cut in SQL: at most ``limit`` lines (all when None) following
+    the voucher ``after`` (keyset paging, CONTRACT "Lists"); closed vouchers are never
+    loaded unless ``include_closed``. ``technician_id`` keeps one technician's lines.
+    """
     here = ctx.branch(branch)
     require_branch(actor, branch)
     today = here.local_date(ctx.now())
-    vouchers = (await session.scalars(select(Voucher).where(Voucher.branch == branch))).all()
-    items = []
-    for v in vouchers:
-        if not (include_closed or rules_board.on_board(v.status)):
+    # received_on < today  <=>  received_at < today's local midnight (as an instant).
+    cutoff = datetime.combine(today, time(0), tzinfo=here.zone).astimezone(UTC)
+    position: tuple[int, datetime, str] | None = None
+    if after is not None:
+        mark = await session.get(Voucher, after)
+        if mark is None or mark.branch != branch:
+            raise NotFound(f"no voucher {after} on this board", field="after")
+        position = (_segment_of(mark, cutoff=cutoff), mark.arrival_due_at, mark.voucher_no)
+    members = []
+    for segment, where in _segments(cutoff=cutoff, include_closed=include_closed):
+        if position is not None and segment < position[0]:
             continue
+        query = select(Voucher.voucher_no, Voucher.arrival_due_at,
+                       literal(segment).label("segment")).where(Voucher.branch == branch, where)
+        if technician_id is not None:
+            query = query.where(Voucher.technician_id == technician_id)
+        if position is not None and segment == position[0]:
+            query = query.where(tuple_(Voucher.arrival_due_at, Voucher.voucher_no)
+                                > tuple_(literal(position[1], Voucher.arrival_due_at.type),
+                                         literal(position[2])))
+        query = query.order_by(Voucher.arrival_due_at, Voucher.voucher_no)
+        if limit is not None:
+            query = query.limit(limit)
+        members.append(select(query.subquery()))
+    if not members:
+        return []
+    # Cut the page from the slices' keys first, then read only its vouchers whole.
+    merged = union_all(*members).subquery("slices")
+    keys = select(merged).order_by(merged.c.segment, merged.c.arrival_due_at,
+                                   merged.c.voucher_no)
+    if limit is not None:
+        keys = keys.limit(limit)
+    page = keys.subquery("page")
+    query = (select(Voucher, page.c.segment)
+             .join(page, page.c.voucher_no == Voucher.voucher_no)
+             .order_by(page.c.segment, page.c.arrival_due_at, page.c.voucher_no))
+    items = []
+    for v, _segment in (await session.execute(query)).all():
         priority, reason = rules_board.priority_of(
             status=v.status, kind=v.kind, stored=v.priority, stored_reason=v.priority_reason,
             received_on=here.local_date(v.received_at), today=today)
         items.append(BoardItem(voucher=v, priority=priority, priority_reason=reason))
+    # Already in this order from SQL; sorting the page again costs nothing and keeps the
+    # pure rule (rules_board.board_order) the one definition of the order.
     return sorted(items, key=rules_board.board_order)
 
 
@@ -220,3 +314,18 @@ async def history(
         timeline=await ctx.audit.history(session, subject_type="voucher",
                                          subject_id=voucher_no),
     )
+
+
+async def completed_since(
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, technician_id: str,
+    since: datetime,
+) -> list[Voucher]:
+    """One technician's vouchers completed from ``since`` on (the technician's "done
+    today"), newest first: read by its own filter, never by loading the closed board."""
+    ctx.branch(branch)
+    require_branch(actor, branch)
+    return list(await session.scalars(
+        select(Voucher).where(Voucher.branch == branch, Voucher.technician_id == technician_id,
+                              Voucher.status == VoucherStatus.COMPLETED.value,
+                              Voucher.completed_at >= since)
+        .order_by(Voucher.completed_at.desc(), Voucher.voucher_no)))

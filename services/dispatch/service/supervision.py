@@ -58,12 +58,15 @@ class BoardRow:
 
 
 async def board_rows(
-    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str,
+    limit: int | None = None, after: str | None = None,
 ) -> list[BoardRow]:
-    """The branch's board in dispatch order (S8, S18), each line with its lateness."""
+    """The branch's board in dispatch order (S8, S18), each line with its lateness; at
+    most ``limit`` lines after the voucher ``after`` (paged in SQL like ``GET /board``)."""
     now = ctx.now()
     rows = []
-    for item in await board(ctx, session, actor=actor, branch=branch):
+    for item in await board(ctx, session, actor=actor, branch=branch, limit=limit,
+                            after=after):
         voucher = item.voucher
         due = voucher.arrival_due_at
         seconds = (due - now).total_seconds()

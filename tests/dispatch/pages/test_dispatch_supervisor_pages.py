@@ -257,3 +257,34 @@ async def test_daily_report_pdfs_show_chinese_labels_branch_and_date(ns, tmp_pat
         stranger = await dispatch.get("/reports/supervisor-daily/pdf",
                                       params={"branch": "SC01", "date": MONDAY})
         assert stranger.status_code in (302, 303, 401)
+
+
+async def test_the_board_page_is_read_a_screen_at_a_time_and_links_the_next(
+    ns, monkeypatch
+) -> None:
+    """A branch with more open vouchers than a screen holds (issue 17): the board page and
+    its polled rows show the first screen in the S18 order and link the rest, which the
+    next screen continues without a gap or a repeat."""
+    from services.dispatch.pages import board as board_pages
+
+    monkeypatch.setattr(board_pages, "BOARD_PAGE", 2)
+    app = app_for(ns)
+    async with running(app) as dispatch:
+        dues = ["2026-03-16T15:00:00+08:00", "2026-03-16T13:00:00+08:00",
+                "2026-03-16T14:00:00+08:00"]
+        for call_id, due in enumerate(dues, start=1):
+            await issue_voucher(app, dispatch, call_id, due=due)
+        await signed_in(dispatch, "S01")
+        first = (await dispatch.get("/")).text
+        shown = re.findall(r'<tr data-voucher="([^"]+)"', first)
+        assert shown == ["SC01-V000002", "SC01-V000003"]  # by arrival deadline (S18)
+        link = re.search(r'href="(/\?branch=SC01&amp;after=[^"]+)" data-action="board-next"',
+                         first)
+        assert link, "no link to the next screen"
+        second = (await dispatch.get(link.group(1).replace("&amp;", "&"))).text
+        assert re.findall(r'<tr data-voucher="([^"]+)"', second) == ["SC01-V000001"]
+        assert 'data-action="board-next"' not in second
+        assert 'data-action="board-first"' in second
+        assert 'hx-get="/board/rows?branch=SC01&amp;after=SC01-V000003"' in second
+        rows = (await dispatch.get("/board/rows", params={"after": "SC01-V000003"})).text
+        assert re.findall(r'<tr data-voucher="([^"]+)"', rows) == ["SC01-V000001"]
