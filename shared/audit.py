@@ -25,6 +25,7 @@ class AuditLog:
     def __init__(self, table: Table, clock: Clock) -> None:
         self.table = table
         self._clock = clock
+        self._insert = insert(table)
 
     async def record(
         self,
@@ -38,17 +39,13 @@ class AuditLog:
         at: datetime | None = None,
     ) -> None:
         """Append an entry in the caller's transaction, stamped now unless ``at`` says."""
-        await session.execute(
-            insert(self.table).values(
-                at=at or self._clock.now(),
-                actor_id=actor.user_id,
-                actor_role=actor.role,
-                action=action,
-                subject_type=subject_type,
-                subject_id=str(subject_id),
-                detail=jsonable(detail) if detail is not None else None,
-            )
-        )
+        # one statement built once, its values as parameters: no SQL expression is built
+        # and coerced per entry (issue 17)
+        await session.execute(self._insert, {
+            "at": at or self._clock.now(), "actor_id": actor.user_id, "actor_role": actor.role,
+            "action": action, "subject_type": subject_type, "subject_id": str(subject_id),
+            "detail": jsonable(detail) if detail is not None else None,
+        })
 
     async def history(
         self, session: AsyncSession, *, subject_type: str, subject_id: str | int

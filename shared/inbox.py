@@ -8,9 +8,23 @@ a crash before commit leaves neither the claim nor the effect, so it is applied 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from .db import is_sqlite
+
+
+@cache
+def _claim_statement(table: Table, sqlite: bool) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING``, built once per table and engine."""
+    insert = sqlite_insert if sqlite else pg_insert
+    return (insert(table).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+            .returning(table.c.event_id))
 
 
 async def claim(
@@ -18,15 +32,13 @@ async def claim(
 ) -> bool:
     """True if this is the first time ``consumer`` sees ``event_id``.
 
-    A concurrent duplicate that slips past the check fails on the primary key at commit,
-    which rolls the whole effect back; the message is then redelivered and skipped here.
+    One statement, one round trip (issue 17): the primary key decides. A concurrent
+    duplicate waits on the first one's row (PostgreSQL; SQLite serialises writers) and,
+    once that committed, inserts nothing and is skipped; if the first rolled back, the
+    duplicate's claim goes in and it applies the event instead.
     """
-    seen = await session.scalar(
-        select(table.c.event_id).where(table.c.consumer == consumer, table.c.event_id == event_id)
-    )
-    if seen is not None:
-        return False
-    await session.execute(
-        insert(table).values(consumer=consumer, event_id=event_id, processed_at=at)
-    )
-    return True
+    row = (await session.execute(
+        _claim_statement(table, is_sqlite(session)),
+        {"consumer": consumer, "event_id": event_id, "processed_at": at},
+    )).first()
+    return row is not None

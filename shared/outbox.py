@@ -53,6 +53,7 @@ class Outbox(WakeableLoop):
     ) -> None:
         self._db = db
         self._table = table
+        self._insert = insert(table)
         self._clock = clock
         self._publish = publish
         self._poll_seconds = poll_seconds
@@ -62,17 +63,13 @@ class Outbox(WakeableLoop):
 
     async def add(self, session: AsyncSession, event: Event) -> None:
         """Record ``event`` in the caller's transaction."""
-        await session.execute(
-            insert(self._table).values(
-                event_id=event.event_id,
-                event_type=event.event_type,
-                payload=event.model_dump_json(),
-                created_at=self._clock.now(),
-                # the writing request's trace context, so the relay (maybe in another
-                # replica, or after a restart) publishes as its child (shared.tracing)
-                traceparent=tracing.current_traceparent(),
-            )
-        )
+        await session.execute(self._insert, {  # built once; the values are parameters
+            "event_id": event.event_id, "event_type": event.event_type,
+            "payload": event.model_dump_json(), "created_at": self._clock.now(),
+            # the writing request's trace context, so the relay (maybe in another
+            # replica, or after a restart) publishes as its child (shared.tracing)
+            "traceparent": tracing.current_traceparent(),
+        })
         after_commit(session, self.wake)
 
     async def run_loop(self) -> None:

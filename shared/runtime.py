@@ -227,7 +227,8 @@ class Runtime:
         )
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    """The service's runtime (async: no thread-pool hop per request, issue 17)."""
     return request.app.state.runtime
 
 

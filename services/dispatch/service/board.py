@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, select, tuple_, union_all
@@ -49,11 +50,16 @@ async def _added(session: AsyncSession, voucher: Voucher) -> bool:
     primary key decides, with no lookup before and no savepoint around it (issue 17)."""
     given = {c.key: getattr(voucher, c.key) for c in Voucher.__table__.columns
              if c.key in voucher.__dict__}  # unset columns take their model defaults
-    insert = sqlite_insert if is_sqlite(session) else pg_insert
-    statement = (insert(Voucher).values(**given)
-                 .on_conflict_do_nothing(index_elements=[Voucher.voucher_no])
-                 .returning(Voucher.voucher_no))
-    return (await session.execute(statement)).first() is not None
+    return (await session.execute(_insert_new(is_sqlite(session)), given)).first() is not None
+
+
+@cache
+def _insert_new(sqlite: bool) -> Any:
+    """The statement of ``_added``, built once per engine: the values go as parameters."""
+    insert = sqlite_insert if sqlite else pg_insert
+    table = Voucher.__table__
+    return (insert(table).on_conflict_do_nothing(index_elements=[table.c.voucher_no])
+            .returning(table.c.voucher_no))
 
 
 async def voucher_issued(ctx: Context, session: AsyncSession, event: CallRegistered) -> None:

@@ -8,6 +8,8 @@ call registered.
 from __future__ import annotations
 
 import json
+import os
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,9 +33,21 @@ class SanbaoSettings(BaseSettings):
 _cache: dict[Path, tuple[tuple[int, int], dict[str, Terms]]] = {}
 
 
+SANBAO_FILE_ENV = "AFTERSALES_INTAKE_SANBAO_FILE"
+
+
+@lru_cache(maxsize=4)
+def _configured_file(setting: str | None) -> Path:
+    """The file the settings name, read once per value of the variable: building the
+    settings (the whole environment parsed) cost more than the rest of a call's 三包
+    check (issue 17), while a file's stat per call is a single system call."""
+    return SanbaoSettings().sanbao_file.resolve()
+
+
 def sanbao_table(path: Path | None = None) -> dict[str, Terms]:
     """The 三包 terms per category of the configured file, re-read when it changed."""
-    file = (path or SanbaoSettings().sanbao_file).resolve()
+    file = path.resolve() if path is not None else _configured_file(
+        os.environ.get(SANBAO_FILE_ENV))
     stat = file.stat()
     stamp = (stat.st_mtime_ns, stat.st_size)
     cached = _cache.get(file)
