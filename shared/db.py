@@ -19,6 +19,8 @@ whichever engine a service centre runs.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -38,6 +40,9 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 _AFTER_COMMIT = "after_commit_hooks"
+# The SQLite databases (by id) whose write transaction this task is inside (_writers).
+_WRITING: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
+    "aftersales_db_writing", default=frozenset())
 M = TypeVar("M")
 
 
@@ -157,6 +162,8 @@ class Database:
             if not in_memory:
                 self.read_engine = create_async_engine(url, **kwargs)
                 _sqlite_begin(self.read_engine, "BEGIN")
+        self._file_sqlite = self.is_sqlite and not in_memory
+        self._writer_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -167,12 +174,45 @@ class Database:
         On SQLite it holds the write lock from its first statement (see the module
         docstring), so its checks and its writes see no other writer in between.
         """
+        writers = self._writers()
+        if writers is None or id(self) in _WRITING.get():
+            async with self._unit() as session:
+                yield session
+            return
+        async with writers:
+            token = _WRITING.set(_WRITING.get() | {id(self)})
+            try:
+                async with self._unit() as session:
+                    yield session
+            finally:
+                _WRITING.reset(token)
+
+    @asynccontextmanager
+    async def _unit(self) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
             async with session.begin():
                 yield session
             hooks = session.info.pop(_AFTER_COMMIT, [])
         for hook in hooks:
             hook()
+
+    def _writers(self) -> asyncio.Lock | None:
+        """SQLite file: the queue this process's writers wait in, first come first served.
+
+        SQLite lets one writer in at a time and makes the others poll (``busy_timeout``)
+        with sleeps that grow to 100 ms: under 16 concurrent writers the ones that waited
+        longest sleep longest, and the tail grew to seconds (issue 17). Queued here, in
+        order, only the writer at the head asks SQLite for the lock, which is then free.
+        Only the service's own process writes its file, so nothing else contends. A
+        transaction opened inside another one in the same task (``_WRITING``) does not
+        queue behind itself; it meets SQLite's lock as before. One lock per event loop.
+        """
+        if not self._file_sqlite:
+            return None
+        loop = asyncio.get_running_loop()
+        if self._writer_lock is None or self._writer_lock[0] is not loop:
+            self._writer_lock = (loop, asyncio.Lock())
+        return self._writer_lock[1]
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

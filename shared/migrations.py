@@ -16,21 +16,25 @@ same lock.
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 import zlib
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, MetaData, create_engine, text
+from sqlalchemy import Connection, MetaData, create_engine, inspect, text
 
 from .db import Database, ensure_database
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 
 def _config(script_location: Path, connection: Connection) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
     cfg.attributes["connection"] = connection
@@ -38,8 +42,47 @@ def _config(script_location: Path, connection: Connection) -> Config:
 
 
 def upgrade(connection: Connection, script_location: Path) -> None:
-    """Bring the database behind ``connection`` to the newest revision."""
+    """Bring the database behind ``connection`` to the newest revision.
+
+    Alembic (with Mako and Pygments, 10 MB that a process keeps once loaded) is imported
+    only when there is something to upgrade: a service restarting on a schema already at
+    head, or deployed after ``aftersales migrate``, never loads it (issue 17, memory)."""
+    if at_head(connection, script_location):
+        return
+    from alembic import command
+
     command.upgrade(_config(script_location, connection), "head")
+
+
+_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([0-9a-zA-Z_]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
+_QUOTED = re.compile(r"['\"]([0-9a-zA-Z_]+)['\"]")
+
+
+def head_revisions(script_location: Path) -> set[str]:
+    """The heads of a migrations folder, read from its revision files the way Alembic
+    numbers them (``revision`` and ``down_revision``): the revisions nobody revises."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for file in (script_location / "versions").glob("*.py"):
+        source = file.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        if found is None:
+            continue
+        revisions.add(found.group(1))
+        down = _DOWN.search(source)
+        if down is not None:
+            revised.update(_QUOTED.findall(down.group(1)))
+    return revisions - revised
+
+
+def at_head(connection: Connection, script_location: Path) -> bool:
+    """Whether the database's ``alembic_version`` names exactly the folder's heads."""
+    if not inspect(connection).has_table("alembic_version"):
+        return False
+    current = {row[0] for row in connection.execute(
+        text("SELECT version_num FROM alembic_version"))}
+    return bool(current) and current == head_revisions(script_location)
 
 
 def lock_key(service: str) -> int:
@@ -80,6 +123,8 @@ def new_revision(service: str, message: str) -> None:
     script_location = Path(package.__file__).with_name("migrations")
     with tempfile.TemporaryDirectory() as tmp:
         engine = create_engine(f"sqlite:///{tmp}/scratch.db")
+        from alembic import command
+
         with engine.begin() as conn:
             cfg = _config(script_location, conn)
             command.upgrade(cfg, "head")

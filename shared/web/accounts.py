@@ -20,9 +20,15 @@ from ..auth import Actor
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "reference" / "accounts.json"
 _HASHER = PasswordHash.recommended()
-# Verified when the user is unknown too, so a wrong id costs the same time as a wrong
-# password and the answer does not tell which staff ids exist.
-_DUMMY = _HASHER.hash("not-a-password")
+
+
+@lru_cache(maxsize=1)
+def _dummy() -> str:
+    """Verified when the user is unknown too, so a wrong id costs the same time as a wrong
+    password and the answer does not tell which staff ids exist. Made at the first
+    sign-in, not at import: an argon2 hash is 0.1 s of CPU and 64 MB of scratch memory
+    that a service serving only tokens never needs (issue 17)."""
+    return _HASHER.hash("not-a-password")
 
 
 @dataclass(frozen=True)
@@ -52,5 +58,5 @@ def hash_password(password: str) -> str:
 def authenticate(accounts: dict[str, Account], user: str, password: str) -> Account | None:
     """The account if ``password`` is its password, else None (constant work either way)."""
     account = accounts.get(user.strip())
-    valid = _HASHER.verify(password, account.password_hash if account else _DUMMY)
+    valid = _HASHER.verify(password, account.password_hash if account else _dummy())
     return account if account and valid else None

@@ -16,30 +16,42 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any
 
-import pygal
 from markupsafe import Markup, escape
-from pygal.style import Style
-
-# pygal appends a legacy import hook (find_module, no find_spec) for its map plugins,
-# which we do not use; left in place, every later import that misses the other finders
-# reaches it and Python 3.11 warns (an error under -W error), 3.12 drops it anyway.
-sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginImportFixer)]
 
 # A stack that carries Chinese glyphs on Debian (Noto CJK), Windows and macOS alike.
 FONTS = ('"Noto Sans CJK SC", "Noto Sans CJK TC", "Microsoft YaHei", "PingFang SC", '
          '"WenQuanYi Micro Hei", sans-serif')
-STYLE = Style(
-    background="transparent", plot_background="#ffffff",
-    foreground="#1f2933", foreground_strong="#111827", foreground_subtle="#52606d",
-    colors=("#1d4ed8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0f766e",
-            "#a16207", "#be185d", "#4d7c0f", "#334155"),
-    font_family=FONTS, label_font_family=FONTS, major_label_font_family=FONTS,
-    title_font_family=FONTS, legend_font_family=FONTS, value_font_family=FONTS,
-    tooltip_font_family=FONTS, no_data_font_family=FONTS,
-    title_font_size=15, legend_font_size=12, label_font_size=11, major_label_font_size=11,
-    no_data_font_size=18,
-)
+
+
+@cache
+def _pygal() -> tuple[Any, Any]:
+    """pygal and the charts' style, loaded at the first chart drawn: a service that
+    draws none does not carry it (issue 17, memory)."""
+    import pygal
+    from pygal.style import Style
+
+    # pygal appends a legacy import hook (find_module, no find_spec) for its map plugins,
+    # which we do not use; left in place, every later import that misses the other
+    # finders reaches it and Python 3.11 warns (an error under -W error).
+    sys.meta_path[:] = [f for f in sys.meta_path
+                        if not isinstance(f, pygal.PluginImportFixer)]
+    style = Style(
+        background="transparent", plot_background="#ffffff",
+        foreground="#1f2933", foreground_strong="#111827", foreground_subtle="#52606d",
+        colors=("#1d4ed8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0f766e",
+                "#a16207", "#be185d", "#4d7c0f", "#334155"),
+        font_family=FONTS, label_font_family=FONTS, major_label_font_family=FONTS,
+        title_font_family=FONTS, legend_font_family=FONTS, value_font_family=FONTS,
+        tooltip_font_family=FONTS, no_data_font_family=FONTS,
+        title_font_size=15, legend_font_size=12, label_font_size=11,
+        major_label_font_size=11, no_data_font_size=18,
+    )
+    return pygal, style
+
+
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 _SVG_OPEN = re.compile(r"<svg\b")
 
@@ -48,33 +60,34 @@ def bar_chart(title: str, categories: Sequence[str], series: Mapping[str, Sequen
               *, y_title: str = "", stacked: bool = False, no_data: str = "—",
               width: int = 720, height: int = 320) -> Markup:
     """Bars per category (e.g. months), one colour per series (e.g. classification)."""
-    kind = pygal.StackedBar if stacked else pygal.Bar
-    return _figure(kind, title, categories, series, y_title=y_title, no_data=no_data,
-                   width=width, height=height)
+    return _figure("StackedBar" if stacked else "Bar", title, categories, series,
+                   y_title=y_title, no_data=no_data, width=width, height=height)
 
 
 def line_chart(title: str, categories: Sequence[str], series: Mapping[str, Sequence[float | None]],
                *, y_title: str = "", no_data: str = "—", width: int = 720,
                height: int = 320) -> Markup:
     """Lines across categories (e.g. a technician's scores month by month)."""
-    return _figure(pygal.Line, title, categories, series, y_title=y_title, no_data=no_data,
+    return _figure("Line", title, categories, series, y_title=y_title, no_data=no_data,
                    width=width, height=height)
 
 
-def _figure(kind: type[pygal.graph.graph.Graph], title: str, categories: Sequence[str],
+def _figure(kind: str, title: str, categories: Sequence[str],
             series: Mapping[str, Sequence[float | None]], *, y_title: str, no_data: str,
             width: int, height: int) -> Markup:
     for name, values in series.items():
         if len(values) != len(categories):
             raise ValueError(f"series {name!r} has {len(values)} values for "
                              f"{len(categories)} categories")
-    chart = kind(style=STYLE, js=[], disable_xml_declaration=True, explicit_size=False,
-                 width=width, height=height, title=title, y_title=y_title or None,
-                 x_label_rotation=0 if len(categories) <= 8 else 30,
-                 legend_at_bottom=True, print_values=False, no_data_text=no_data,
-                 truncate_legend=-1, truncate_label=-1, min_scale=1, max_scale=10)
+    pygal, style = _pygal()
+    chart = getattr(pygal, kind)(
+        style=style, js=[], disable_xml_declaration=True, explicit_size=False,
+        width=width, height=height, title=title, y_title=y_title or None,
+        x_label_rotation=0 if len(categories) <= 8 else 30,
+        legend_at_bottom=True, print_values=False, no_data_text=no_data,
+        truncate_legend=-1, truncate_label=-1, min_scale=1, max_scale=10)
     chart.x_labels = list(categories)
-    chart.y_labels = _whole_labels(series, stacked=kind is pygal.StackedBar)
+    chart.y_labels = _whole_labels(series, stacked=kind == "StackedBar")
     for name, values in series.items():
         chart.add(name, [None if v is None else float(v) for v in values])
     svg = _SCRIPT.sub("", chart.render(is_unicode=True))

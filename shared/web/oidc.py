@@ -45,6 +45,7 @@ import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,14 +58,22 @@ from joserfc.jwk import KeySet
 
 from ..auth import HEAD_OFFICE_ROLES, ROLES, Actor
 
-with warnings.catch_warnings():
-    # Authlib 1.9 warns that its httpx integration will move to "httpx2"; this project
-    # pins httpx, which the integration still supports. (Authlib installs an "always"
-    # filter for its warnings when first imported, hence the import before "ignore".)
-    from authlib.deprecate import AuthlibDeprecationWarning
 
-    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
-    from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+@cache
+def _authlib() -> tuple[Any, type[Exception]]:
+    """Authlib's OAuth 2 client and its error, loaded with the first sign-in through the
+    provider: 12 MB that a service without OIDC, or serving only bearer tokens, never
+    carries (issue 17, memory)."""
+    with warnings.catch_warnings():
+        # Authlib 1.9 warns that its httpx integration will move to "httpx2"; this
+        # project pins httpx, which the integration still supports. (Authlib installs an
+        # "always" filter for its warnings when first imported, hence the import before
+        # "ignore".)
+        from authlib.deprecate import AuthlibDeprecationWarning
+
+        warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+        from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+    return AsyncOAuth2Client, OAuthError
 
 log = logging.getLogger("aftersales.oidc")
 
@@ -335,14 +344,15 @@ class Provider:
         return Actor(user_id=user, role=role, branch=branch), name[:100]
 
     # -- the authorization code flow ---------------------------------------------------
-    def _client(self, redirect_uri: str, metadata: Mapping[str, Any]) -> AsyncOAuth2Client:
+    def _client(self, redirect_uri: str, metadata: Mapping[str, Any]) -> Any:
         method = "none"
         if self.client_secret:
             supported = metadata.get("token_endpoint_auth_methods_supported") or [
                 "client_secret_basic"]
             method = ("client_secret_post" if "client_secret_basic" not in supported
                       and "client_secret_post" in supported else "client_secret_basic")
-        return AsyncOAuth2Client(
+        client_class, _error = _authlib()
+        return client_class(
             client_id=self.client_id, client_secret=self.client_secret, scope=self.scope,
             redirect_uri=redirect_uri, code_challenge_method="S256",
             token_endpoint_auth_method=method, timeout=FETCH_TIMEOUT,
@@ -386,7 +396,7 @@ class Provider:
                 answer = await client.fetch_token(
                     endpoint, grant_type="authorization_code", code=code,
                     code_verifier=flow.verifier, redirect_uri=flow.redirect_uri)
-        except OAuthError as exc:
+        except _authlib()[1] as exc:
             raise OIDCError(f"the provider refused the code: {exc.error}") from exc
         except httpx.HTTPError as exc:
             raise Unavailable(f"the provider cannot be reached: {exc}") from exc
