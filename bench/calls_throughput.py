@@ -116,6 +116,18 @@ class System:
     def rss(self) -> dict[str, float]:
         return {n: rss_mb(self.pid(n)) for n in SERVICES}
 
+    async def rss_restarted(self, settle: float = 3) -> dict[str, float]:
+        """Each service's idle memory after a restart on its migrated database: what a
+        deployment runs (migrations applied before, by ``aftersales migrate`` or the first
+        replica), so Alembic is not loaded."""
+        for p in self.procs.values():
+            p.stop()
+            p.start()
+        for p in self.procs.values():
+            p.wait_healthy(120)
+        await asyncio.sleep(settle)
+        return self.rss()
+
     def url(self, service: str) -> str:
         from shared.settings import Settings
 
@@ -217,8 +229,10 @@ async def measure_system(system: System, *, seconds: float, rate: float, calls: 
         await asyncio.sleep(0.25)
     board_latency = [found[s.body["voucher_no"]] - s.sent_at for s in ok
                      if s.body["voucher_no"] in found]
+    rss_restarted = await system.rss_restarted()
     return {"load": load, "per_call": per_call, "idle_rate": idle_rate, "rss_idle": rss_idle,
-            "rss_after": rss_after, "lagging": lagging, "sent": len(sent), "ok": len(ok),
+            "rss_after": rss_after, "rss_restarted": rss_restarted, "lagging": lagging,
+            "sent": len(sent), "ok": len(ok),
             "post": [s.seconds for s in ok], "board": board_latency}
 
 
@@ -248,11 +262,11 @@ def report(*, db: str, bare_result: WrkResult, bare_cpu: float, sysr: dict[str, 
           f"p99 {load.p99_ms:.1f} ms, {load.requests} calls, {load.non2xx} non-2xx, "
           f"{load.socket_errors} socket errors")
     print(f"{'server CPU per call (incl. relay)':36}{'ms':>8}{'RSS idle MB':>13}"
-          f"{'after MB':>10}")
+          f"{'after MB':>10}{'restarted MB':>14}")
     for name in SERVICES:
         note = "  (its consumer did not catch up)" if name in sysr["lagging"] else ""
         print(f"  {name:34}{per_call[name]:>8.2f}{sysr['rss_idle'][name]:>13.0f}"
-              f"{sysr['rss_after'][name]:>10.0f}{note}")
+              f"{sysr['rss_after'][name]:>10.0f}{sysr['rss_restarted'][name]:>14.0f}{note}")
     print(f"  {'all five services':34}{sum(per_call.values()):>8.2f}")
     print(f"ratio intake CPU/call ÷ bare CPU/request: {per_call['intake'] / bare_cpu:.1f}")
     board, post = sysr["board"], sysr["post"]

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from shared.auth import Actor, roles
+from shared.paging import DEFAULT_LIMIT, Limit, page
 from shared.runtime import RuntimeDep
 
 from ..schemas import (
@@ -33,16 +34,13 @@ VoucherReader = Annotated[
 ]
 
 
-# CONTRACT "Lists": a page of ``limit`` lines (default 100, at most 1000) and, when there
-# is more, ``Link: rel="next"`` to the page after the last voucher shown.
-Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
 AFTER_PATTERN = r"^[A-Za-z0-9_.:\-]+$"  # a voucher number, as in the path (schemas)
 
 
 @router.get("/board", response_model=list[BoardLine])
 async def read_board(
     request: Request, response: Response, branch: str, rt: RuntimeDep, actor: BoardReader,
-    include_closed: bool = False, limit: Limit = service.DEFAULT_PAGE,
+    include_closed: bool = False, limit: Limit = DEFAULT_LIMIT,
     after: Annotated[str | None, Query(min_length=1, max_length=48, pattern=AFTER_PATTERN,
                                        description="the last voucher of the previous page")
                      ] = None,
@@ -52,10 +50,8 @@ async def read_board(
         items = await service.board(rt.context, session, actor=actor, branch=branch,
                                     include_closed=include_closed, limit=limit + 1,
                                     after=after)
-    if len(items) > limit:
-        items = items[:limit]
-        url = request.url.include_query_params(after=items[-1].voucher_no)
-        response.headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
+    items = page(request, response, items, limit=limit, cursor="after",
+                 key=lambda i: i.voucher_no)  # CONTRACT "Lists"
     return [BoardLine.model_validate(i.voucher).model_copy(
         update={"priority": i.priority, "priority_reason": i.priority_reason})
         for i in items]

@@ -163,10 +163,6 @@ class BoardItem:
         return self.voucher.voucher_no
 
 
-# CONTRACT "Lists": a page of the board when the caller does not say.
-DEFAULT_PAGE = 100
-
-
 def _segments(
     *, cutoff: datetime, include_closed: bool
 ) -> list[tuple[int, ColumnElement[bool]]]:

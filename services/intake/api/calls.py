@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from shared.auth import Actor, roles
 from shared.fields import INT_MAX, Code, PastDate, PathId
+from shared.paging import DEFAULT_LIMIT, Limit, link_next
 from shared.runtime import RuntimeDep
 
 from ..models import Call
 from ..schemas import CallIn, CallOut, CancelIn, FlaggedCall, ReconciliationOut
 from ..service import calls as service
 from ..service import reconciliation
-from .paging import DEFAULT_LIMIT, Limit, link_next
 
 router = APIRouter(tags=["calls"])
 

@@ -10,12 +10,12 @@ from fastapi.responses import JSONResponse
 from shared.auth import Actor, roles
 from shared.errors import ErrorBody
 from shared.fields import INT_MAX, Code, PathId
+from shared.paging import DEFAULT_LIMIT, Limit, link_next
 from shared.runtime import RuntimeDep
 
 from ..schemas import ClaimIn, PosRejectOut, ProductOut
 from ..service import pos as service
 from ..service import pos_claims, pos_log
-from .paging import DEFAULT_LIMIT, Limit, link_next
 
 router = APIRouter(tags=["pos"])
 
