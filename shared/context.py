@@ -32,10 +32,10 @@ class EventWriter(Protocol):
     async def add(self, session: AsyncSession, event: Event) -> None: ...
 
 
-Wake = Callable[[AsyncSession, str], None]
+Wake = Callable[[AsyncSession, str, datetime | None], None]
 
 
-def _no_watchers(_session: AsyncSession, _name: str) -> None:
+def _no_watchers(_session: AsyncSession, _name: str, _due: datetime | None) -> None:
     return None
 
 
@@ -70,6 +70,9 @@ class Context:
             return self.branch(code, field="AFTERSALES_HEAD_OFFICE_BRANCH")
         return next(iter(self.branches.values()))
 
-    def wake_after_commit(self, session: AsyncSession, watcher: str) -> None:
-        """Re-plan the deadline watcher ``watcher`` once ``session`` commits."""
-        self.wake(session, watcher)
+    def wake_after_commit(self, session: AsyncSession, watcher: str, *,
+                          due: datetime | None = None) -> None:
+        """Re-plan the deadline watcher ``watcher`` once ``session`` commits; ``due``, the
+        deadline the transaction added, lets the watcher skip re-planning when it wakes by
+        then anyway (shared.timers)."""
+        self.wake(session, watcher, due)

@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -125,8 +125,9 @@ class Runtime:
             return self.oidc.verify_bearer(token, branches=self.branches)
         return decode_token(self.settings.jwt_secret, token)
 
-    def _wake_after_commit(self, session: AsyncSession, watcher: str) -> None:
-        self.watchers[watcher].wake_after_commit(session)
+    def _wake_after_commit(self, session: AsyncSession, watcher: str,
+                           due: datetime | None) -> None:
+        self.watchers[watcher].wake_after_commit(session, due=due)
 
     def branch(self, code: str, *, field: str = "branch") -> Branch:
         """The branch with ``code``, or 422 naming the field."""

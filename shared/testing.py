@@ -54,7 +54,8 @@ class RecordingWakes:
 
     woken: list[str] = field(default_factory=list)
 
-    def __call__(self, session: AsyncSession, watcher: str) -> None:
+    def __call__(self, session: AsyncSession, watcher: str,
+                 due: datetime | None = None) -> None:
         after_commit(session, lambda: self.woken.append(watcher))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,11 +40,27 @@ class DeadlineWatcher(WakeableLoop):
         self._fire = fire
         self._max_sleep = max_sleep
         self._ticking = asyncio.Lock()
+        # when the current sleep ends (None while awake): a wake for a later deadline waits
+        self._sleeping_until: datetime | None = None
         super().__init__(f"watcher-{name}")
 
-    def wake_after_commit(self, session: AsyncSession) -> None:
-        """Re-plan once the caller's transaction (which added a deadline) commits."""
-        after_commit(session, self.wake)
+    def wake_after_commit(self, session: AsyncSession, *, due: datetime | None = None) -> None:
+        """Re-plan once the caller's transaction (which added a deadline) commits.
+
+        With ``due``, the deadline it added, nothing is done when the watcher sleeps until
+        no later than that anyway: it finds the deadline when it looks next. Under a burst
+        of new deadlines (a survey card per registered call) this spares a tick and a
+        re-plan, two transactions, per event (issue 17)."""
+        if due is None:
+            after_commit(session, self.wake)
+        else:
+            after_commit(session, lambda: self.wake_for(due))
+
+    def wake_for(self, due: datetime) -> None:
+        """Wake now unless the watcher is asleep until ``due`` or earlier."""
+        planned = self._sleeping_until
+        if planned is None or due < planned:
+            self.wake()
 
     async def tick(self) -> None:
         """Fire what is due now (tests call this directly with a fixed clock)."""
@@ -65,4 +81,8 @@ class DeadlineWatcher(WakeableLoop):
             except Exception:
                 log.exception("watcher %s failed; retrying", self.name)
                 delay = 1.0
-            await self.wait(delay + 0.01)
+            self._sleeping_until = self._clock.now() + timedelta(seconds=delay)
+            try:
+                await self.wait(delay + 0.01)
+            finally:
+                self._sleeping_until = None

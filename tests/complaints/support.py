@@ -99,7 +99,7 @@ class _Parked:
     async def stop(self) -> None:
         return None
 
-    def wake_after_commit(self, _session: Any) -> None:
+    def wake_after_commit(self, _session: Any, *, due: Any = None) -> None:
         return None
 
 

@@ -75,7 +75,7 @@ async def card_for_call(ctx: Context, session: AsyncSession, *, event: CallRegis
     await ctx.audit.record(session, actor=_system(ctx), action="card.prepared",
                            subject_type=SUBJECT, subject_id=card.id,
                            detail={"call_date": card.call_date.isoformat()})
-    ctx.wake_after_commit(session, SEND_WATCHER)
+    ctx.wake_after_commit(session, SEND_WATCHER, due=card.send_due_at)
 
 
 async def technician_assigned(
