@@ -120,7 +120,8 @@ def _on_console(request: Request) -> bool:
         request.app.state, "console")
 
 
-# What every route can answer besides its success; 404 only where a path names a record.
+# What every route can answer besides its success; 404 only where a path or a list's
+# cursor names a record.
 _COMMON = {
     "401": "no valid bearer token",
     "403": "the caller's role or branch may not do this",
@@ -150,6 +151,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             codes = dict(_COMMON)
             if "{" in path:
                 codes["404"] = "no such record"
+            elif any(p.get("name") == "after" and p.get("in") == "query"
+                     for p in op.get("parameters", [])):
+                # a list's cursor names the last record of the page before (CONTRACT "Lists")
+                codes["404"] = "the cursor `after` names no record of this list"
             if path in {"/healthz", "/livez", "/readyz", "/openapi.json"}:
                 codes = {"422": codes["422"]}
             # A page for people (the survey link) answers its refusals as pages too.

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.paging import DEFAULT_LIMIT, Limit, page
 from shared.runtime import RuntimeDep
 
 from ..models import WarrantyClaim
@@ -21,7 +22,7 @@ from ..schemas.claims import (
 )
 from ..service import claims as svc
 from ..service import replacements
-from .params import DocNo, QueryCode
+from .params import AfterDoc, DocNo, QueryCode
 from .roles import Accountant, ClaimReader, ReplacementApprover
 
 router = APIRouter(tags=["claims"])
@@ -33,13 +34,19 @@ RequestStatus = Annotated[str | None, Query(pattern="^(pending|approved|refused)
 
 @router.get("/claims", response_model=list[ClaimOut])
 async def list_claims(
+    request: Request, response: Response,
     rt: RuntimeDep, actor: ClaimReader, branch: QueryCode = None, status: ClaimStatus = None,
     provider: QueryCode = None, voucher_no: QueryCode = None,
+    limit: Limit = DEFAULT_LIMIT, after: AfterDoc = None,
 ) -> list[ClaimOut]:
-    """Claims of covered work in the caller's branch, by status or provider (SPEC E5)."""
+    """Claims of covered work in the caller's branch, by status or provider (SPEC E5),
+    oldest first; paged after the claim ``after``."""
     async with rt.db.reading() as session:
         found = await svc.find_claims(session, actor=actor, branch=branch, status=status,
-                                      provider=provider, voucher_no=voucher_no)
+                                      provider=provider, voucher_no=voucher_no, after=after,
+                                      limit=limit + 1)
+        found = page(request, response, found, limit=limit, cursor="after",
+                     key=lambda c: c.claim_no)  # CONTRACT "Lists"
         return [await _out(session, c) for c in found]
 
 
@@ -74,14 +81,18 @@ async def settle_claim(
 
 @router.get("/replacements", response_model=list[ReplacementOut])
 async def list_replacements(
+    request: Request, response: Response,
     rt: RuntimeDep, actor: ClaimReader, branch: QueryCode = None,
-    status: RequestStatus = None,
+    status: RequestStatus = None, limit: Limit = DEFAULT_LIMIT, after: AfterDoc = None,
 ) -> list[ReplacementOut]:
-    """Replacement requests of unrepairable covered units in the caller's branch (E4)."""
+    """Replacement requests of unrepairable covered units in the caller's branch (E4),
+    oldest first; paged after the request ``after``."""
     async with rt.db.reading() as session:
         found = await replacements.find_requests(session, actor=actor, branch=branch,
-                                                 status=status)
-        return [ReplacementOut.model_validate(r) for r in found]
+                                                 status=status, after=after, limit=limit + 1)
+    found = page(request, response, found, limit=limit, cursor="after",
+                 key=lambda r: r.request_no)  # CONTRACT "Lists"
+    return [ReplacementOut.model_validate(r) for r in found]
 
 
 @router.get("/replacements/{request_no}", response_model=ReplacementOut)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, Response, status
 
+from shared.paging import DEFAULT_LIMIT, Limit, page
 from shared.runtime import RuntimeDep
 
 from ..schemas.contracts import ContractIn, ContractOut, ExpiryNoticeOut
 from ..service import contracts as svc
-from .params import DocNo
+from .params import AfterId, DocNo
 from .roles import Accountant, ContractReader
 
 router = APIRouter(tags=["contracts"])
@@ -28,13 +29,19 @@ async def open_contract(body: ContractIn, rt: RuntimeDep, actor: Accountant) -> 
 
 @router.get("/contracts/expiry-notices", response_model=list[ExpiryNoticeOut])
 async def list_expiry_notices(
-    branch: str, rt: RuntimeDep, _actor: ContractReader
+    request: Request, response: Response,
+    branch: str, rt: RuntimeDep, _actor: ContractReader,
+    limit: Limit = DEFAULT_LIMIT, after_id: AfterId = 0,
 ) -> list[ExpiryNoticeOut]:
-    """A branch's contract expiry notices, sent one month before the end (SPEC S20)."""
+    """A branch's contract expiry notices, sent one month before the end (SPEC S20),
+    oldest first; paged after the notice ``after_id``."""
     rt.context.branch(branch)  # and current_actor refused another branch than the caller's
     async with rt.db.reading() as session:
-        return [ExpiryNoticeOut.model_validate(n)
-                for n in await svc.expiry_notices(session, branch=branch)]
+        found = await svc.expiry_notices(session, branch=branch, after_id=after_id,
+                                         limit=limit + 1)
+    found = page(request, response, found, limit=limit, cursor="after_id",
+                 key=lambda n: n.id)  # CONTRACT "Lists"
+    return [ExpiryNoticeOut.model_validate(n) for n in found]
 
 
 @router.get("/contracts/{contract_no}", response_model=ContractOut)

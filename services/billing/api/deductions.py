@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from shared.auth import Actor, ActorDep, roles
-from shared.fields import PathId
+from shared.fields import MONTH_PATTERN, PathId
+from shared.paging import DEFAULT_LIMIT, Limit, page
 from shared.rules import Forbidden
 from shared.runtime import RuntimeDep
 
 from ..schemas.deductions import ClosedMonthOut, DecisionOut, DeductionOut, MonthCloseOut
 from ..service import deductions as svc
 from ..service import schedule
-from .params import CODE, PathCode
+from .params import CODE, AfterId, PathCode
 from .roles import Accountant, Accounting
 
 router = APIRouter(tags=["deductions"])
@@ -48,21 +49,35 @@ async def close_month(month: PathCode, rt: RuntimeDep, actor: Accountant) -> Mon
 
 
 @router.get("/deductions/months", response_model=list[ClosedMonthOut])
-async def closed_months(rt: RuntimeDep, _actor: DecisionReader) -> list[ClosedMonthOut]:
-    """The closed payroll months, oldest first (SPEC P7)."""
+async def closed_months(
+    request: Request, response: Response, rt: RuntimeDep, _actor: DecisionReader,
+    limit: Limit = DEFAULT_LIMIT,
+    after: Annotated[str | None, Query(max_length=7, pattern=MONTH_PATTERN,
+                                       description="the last month of the previous page")
+                     ] = None,
+) -> list[ClosedMonthOut]:
+    """The closed payroll months, oldest first (SPEC P7); paged after the month ``after``."""
     async with rt.db.reading() as session:
-        return [ClosedMonthOut.model_validate(m) for m in await svc.months(session)]
+        found = await svc.months(session, after=after, limit=limit + 1)
+    found = page(request, response, found, limit=limit, cursor="after",
+                 key=lambda m: m.month)  # CONTRACT "Lists"
+    return [ClosedMonthOut.model_validate(m) for m in found]
 
 
 @router.get("/deductions/decisions", response_model=list[DecisionOut])
 async def list_decisions(
-    rt: RuntimeDep, _actor: DecisionReader,
+    request: Request, response: Response, rt: RuntimeDep, _actor: DecisionReader,
     status: Annotated[str | None, Query(max_length=16, pattern=CODE)] = None,
+    limit: Limit = DEFAULT_LIMIT, after_id: AfterId = 0,
 ) -> list[DecisionOut]:
-    """The penalty decisions received and how each was priced; `held` awaits the register."""
+    """The penalty decisions received and how each was priced; `held` awaits the register.
+    By decision id; paged after the decision ``after_id``."""
     async with rt.db.reading() as session:
-        return [DecisionOut.model_validate(r) for r in await svc.decisions(session,
-                                                                           status=status)]
+        found = await svc.decisions(session, status=status, after_id=after_id,
+                                    limit=limit + 1)
+    found = page(request, response, found, limit=limit, cursor="after_id",
+                 key=lambda d: d.decision_id)  # CONTRACT "Lists"
+    return [DecisionOut.model_validate(r) for r in found]
 
 
 @router.post("/deductions/decisions/{decision_id}/price", response_model=DecisionOut)

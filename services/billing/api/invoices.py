@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from shared.auth import ActorDep
+from shared.paging import DEFAULT_LIMIT, Limit, page
 from shared.rules import RuleBroken
 from shared.runtime import RuntimeDep
 
@@ -26,7 +27,7 @@ from ..schemas.invoices import (
 )
 from ..service import invoices as svc
 from ..service import payments
-from .params import DocNo, PathCode, QueryCode
+from .params import AfterDoc, DocNo, PathCode, QueryCode
 from .roles import Accountant, InvoiceReader, PaymentRecorder
 
 router = APIRouter(tags=["invoices"])
@@ -34,16 +35,22 @@ router = APIRouter(tags=["invoices"])
 
 @router.get("/invoices", response_model=list[InvoiceOut])
 async def list_invoices(
+    request: Request, response: Response,
     rt: RuntimeDep, actor: InvoiceReader, voucher_no: QueryCode = None,
     ref: QueryCode = None, branch: QueryCode = None,
     issued_on: Annotated[date | None, Query()] = None,
+    limit: Limit = DEFAULT_LIMIT, after: AfterDoc = None,
 ) -> list[InvoiceOut]:
-    """Invoices of a voucher (or a contract/warranty ``ref``, a branch, a day) (S10, S13)."""
+    """Invoices of a voucher (or a contract/warranty ``ref``, a branch, a day) (S10, S13),
+    by time raised then number; paged after the invoice number ``after``."""
     if not any((voucher_no, ref, branch, issued_on)):
         raise RuleBroken("give voucher_no, ref, branch or issued_on", field="voucher_no")
     async with rt.db.reading() as session:
         found = await svc.find_invoices(session, actor=actor, voucher_no=voucher_no, ref=ref,
-                                        branch=branch, issued_on=issued_on)
+                                        branch=branch, issued_on=issued_on, after=after,
+                                        limit=limit + 1)
+        found = page(request, response, found, limit=limit, cursor="after",
+                     key=lambda i: i.invoice_no)  # CONTRACT "Lists"
         return [InvoiceOut.model_validate(await svc.describe(session, i)) for i in found]
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from shared.fields import PathId
+from shared.paging import DEFAULT_LIMIT, Limit, page
 from shared.runtime import RuntimeDep
 
 from ..schemas.returns import (
@@ -18,7 +19,7 @@ from ..schemas.returns import (
 )
 from ..service import bookings
 from ..service import ledger as svc
-from .params import CODE, QueryCode
+from .params import CODE, AfterId, QueryCode
 from .roles import Accountant, LedgerReader, RateReader
 
 router = APIRouter(tags=["journal"])
@@ -26,14 +27,18 @@ router = APIRouter(tags=["journal"])
 
 @router.get("/journal", response_model=list[JournalEntryOut])
 async def read_journal(
+    request: Request, response: Response,
     rt: RuntimeDep, actor: LedgerReader, case_no: QueryCode = None,
-    invoice_no: QueryCode = None,
+    invoice_no: QueryCode = None, limit: Limit = DEFAULT_LIMIT, after_id: AfterId = 0,
 ) -> list[JournalEntryOut]:
-    """Journal entries of a complaint case or an invoice, reversals included (C13.2)."""
+    """Journal entries of a complaint case or an invoice, reversals included (C13.2), in
+    booking order; paged after the entry ``after_id``."""
     async with rt.db.reading() as session:
         entries = await svc.journal(session, case_no=case_no, invoice_no=invoice_no,
-                                    actor=actor)
-        return [JournalEntryOut.model_validate(e) for e in entries]
+                                    actor=actor, after_id=after_id, limit=limit + 1)
+    entries = page(request, response, entries, limit=limit, cursor="after_id",
+                   key=lambda e: e["entry_id"])  # CONTRACT "Lists"
+    return [JournalEntryOut.model_validate(e) for e in entries]
 
 
 @router.post("/journal/{entry_id}/reverse", response_model=JournalEntryOut,

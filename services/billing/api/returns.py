@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.paging import DEFAULT_LIMIT, Limit, page
 from shared.runtime import RuntimeDep
 
 from ..domain.returns import missing_allowance_signatures
@@ -22,7 +23,7 @@ from ..schemas.returns import (
 )
 from ..service import bookings
 from ..service import returns as svc
-from .params import DocNo, QueryCode
+from .params import AfterDoc, DocNo, QueryCode
 from .roles import (
     Accountant,
     Approver,
@@ -38,11 +39,17 @@ router = APIRouter(tags=["returns accounting"])
 
 @router.get("/return-slips", response_model=list[ReturnSlipOut])
 async def list_return_slips(
-    rt: RuntimeDep, _actor: ReturnsReader, case_no: QueryCode = None, status: QueryCode = None
+    request: Request, response: Response,
+    rt: RuntimeDep, _actor: ReturnsReader, case_no: QueryCode = None, status: QueryCode = None,
+    limit: Limit = DEFAULT_LIMIT, after: AfterDoc = None,
 ) -> list[ReturnSlipOut]:
-    """Return slips by complaint case and status (SPEC C13.1(2))."""
+    """Return slips by complaint case and status (SPEC C13.1(2)), oldest first then by
+    number; paged after the slip ``after``."""
     async with rt.db.reading() as session:
-        found = await svc.find_documents(session, ReturnSlip, case_no=case_no, status=status)
+        found = await svc.find_documents(session, ReturnSlip, case_no=case_no, status=status,
+                                         after=after, limit=limit + 1)
+        found = page(request, response, found, limit=limit, cursor="after",
+                     key=lambda s: s.slip_no)  # type: ignore[union-attr]  # CONTRACT "Lists"
         return [await _slip_out(session, s) for s in found]  # type: ignore[arg-type]
 
 
@@ -100,11 +107,17 @@ async def book_return(
 
 @router.get("/allowances", response_model=list[AllowanceOut])
 async def list_allowances(
-    rt: RuntimeDep, _actor: ReturnsReader, case_no: QueryCode = None, status: QueryCode = None
+    request: Request, response: Response,
+    rt: RuntimeDep, _actor: ReturnsReader, case_no: QueryCode = None, status: QueryCode = None,
+    limit: Limit = DEFAULT_LIMIT, after: AfterDoc = None,
 ) -> list[AllowanceOut]:
-    """Allowance certificates by complaint case and status (SPEC C13.1(1))."""
+    """Allowance certificates by complaint case and status (SPEC C13.1(1)), oldest first
+    then by number; paged after the certificate ``after``."""
     async with rt.db.reading() as session:
-        found = await svc.find_documents(session, Allowance, case_no=case_no, status=status)
+        found = await svc.find_documents(session, Allowance, case_no=case_no, status=status,
+                                         after=after, limit=limit + 1)
+        found = page(request, response, found, limit=limit, cursor="after",
+                     key=lambda a: a.allowance_no)  # type: ignore[union-attr]  # CONTRACT "Lists"
         return [await _allowance_out(session, a) for a in found]  # type: ignore[arg-type]
 
 

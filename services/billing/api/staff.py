@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from shared.auth import Actor, roles
+from shared.paging import DEFAULT_LIMIT, Limit, page
 from shared.runtime import RuntimeDep
 
 from ..schemas.deductions import BonusIn, BonusOut, PersonOut, StaffIn, StaffOut
 from ..service import staff as svc
-from .params import CODE, PathCode
+from .params import CODE, AfterCode, PathCode
 from .roles import Accounting
 
 router = APIRouter(tags=["staff"])
@@ -37,12 +38,17 @@ async def put_staff(person_id: PathCode, body: StaffIn, rt: RuntimeDep, actor: A
 
 @router.get("/staff", response_model=list[StaffOut])
 async def list_staff(
-    rt: RuntimeDep, _actor: StaffReader,
+    request: Request, response: Response, rt: RuntimeDep, _actor: StaffReader,
     unit: Annotated[str | None, Query(max_length=64, pattern=CODE)] = None,
+    limit: Limit = DEFAULT_LIMIT, after: AfterCode = None,
 ) -> list[StaffOut]:
-    """The register as in force now, optionally one unit or section (SPEC P5)."""
+    """The register as in force now, optionally one unit or section (SPEC P5), by person
+    id; paged after the person ``after``."""
     async with rt.db.reading() as session:
-        return [StaffOut.model_validate(r) for r in await svc.staff_list(session, unit=unit)]
+        found = await svc.staff_list(session, unit=unit, after=after, limit=limit + 1)
+    found = page(request, response, found, limit=limit, cursor="after",
+                 key=lambda m: m.person_id)  # CONTRACT "Lists"
+    return [StaffOut.model_validate(r) for r in found]
 
 
 @router.get("/staff/{person_id}", response_model=PersonOut)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import Actor, require_branch, scoped_branch
 from shared.context import Context
 from shared.db import get_or_404
+from shared.keyset import after_mark, mark_of
 
 from ..domain import claims as rules
 from ..domain.pricing import InvoiceLine as LineSpec
@@ -68,15 +69,23 @@ async def open_claim(
 
 async def find_claims(
     session: AsyncSession, *, actor: Actor, branch: str | None, status: str | None,
-    provider: str | None, voucher_no: str | None = None,
+    provider: str | None, voucher_no: str | None = None, after: str | None = None,
+    limit: int | None = None,
 ) -> list[WarrantyClaim]:
-    """Claims of the caller's branch, by status, provider or voucher (SPEC E5)."""
-    query = select(WarrantyClaim).order_by(WarrantyClaim.opened_at, WarrantyClaim.claim_no)
-    for column, value in ((WarrantyClaim.branch, scoped_branch(actor, branch)),
+    """Claims of the caller's branch, by status, provider or voucher (SPEC E5), oldest
+    first, from after the claim ``after``, at most ``limit`` (all when None; CONTRACT
+    "Lists")."""
+    scope = scoped_branch(actor, branch)
+    mark = await mark_of(session, WarrantyClaim, after, what="claim",
+                         visible=lambda c: scope is None or c.branch == scope)
+    query = select(WarrantyClaim)
+    for column, value in ((WarrantyClaim.branch, scope),
                           (WarrantyClaim.status, status), (WarrantyClaim.provider, provider),
                           (WarrantyClaim.voucher_no, voucher_no)):
         if value is not None:
             query = query.where(column == value)
+    query = after_mark(query, order=WarrantyClaim.opened_at, key=WarrantyClaim.claim_no,
+                       mark=mark, limit=limit)
     return list(await session.scalars(query))
 
 

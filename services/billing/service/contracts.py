@@ -24,6 +24,7 @@ from shared.auth import Actor, require_branch
 from shared.context import Context
 from shared.db import get_or_404, is_sqlite
 from shared.events.billing import ContractExpiring, CoverGranted
+from shared.keyset import after_key
 from shared.rules import NotFound
 
 from ..domain import contracts as rules
@@ -133,12 +134,13 @@ async def send_due_notices(ctx: Context, session: AsyncSession, now: datetime) -
     return len(due)
 
 
-async def expiry_notices(session: AsyncSession, *, branch: str) -> list[ExpiryNotice]:
-    """A branch's expiry notices, oldest first (SPEC S20)."""
-    rows = await session.scalars(
-        select(ExpiryNotice).where(ExpiryNotice.branch == branch).order_by(ExpiryNotice.id)
-    )
-    return list(rows)
+async def expiry_notices(session: AsyncSession, *, branch: str, after_id: int = 0,
+                         limit: int | None = None) -> list[ExpiryNotice]:
+    """A branch's expiry notices, oldest first (SPEC S20), from after the notice
+    ``after_id``, at most ``limit`` (all when None; CONTRACT "Lists")."""
+    query = after_key(select(ExpiryNotice).where(ExpiryNotice.branch == branch),
+                      key=ExpiryNotice.id, after=after_id, limit=limit)
+    return list(await session.scalars(query))
 
 
 async def notices_coming(

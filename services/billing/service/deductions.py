@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import Actor
 from shared.context import Context
 from shared.events.complaints import PenaltyDecided
+from shared.keyset import after_key
 from shared.money import parse_money
 from shared.rules import NotFound, RuleBroken, WrongState
 
@@ -168,12 +169,14 @@ async def price_again(
     return row
 
 
-async def decisions(session: AsyncSession, *, status: str | None = None
-                    ) -> list[PenaltyDecisionRow]:
-    """The decisions billing received, optionally by status (held ones first to act on)."""
-    query = select(PenaltyDecisionRow).order_by(PenaltyDecisionRow.decision_id)
+async def decisions(session: AsyncSession, *, status: str | None = None, after_id: int = 0,
+                    limit: int | None = None) -> list[PenaltyDecisionRow]:
+    """The decisions billing received, optionally by status, by decision id, from after
+    ``after_id``, at most ``limit`` (all when None; CONTRACT "Lists")."""
+    query = select(PenaltyDecisionRow)
     if status is not None:
         query = query.where(PenaltyDecisionRow.status == status)
+    query = after_key(query, key=PenaltyDecisionRow.decision_id, after=after_id, limit=limit)
     return list(await session.scalars(query))
 
 
@@ -206,6 +209,9 @@ async def close_month(
             "closed_through": month}
 
 
-async def months(session: AsyncSession) -> list[PayrollMonth]:
-    """The closed payroll months, oldest first."""
-    return list(await session.scalars(select(PayrollMonth).order_by(PayrollMonth.month)))
+async def months(session: AsyncSession, *, after: str | None = None,
+                 limit: int | None = None) -> list[PayrollMonth]:
+    """The closed payroll months, oldest first, from after the month ``after``, at most
+    ``limit`` (all when None; CONTRACT "Lists")."""
+    query = after_key(select(PayrollMonth), key=PayrollMonth.month, after=after, limit=limit)
+    return list(await session.scalars(query))

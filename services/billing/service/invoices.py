@@ -27,6 +27,7 @@ from shared.context import Context
 from shared.db import get_or_404
 from shared.events.billing import InvoiceRaised
 from shared.events.dispatch import VoucherCompleted
+from shared.keyset import after_mark, mark_of
 from shared.money import ZERO
 from shared.rules import WrongState
 
@@ -194,16 +195,22 @@ async def get_invoice(
 
 async def find_invoices(
     session: AsyncSession, *, actor: Actor, voucher_no: str | None, ref: str | None,
-    branch: str | None, issued_on: date | None,
+    branch: str | None, issued_on: date | None, after: str | None = None,
+    limit: int | None = None,
 ) -> list[Invoice]:
     """Invoices by voucher, contract/warranty reference, branch or day, within the
-    caller's branch (CONTRACT Billing)."""
+    caller's branch (CONTRACT Billing), by time raised then number, from after the invoice
+    ``after``, at most ``limit`` (all when None; CONTRACT "Lists")."""
     scope = scoped_branch(actor, branch)
-    query = select(Invoice).order_by(Invoice.raised_at, Invoice.invoice_no)
+    mark = await mark_of(session, Invoice, after, what="invoice",
+                         visible=lambda i: scope is None or i.branch == scope)
+    query = select(Invoice)
     for column, value in ((Invoice.voucher_no, voucher_no), (Invoice.ref, ref),
                           (Invoice.branch, scope), (Invoice.issued_on, issued_on)):
         if value is not None:
             query = query.where(column == value)
+    query = after_mark(query, order=Invoice.raised_at, key=Invoice.invoice_no, mark=mark,
+                       limit=limit)
     return list(await session.scalars(query))
 
 

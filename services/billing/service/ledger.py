@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
 from shared.context import Context
+from shared.keyset import after_key
 from shared.money import ZERO, parse_money
 from shared.rules import RuleBroken
 
@@ -27,21 +28,23 @@ from ..models import CollectionDelay, Invoice, JournalEntry, JournalLineRow, Rec
 
 async def journal(
     session: AsyncSession, *, case_no: str | None, invoice_no: str | None,
-    actor: Actor | None = None,
+    actor: Actor | None = None, after_id: int = 0, limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Journal entries with their lines, by complaint case or invoice (SPEC C13.2); an
-    invoice's only for a caller of its branch."""
+    invoice's only for a caller of its branch. In booking order from after the entry
+    ``after_id``, at most ``limit`` entries (all when None; CONTRACT "Lists")."""
     if case_no is None and invoice_no is None:
         raise RuleBroken("give case_no or invoice_no", field="case_no")
     if invoice_no is not None and actor is not None:
         invoice = await session.get(Invoice, invoice_no)
         if invoice is not None:
             require_branch(actor, invoice.branch, field="invoice_no")
-    query = select(JournalEntry).order_by(JournalEntry.id)
+    query = select(JournalEntry)
     if case_no is not None:
         query = query.where(JournalEntry.case_no == case_no)
     if invoice_no is not None:
         query = query.where(JournalEntry.invoice_no == invoice_no)
+    query = after_key(query, key=JournalEntry.id, after=after_id, limit=limit)
     entries = list(await session.scalars(query))
     lines = list(await session.scalars(
         select(JournalLineRow).where(JournalLineRow.entry_id.in_([e.id for e in entries]))

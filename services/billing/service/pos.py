@@ -33,6 +33,7 @@ from shared.db import get_or_404
 from shared.events.billing import ReturnBooked
 from shared.events.complaints import ComplaintCopyIssued
 from shared.events.intake import PosInstructionExecuted
+from shared.keyset import after_key, after_mark, mark_of
 from shared.rules import RuleBroken, WrongState
 from shared.stores import load_stores
 
@@ -46,6 +47,8 @@ log = logging.getLogger("aftersales.billing.pos")
 
 WATCHER = "pos-instructions"
 OPEN = (Status.PENDING.value, Status.DELIVERED.value)
+# The accounting console shows the newest orphan confirmations only.
+ORPHANS_SHOWN = 500
 
 
 def _positive(raw: str | None) -> Decimal | None:
@@ -182,12 +185,15 @@ async def get_instruction(
 
 async def find_instructions(
     session: AsyncSession, *, actor: Actor, store_id: str | None, status: str | None,
-    case_no: str | None, held: bool | None,
+    case_no: str | None, held: bool | None, after: str | None = None,
+    limit: int | None = None,
 ) -> list[PosInstruction]:
     """Instructions by store, status, case and review hold, oldest first, within the
-    caller's branch (SPEC §7)."""
-    query = select(PosInstruction).order_by(PosInstruction.created_at,
-                                            PosInstruction.instruction_id)
+    caller's branch (SPEC §7); from after the instruction ``after``, at most ``limit``
+    (all when None; CONTRACT "Lists")."""
+    mark = await mark_of(session, PosInstruction, after, what="instruction",
+                         visible=lambda i: actor.branch is None or i.branch == actor.branch)
+    query = select(PosInstruction)
     if actor.branch is not None:
         query = query.where(PosInstruction.branch == actor.branch)
     if store_id is not None:
@@ -202,6 +208,8 @@ async def find_instructions(
     elif held is False:
         query = query.where((PosInstruction.hold_reason.is_(None))
                             | PosInstruction.reviewed_at.is_not(None))
+    query = after_mark(query, order=PosInstruction.created_at,
+                       key=PosInstruction.instruction_id, mark=mark, limit=limit)
     return list(await session.scalars(query))
 
 
@@ -223,15 +231,19 @@ async def review(
 
 
 async def orphan_confirmations(
-    ctx: Context, session: AsyncSession, *, actor: Actor, store_id: str | None
+    ctx: Context, session: AsyncSession, *, actor: Actor, store_id: str | None,
+    after_id: int | None = None, limit: int | None = ORPHANS_SHOWN,
 ) -> list[PosOrphanConfirmation]:
     """Confirmations that fit no instruction, newest first (SPEC §7: kept for inspection),
-    from the stores of the caller's branch."""
-    query = select(PosOrphanConfirmation).order_by(PosOrphanConfirmation.id.desc())
+    from the stores of the caller's branch; older than ``after_id``, at most ``limit``
+    (all when None; CONTRACT "Lists")."""
+    query = select(PosOrphanConfirmation)
     if actor.branch is not None:
         stores = load_stores(ctx.settings.stores_file)
         mine = [s for s, store in stores.items() if store.branch == actor.branch]
         query = query.where(PosOrphanConfirmation.store_id.in_(mine))
     if store_id is not None:
         query = query.where(PosOrphanConfirmation.store_id == store_id)
-    return list(await session.scalars(query.limit(500)))
+    query = after_key(query, key=PosOrphanConfirmation.id, after=after_id, limit=limit,
+                      descending=True)
+    return list(await session.scalars(query))

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import Actor, require_branch, scoped_branch
 from shared.context import Context
 from shared.db import get_or_404
+from shared.keyset import after_mark, mark_of
 from shared.rules import Forbidden
 
 from ..domain import claims as rules
@@ -58,15 +59,21 @@ async def open_request(
 
 async def find_requests(
     session: AsyncSession, *, actor: Actor, branch: str | None, status: str | None,
+    after: str | None = None, limit: int | None = None,
 ) -> list[ReplacementRequest]:
-    """Replacement requests of the caller's branch, by status (SPEC E4)."""
-    query = select(ReplacementRequest).order_by(ReplacementRequest.requested_at,
-                                                ReplacementRequest.request_no)
+    """Replacement requests of the caller's branch, by status (SPEC E4), oldest first,
+    from after the request ``after``, at most ``limit`` (all when None; CONTRACT
+    "Lists")."""
     scope = scoped_branch(actor, branch)
+    mark = await mark_of(session, ReplacementRequest, after, what="replacement request",
+                         visible=lambda r: scope is None or r.branch == scope)
+    query = select(ReplacementRequest)
     if scope is not None:
         query = query.where(ReplacementRequest.branch == scope)
     if status is not None:
         query = query.where(ReplacementRequest.status == status)
+    query = after_mark(query, order=ReplacementRequest.requested_at,
+                       key=ReplacementRequest.request_no, mark=mark, limit=limit)
     return list(await session.scalars(query))
 
 

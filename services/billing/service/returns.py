@@ -35,6 +35,7 @@ from shared.auth import Actor
 from shared.context import Context
 from shared.db import get_or_404
 from shared.events.complaints import ComplaintCopyIssued
+from shared.keyset import after_mark, mark_of
 from shared.money import parse_money
 from shared.rules import RuleBroken, WrongState
 
@@ -125,14 +126,21 @@ async def get_allowance(
 
 async def find_documents(
     session: AsyncSession, model: type[ReturnSlip] | type[Allowance], *,
-    case_no: str | None, status: str | None,
+    case_no: str | None, status: str | None, after: str | None = None,
+    limit: int | None = None,
 ) -> list[ReturnSlip] | list[Allowance]:
-    """Return slips or allowance certificates by case and status."""
-    query = select(model).order_by(model.created_at)
+    """Return slips or allowance certificates by case and status, oldest first (then by
+    number), from after the document ``after``, at most ``limit`` (all when None;
+    CONTRACT "Lists")."""
+    key = ReturnSlip.slip_no if model is ReturnSlip else Allowance.allowance_no
+    what = "return slip" if model is ReturnSlip else "allowance"
+    mark = await mark_of(session, model, after, what=what)  # type: ignore[arg-type]
+    query = select(model)
     if case_no is not None:
         query = query.where(model.case_no == case_no)
     if status is not None:
         query = query.where(model.status == status)
+    query = after_mark(query, order=model.created_at, key=key, mark=mark, limit=limit)
     return list(await session.scalars(query))  # type: ignore[arg-type]
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import Actor
 from shared.context import Context
 from shared.db import get_or_404
+from shared.keyset import after_key
 from shared.money import parse_money
 from shared.rules import RuleBroken
 
@@ -155,9 +156,12 @@ async def person(session: AsyncSession, person_id: str) -> dict[str, Any]:
     return {"member": member, "history": history, "bonuses": bonuses, "bonus_changes": changes}
 
 
-async def staff_list(session: AsyncSession, *, unit: str | None = None) -> list[StaffMember]:
-    """The register as in force now, optionally one unit (smallest unit or section)."""
-    query = select(StaffMember).order_by(StaffMember.person_id)
+async def staff_list(session: AsyncSession, *, unit: str | None = None,
+                     after: str | None = None, limit: int | None = None) -> list[StaffMember]:
+    """The register as in force now, optionally one unit (smallest unit or section), by
+    person id, from after ``after``, at most ``limit`` (all when None; CONTRACT "Lists")."""
+    query = select(StaffMember)
     if unit is not None:
         query = query.where(or_(StaffMember.unit == unit, StaffMember.section == unit))
+    query = after_key(query, key=StaffMember.person_id, after=after, limit=limit)
     return list(await session.scalars(query))

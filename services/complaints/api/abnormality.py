@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from shared.auth import Actor, roles
-from shared.fields import PathId
+from shared.fields import INT_MAX, PathId
+from shared.paging import DEFAULT_LIMIT, Limit, page
 from shared.runtime import RuntimeDep
 
 from ..domain.abnormality import CLOSERS, FILERS, UNITS
@@ -59,12 +60,20 @@ async def file_sheet(body: SheetIn, rt: RuntimeDep, actor: Filer) -> SheetOut:
 
 
 @router.get("/abnormalities", response_model=list[SheetOut])
-async def list_sheets(rt: RuntimeDep, actor: SheetReader, status: Status = None
-                      ) -> list[SheetOut]:
-    """Sheets routed to the caller's unit or filed by it; all for overseers (SPEC C3)."""
+async def list_sheets(
+    request: Request, response: Response, rt: RuntimeDep, actor: SheetReader,
+    status: Status = None, limit: Limit = DEFAULT_LIMIT,
+    after_id: Annotated[int | None, Query(
+        ge=1, le=INT_MAX, description="the last (oldest) sheet of the previous page")] = None,
+) -> list[SheetOut]:
+    """Sheets routed to the caller's unit or filed by it, newest first; all for overseers
+    (SPEC C3)."""
     async with rt.db.reading() as session:
-        rows = await abnormality.list_sheets(session, actor=actor, status=status)
-        return [sheet_out(r) for r in rows]
+        rows = await abnormality.list_sheets(session, actor=actor, status=status,
+                                             after_id=after_id, limit=limit + 1)
+    rows = page(request, response, rows, limit=limit, cursor="after_id",
+                key=lambda r: r.id)  # CONTRACT "Lists"
+    return [sheet_out(r) for r in rows]
 
 
 @router.get("/abnormalities/{sheet_id}", response_model=SheetOut)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from shared.auth import ROLES, Actor, ActorDep, roles
 from shared.fields import PastInstant, PathId
+from shared.paging import DEFAULT_LIMIT, Limit, page
 from shared.runtime import RuntimeDep
 
 from ..models import Complaint
@@ -26,7 +27,7 @@ from ..schemas.cases import (
     SupplierOut,
 )
 from ..service import cases, records, reminders, steps
-from .params import CaseNo, IdQuery, StepName
+from .params import AfterId, CaseNo, IdQuery, StepName
 
 router = APIRouter(tags=["complaints"])
 
@@ -60,27 +61,47 @@ async def file_complaint(body: ComplaintIn, rt: RuntimeDep, actor: ActorDep) -> 
 
 @router.get("/complaints", response_model=list[CaseLine])
 async def complaint_register(
-    rt: RuntimeDep, actor: Reader, status: Literal["open", "closed"] | None = None,
+    request: Request, response: Response, rt: RuntimeDep, actor: Reader,
+    status: Literal["open", "closed"] | None = None,
     profile: Annotated[str | None, Query(max_length=60, pattern=r"^[a-z][a-z0-9_]*$")] = None,
-    source_card_id: IdQuery = None,
+    source_card_id: IdQuery = None, limit: Limit = DEFAULT_LIMIT, after_id: AfterId = 0,
 ) -> list[CaseLine]:
     """The complaint register the caller may read, oldest first, optionally filtered
     (SPEC C9.4, C14)."""
     async with rt.db.reading() as session:
         rows = await cases.register_lines(session, actor=actor, status=status, profile=profile,
-                                          source_card_id=source_card_id)
-        return [CaseLine.model_validate(r) for r in rows]
+                                          source_card_id=source_card_id, after_id=after_id,
+                                          limit=limit + 1)
+    rows = page(request, response, rows, limit=limit, cursor="after_id",
+                key=lambda c: c.id)  # CONTRACT "Lists"
+    return [CaseLine.model_validate(r) for r in rows]
+
+
+# CONTRACT "Lists": the overdue list's cursor is its last line, ``<case_no>:<kind>``.
+OverdueAfter = Annotated[str | None, Query(
+    min_length=8, max_length=21, pattern=r"^[0-9]{6,16}:(step|case)$",
+    description="the last line of the previous page: case number and kind",
+)]
 
 
 @router.get("/complaints/overdue", response_model=list[OverdueOut])
 async def overdue(
-    rt: RuntimeDep, actor: Reader, as_of: Annotated[PastInstant | None, Query()] = None
+    request: Request, response: Response, rt: RuntimeDep, actor: Reader,
+    as_of: Annotated[PastInstant | None, Query()] = None, limit: Limit = DEFAULT_LIMIT,
+    after: OverdueAfter = None,
 ) -> list[OverdueOut]:
     """Open cases whose step or case deadline has passed (SPEC C14)."""
+    mark = None
+    if after is not None:
+        case_no, kind = after.split(":")
+        mark = (case_no, kind)
     async with rt.db.reading() as session:
         rows = await reminders.overdue_cases(session, actor=actor,
-                                             as_of=as_of or rt.context.now())
-        return [OverdueOut.model_validate(r) for r in rows]
+                                             as_of=as_of or rt.context.now(), after=mark,
+                                             limit=limit + 1)
+    rows = page(request, response, rows, limit=limit, cursor="after",
+                key=lambda r: f"{r['case_no']}:{r['kind']}")  # CONTRACT "Lists"
+    return [OverdueOut.model_validate(r) for r in rows]
 
 
 @router.get("/complaints/{case_no}", response_model=CaseOut)

@@ -14,3 +14,5 @@ StepName = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[a-z][a-z
 ProfileName = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[a-z][a-z0-9_]*$")]
 Month = Annotated[str, Query(pattern=MONTH_PATTERN, examples=["2026-03"])]
 IdQuery = Annotated[int | None, Query(ge=1, le=INT_MAX)]
+# CONTRACT "Lists": the keyset cursor of a list ordered by id, the last id of the page before.
+AfterId = Annotated[int, Query(ge=0, le=INT_MAX, description="the last id of the previous page")]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from shared.auth import Actor, roles
+from shared.paging import DEFAULT_LIMIT, Limit, page
 from shared.runtime import RuntimeDep
 
 from ..schemas.penalties import (
@@ -21,7 +22,7 @@ from ..schemas.penalties import (
     RewardOut,
 )
 from ..service import penalties
-from .params import CaseNo, Month
+from .params import AfterId, CaseNo, Month
 
 DecisionId = Annotated[int, Path(ge=1, le=2**62)]
 NoticeNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Z0-9-]+$")]
@@ -73,11 +74,16 @@ async def decide_administrative(
 
 
 @router.get("/complaints/{case_no}/penalties", response_model=list[PenaltyLineOut])
-async def case_penalties(case_no: CaseNo, rt: RuntimeDep, actor: PenaltyReader
-                         ) -> list[PenaltyLineOut]:
+async def case_penalties(
+    request: Request, response: Response, case_no: CaseNo, rt: RuntimeDep,
+    actor: PenaltyReader, limit: Limit = DEFAULT_LIMIT, after_id: AfterId = 0,
+) -> list[PenaltyLineOut]:
     """The penalty lines decided on a case (SPEC P2–P5)."""
     async with rt.db.reading() as session:
-        rows = await penalties.case_penalties(session, actor=actor, case_no=case_no)
+        rows = await penalties.case_penalties(session, actor=actor, case_no=case_no,
+                                              after_id=after_id, limit=limit + 1)
+        rows = page(request, response, rows, limit=limit, cursor="after_id",
+                    key=lambda r: r.id)  # CONTRACT "Lists"
         return [PenaltyLineOut.model_validate(r) for r in rows]
 
 

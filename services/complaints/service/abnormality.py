@@ -66,10 +66,18 @@ async def readable_sheet(session: AsyncSession, *, actor: Actor, sheet_id: int,
     return sheet
 
 
-async def list_sheets(session: AsyncSession, *, actor: Actor,
-                      status: str | None = None) -> list[AbnormalitySheet]:
-    """Sheets for the caller's unit or filed by it (all for overseers), newest first."""
-    query = select(AbnormalitySheet).order_by(AbnormalitySheet.id.desc()).limit(LIST_LIMIT)
+async def list_sheets(session: AsyncSession, *, actor: Actor, status: str | None = None,
+                      after_id: int | None = None, limit: int | None = None
+                      ) -> list[AbnormalitySheet]:
+    """Sheets for the caller's unit or filed by it (all for overseers), newest first.
+
+    CONTRACT "Lists": those after ``after_id`` in this order (older than the last sheet of
+    the page before), at most ``limit``; without ``limit`` (the page) the newest
+    ``LIST_LIMIT`` as before."""
+    query = (select(AbnormalitySheet).order_by(AbnormalitySheet.id.desc())
+             .limit(LIST_LIMIT if limit is None else limit))
+    if after_id is not None:
+        query = query.where(AbnormalitySheet.id < after_id)
     if actor.branch is not None:
         mine = AbnormalitySheet.branch == actor.branch
         query = query.where(or_(mine, AbnormalitySheet.branch.is_(None))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import HEAD_OFFICE_ROLES, Actor
@@ -40,7 +40,8 @@ from ..schemas.cases import (
 )
 
 SUBJECT = "complaint"
-REGISTER_LIMIT = 1000
+REGISTER_LIMIT = 1000  # the register page's lines (no paging there)
+READ_BATCH = 100  # rows read at a time while skipping cases the reader may not see
 
 
 def company_zone(ctx: Context) -> tzinfo:
@@ -187,10 +188,16 @@ async def readable_case(session: AsyncSession, *, actor: Actor, case_no: str,
 async def register_lines(
     session: AsyncSession, *, actor: Actor, status: str | None = None,
     profile: str | None = None, source_card_id: int | None = None,
+    after_id: int = 0, limit: int | None = None,
 ) -> list[Complaint]:
     """Cases of the register the actor may read, oldest first, filtered by status, profile
-    or survey card; a branch-bound actor sees only their branch's cases."""
-    query = select(Complaint).order_by(Complaint.id).limit(REGISTER_LIMIT)
+    or survey card; a branch-bound actor sees only their branch's cases.
+
+    CONTRACT "Lists": with ``limit``, at most ``limit`` readable cases whose id follows
+    ``after_id`` (keyset, read in SQL batches of at least ``limit`` rows, since who may read
+    a case is judged on its workflow snapshot, ``readable_by``). Without ``limit`` (the
+    register page), the first ``REGISTER_LIMIT`` rows as before."""
+    query = select(Complaint).order_by(Complaint.id)
     if actor.branch is not None:
         query = query.where(
             or_(Complaint.branch == actor.branch, Complaint.branch.is_(None))
@@ -202,7 +209,27 @@ async def register_lines(
         query = query.where(Complaint.profile == profile)
     if source_card_id is not None:
         query = query.where(Complaint.source_card_id == source_card_id)
-    return [c for c in (await session.scalars(query)).all() if readable_by(actor, c)]
+    if limit is None:
+        rows = (await session.scalars(query.limit(REGISTER_LIMIT))).all()
+        return [c for c in rows if readable_by(actor, c)]
+    return await readable_after(session, query, actor=actor, after_id=after_id, limit=limit)
+
+
+async def readable_after(
+    session: AsyncSession, query: Select[tuple[Complaint]], *, actor: Actor, after_id: int,
+    limit: int,
+) -> list[Complaint]:
+    """The first ``limit`` cases of ``query`` (ordered by id) after ``after_id`` that
+    ``actor`` may read, fetched in keyset batches (CONTRACT "Lists")."""
+    batch = max(limit, READ_BATCH)
+    found: list[Complaint] = []
+    while len(found) < limit:
+        rows = (await session.scalars(query.where(Complaint.id > after_id).limit(batch))).all()
+        found.extend(c for c in rows if readable_by(actor, c))
+        if len(rows) < batch:
+            break
+        after_id = rows[-1].id
+    return found[:limit]
 
 
 async def _rows(session: AsyncSession, model: type, case: Complaint) -> list:

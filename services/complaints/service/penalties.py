@@ -322,15 +322,18 @@ async def decide_administrative(
 
 
 async def case_penalties(
-    session: AsyncSession, *, actor: Actor, case_no: str
+    session: AsyncSession, *, actor: Actor, case_no: str, after_id: int = 0,
+    limit: int | None = None,
 ) -> list[PenaltyDecision]:
-    """The penalty lines decided on a case (within the actor's branch)."""
+    """The penalty lines decided on a case (within the actor's branch), in decision order;
+    CONTRACT "Lists": those after ``after_id``, at most ``limit`` (all when None)."""
     case = await _case(session, actor=actor, case_no=case_no)
-    rows = await session.scalars(
-        select(PenaltyDecision).where(PenaltyDecision.complaint_id == case.id)
-        .order_by(PenaltyDecision.id)
-    )
-    return list(rows)
+    query = (select(PenaltyDecision)
+             .where(PenaltyDecision.complaint_id == case.id, PenaltyDecision.id > after_id)
+             .order_by(PenaltyDecision.id))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(await session.scalars(query))
 
 
 async def month_notices(session: AsyncSession, month: str, *, lock: bool = False

@@ -18,10 +18,11 @@ from shared.auth import Actor
 from shared.context import Context
 from shared.db import is_sqlite
 from shared.events.complaints import StepOverdue
+from shared.rules import RuleBroken
 
 from ..domain.deadlines import overdue
 from ..models import Complaint, Reminder
-from .cases import case_state, owner_role, readable_by
+from .cases import READ_BATCH, case_state, owner_role, readable_by
 
 WATCHER = "complaint-deadlines"
 
@@ -77,27 +78,53 @@ async def issue_reminders(ctx: Context, session: AsyncSession, now: datetime) ->
     return issued
 
 
+# CONTRACT "Lists": a case misses its step deadline, then its case deadline, in this order;
+# the overdue list is ordered by (case id, kind) and its cursor names the last line shown.
+KINDS = ("step", "case")
+
+
 async def overdue_cases(
-    session: AsyncSession, *, actor: Actor, as_of: datetime
+    session: AsyncSession, *, actor: Actor, as_of: datetime,
+    after: tuple[str, str] | None = None, limit: int | None = None,
 ) -> list[dict[str, object]]:
     """Open cases the actor may read whose step or case deadline has passed at `as_of`
-    (SPEC C14)."""
-    rows = await session.scalars(
-        select(Complaint)
-        .where(
-            Complaint.status == "open",
-            or_(Complaint.step_due_at < as_of, Complaint.case_due_at < as_of),
-        )
-        .order_by(Complaint.id)
-    )
+    (SPEC C14), one line per missed deadline, by case then kind.
+
+    CONTRACT "Lists": with ``limit``, at most ``limit`` lines after the line ``after``
+    (``(case_no, kind)``, the last line of the page before; an unknown case, or one the
+    actor cannot read, is 422 on ``after``), cases read in keyset batches in SQL; all
+    without it."""
+    query = (select(Complaint)
+             .where(Complaint.status == "open",
+                    or_(Complaint.step_due_at < as_of, Complaint.case_due_at < as_of))
+             .order_by(Complaint.id))
+    after_id, skip_kinds = 0, 0
+    if after is not None:
+        case_no, kind = after
+        mark = await session.scalar(select(Complaint).where(Complaint.case_no == case_no))
+        if mark is None or not readable_by(actor, mark) or (
+                mark.branch is not None and not actor.may_act_in(mark.branch)):
+            raise RuleBroken(f"no overdue line {case_no}:{kind} to continue after",
+                             field="after")
+        after_id, skip_kinds = mark.id - 1, KINDS.index(kind) + 1
     found: list[dict[str, object]] = []
-    for case in rows:
-        if not readable_by(actor, case):
-            continue
-        for miss in overdue(case_state(case), as_of):
-            found.append({
-                "case_no": case.case_no, "profile": case.profile,
-                "current_step": case.current_step, "owner_role": owner_role(case),
-                "kind": miss.kind, "due_at": miss.due_at,
-            })
-    return found
+    batch = None if limit is None else max(limit, READ_BATCH)
+    while limit is None or len(found) < limit:
+        page = query.where(Complaint.id > after_id)
+        rows = (await session.scalars(page if batch is None else page.limit(batch))).all()
+        for case in rows:
+            if not readable_by(actor, case):
+                continue
+            misses = overdue(case_state(case), as_of)
+            if after is not None and case.case_no == after[0]:
+                misses = [m for m in misses if KINDS.index(m.kind) >= skip_kinds]
+            for miss in misses:
+                found.append({
+                    "case_no": case.case_no, "profile": case.profile,
+                    "current_step": case.current_step, "owner_role": owner_role(case),
+                    "kind": miss.kind, "due_at": miss.due_at,
+                })
+        if batch is None or len(rows) < batch:
+            break
+        after_id = rows[-1].id
+    return found if limit is None else found[:limit]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, roles
 from shared.fields import PastInstant
+from shared.paging import DEFAULT_LIMIT, Limit, page
 from shared.runtime import RuntimeDep
 
 from ..models import RepairCard
@@ -88,15 +89,24 @@ async def return_product(
             component=body.component, cause=body.cause, repairable=body.repairable))
 
 
+AFTER_PATTERN = r"^[A-Za-z0-9_.:\-]+$"  # a voucher number, as in the paths (schemas)
+
+
 @router.get("/escalations", response_model=list[EscalationOut])
 async def escalations(
-    branch: str, rt: RuntimeDep, actor: EscalationReader, as_of: PastInstant | None = None
+    request: Request, response: Response, branch: str, rt: RuntimeDep,
+    actor: EscalationReader, as_of: PastInstant | None = None, limit: Limit = DEFAULT_LIMIT,
+    after: Annotated[str | None, Query(min_length=1, max_length=48, pattern=AFTER_PATTERN,
+                                       description="the last voucher of the previous page")
+                     ] = None,
 ) -> list[EscalationOut]:
     """Carry-in repairs past their promised date at ``as_of`` (default now) (S14)."""
     when: datetime = as_of or rt.clock.now()
     async with rt.db.reading() as session:
         rows = await service.overdue_repairs(rt.context, session, actor=actor, branch=branch,
-                                             as_of=when)
+                                             as_of=when, after=after, limit=limit + 1)
+    rows = page(request, response, rows, limit=limit, cursor="after",
+                key=lambda row: row[0].voucher_no)  # CONTRACT "Lists"
     return [
         EscalationOut(
             voucher_no=card.voucher_no, repair_card_no=card.repair_card_no or "",

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
 from shared.context import Context
 from shared.events.dispatch import CarryInStarted, RepairOverdue, VoucherCompleted
 from shared.fields import check_promised
+from shared.rules import RuleBroken
 
 from ..domain import visits as rules_visits
 from ..domain import workshop as rules_shop
@@ -222,18 +223,36 @@ async def return_product(
 
 
 async def overdue_repairs(
-    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, as_of: datetime
+    ctx: Context, session: AsyncSession, *, actor: Actor, branch: str, as_of: datetime,
+    after: str | None = None, limit: int | None = None,
 ) -> list[tuple[RepairCard, Escalation | None]]:
-    """SPEC S14: carry-in repairs past their promised date at ``as_of``, not yet returned."""
+    """SPEC S14: carry-in repairs past their promised date at ``as_of``, not yet returned,
+    by the moment each became late (then card).
+
+    CONTRACT "Lists": the repairs following the one of voucher ``after`` (keyset on
+    ``(overdue_at, id)``; a voucher with no repair card in this branch is 422 on
+    ``after``, a bad query value), at most ``limit`` (all when None)."""
     ctx.branch(branch)
     require_branch(actor, branch)
-    rows = await session.execute(
+    query = (
         select(RepairCard, Escalation)
         .outerjoin(Escalation, Escalation.repair_card_no == RepairCard.repair_card_no)
         .where(RepairCard.branch == branch, RepairCard.overdue_at <= as_of,
                or_(RepairCard.returned_at.is_(None), RepairCard.returned_at > as_of))
         .order_by(RepairCard.overdue_at, RepairCard.id)
     )
+    if after is not None:
+        mark = await session.scalar(select(RepairCard).where(
+            RepairCard.voucher_no == after, RepairCard.branch == branch))
+        if mark is None:
+            raise RuleBroken(f"no repair of voucher {after} among the escalations",
+                             field="after")
+        query = query.where(tuple_(RepairCard.overdue_at, RepairCard.id)
+                            > tuple_(literal(mark.overdue_at, RepairCard.overdue_at.type),
+                                     literal(mark.id)))
+    if limit is not None:
+        query = query.limit(limit)
+    rows = await session.execute(query)
     return [(card, esc) for card, esc in rows
             if rules_shop.overdue_as_of(due_at=card.overdue_at, returned_at=card.returned_at,
                                         as_of=as_of)]
