@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
@@ -32,12 +32,14 @@ from .context import Context
 from .db import Database
 from .errors import install_error_handlers, limit_bodies
 from .events.base import subject_for
+from .fields import INT_MAX
 from .letters import Letters
 from .logs import BROKER_LOGGER
 from .mail import LetterRelay, sender_from_settings
 from .metrics import Metrics, ObserveRequests
 from .migrations import migrate
 from .outbox import Outbox
+from .paging import DEFAULT_LIMIT, Limit, page
 from .plumbing import Plumbing
 from .rules import NotFound, RuleBroken
 from .settings import Settings
@@ -283,13 +285,21 @@ def _plumbing_router() -> APIRouter:
 
     @router.get("/admin/dead-letters", tags=["ops"])
     async def dead_letters(
-        runtime: RuntimeDep, _actor: Annotated[Actor, Depends(roles("admin"))]
+        request: Request, response: Response, runtime: RuntimeDep,
+        _actor: Annotated[Actor, Depends(roles("admin"))], limit: Limit = DEFAULT_LIMIT,
+        before_id: Annotated[int | None, Query(ge=1, le=INT_MAX,
+                                               description="the last entry shown")] = None,
     ) -> list[dict[str, Any]]:
-        """Messages this service gave up on, newest first."""
+        """Messages this service gave up on, newest first; pages as CONTRACT "Lists"
+        (``Link: rel="next"`` with ``before_id``, the older entries)."""
         table = runtime.plumbing.dead_letters
+        query = select(table).order_by(table.c.id.desc()).limit(limit + 1)
+        if before_id is not None:
+            query = query.where(table.c.id < before_id)
         async with runtime.db.reading() as session:
-            rows = await session.execute(select(table).order_by(table.c.id.desc()).limit(500))
-            return [dict(r._mapping) for r in rows]
+            rows = [dict(r._mapping) for r in await session.execute(query)]
+        return page(request, response, rows, limit=limit, cursor="before_id",
+                    key=lambda r: int(r["id"]))
 
     @router.get("/admin/audit/{subject_type}/{subject_id}", tags=["ops"])
     async def audit(

@@ -73,6 +73,26 @@ async def test_unparseable_message_is_dead_lettered_at_once(ns) -> None:
         assert letters[0]["deliveries"] == 1
         assert letters[0]["payload"] == "this is not an event"
         assert (await dispatch.get("/admin/dead-letters", headers=SUPERVISOR)).status_code == 403
+        # CONTRACT "Lists": newest first, a page at a time, older ones behind rel="next".
+        for text in (b"second bad message", b"third bad message"):
+            await _publish(ns, text)
+
+        async def all_three():
+            return len(await dead()) == 3
+
+        await eventually(all_three)
+        first = await dispatch.get("/admin/dead-letters", params={"limit": 2}, headers=ADMIN)
+        link = first.headers["link"].split(">")[0].lstrip("<")
+        rest = await dispatch.get(link, headers=ADMIN)
+        assert "link" not in rest.headers
+        walked = first.json() + rest.json()
+        assert [len(first.json()), len(rest.json())] == [2, 1]
+        ids = [d["id"] for d in walked]
+        assert ids == sorted(ids, reverse=True) and len(set(ids)) == 3  # newest first
+        assert {d["payload"] for d in walked} == {
+            "this is not an event", "second bad message", "third bad message"}
+        assert (await dispatch.get("/admin/dead-letters", params={"limit": 0},
+                                   headers=ADMIN)).status_code == 422
 
 
 async def test_failing_handler_is_redelivered_then_dead_lettered(ns) -> None:
