@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
@@ -72,6 +72,14 @@ async def _preload_file(session: AsyncSession, data: CallIn) -> _Preloaded:
         customer=rows[0][0] if rows else None, product=rows[0][1] if rows else None,
         covers=[row[2] for row in rows if row[2] is not None],
         next_id=int(rows[0][3]) if rows and len(rows[0]) > 3 else None)
+
+
+_INSERT_CALL = insert(Call.__table__)
+
+
+def _row(call: Call) -> dict[str, Any]:
+    """Every column of ``call`` as set on the object (its defaults already applied)."""
+    return {column.key: getattr(call, column.key) for column in Call.__table__.columns}
 
 
 async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
@@ -136,9 +144,11 @@ async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
         call.sanbao_remedy, call.sanbao_window_ends_on = offer.remedy.value, offer.window_ends_on
     if next_id is not None:
         # PostgreSQL: the register number was drawn with the preload, so the row goes in
-        # with its voucher number in one INSERT (no flush, no second UPDATE).
+        # with its voucher number in one INSERT, a statement built once with the row as
+        # its parameters: no unit-of-work flush, no second UPDATE (issue 17). ``call``
+        # stays a plain object holding what was written; nothing changes it afterwards.
         call.id, call.voucher_no = next_id, domain.voucher_no(branch.code, next_id)
-        session.add(call)
+        await session.execute(_INSERT_CALL, _row(call))
     else:
         session.add(call)
         await session.flush()
