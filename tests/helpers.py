@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -117,3 +118,25 @@ def layout_text(document: bytes) -> str:
     """:func:`pdf_text` with the layout kept (a label and its value on one line)."""
     return pdf_text(document, layout=True)
 
+
+
+async def list_pages(client: httpx.AsyncClient, url: str, *, headers: dict[str, str],
+                     params: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The pages of a JSON list (CONTRACT "Lists"), following ``Link: rel="next"`` to the
+    end: each page at most ``params["limit"]`` rows, only a full page pointing at a next."""
+    limit = int(params["limit"])
+    r = await client.get(url, params=params, headers=headers)
+    pages: list[list[dict[str, Any]]] = []
+    while True:
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert isinstance(body, list) and len(body) <= limit, body
+        pages.append(body)
+        link = r.headers.get("link")
+        if link is None:
+            return pages
+        found = re.fullmatch(r'<(/[^>]*)>; rel="next"', link)
+        assert found is not None, link
+        assert len(body) == limit, "only a full page points at a next one"
+        assert len(pages) < 200, "the Link headers never end"
+        r = await client.get(found.group(1), headers=headers)

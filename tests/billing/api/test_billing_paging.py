@@ -23,7 +23,7 @@ from services.billing.models import (
     WarrantyClaim,
 )
 from shared.events.complaints import PenaltyDecided
-from tests.helpers import eventually, token
+from tests.helpers import eventually, list_pages, token
 
 from ..support import START, completed
 from .test_billing_returns import copy
@@ -39,19 +39,8 @@ NEXT = re.compile(r'<(/[^>]*)>; rel="next"')
 async def walk(billing, url: str, *, params: dict[str, Any], headers: dict[str, str],
                limit: int = 2) -> list[list[dict[str, Any]]]:
     """The pages of a list at ``limit``, following ``Link: rel="next"`` to the end."""
-    r = await billing.client.get(url, params={**params, "limit": limit}, headers=headers)
-    pages = []
-    while True:
-        assert r.status_code == 200, r.text
-        pages.append(r.json())
-        link = r.headers.get("link")
-        if link is None:
-            return pages
-        assert len(r.json()) == limit  # only a full page points at a next one
-        found = NEXT.fullmatch(link)
-        assert found is not None, link
-        assert len(pages) < 50, "the Link headers never end"
-        r = await billing.client.get(found.group(1), headers=headers)
+    return await list_pages(billing.client, url, headers=headers,
+                            params={**params, "limit": limit})
 
 
 async def check_paging(billing, url: str, key: str, *, params: dict[str, Any] | None = None,

@@ -16,7 +16,7 @@ import pytest
 from services.complaints.app import create_app
 from services.complaints.service import cases as case_service
 from shared.clock import FixedClock
-from tests.helpers import running, token
+from tests.helpers import list_pages, running, token
 
 from ..support import (
     GM_OFFICE,
@@ -53,22 +53,8 @@ async def client(ns, clock):
 async def walk(client: httpx.AsyncClient, url: str, headers: dict[str, str],
                **params: Any) -> tuple[list[dict[str, Any]], int]:
     """Every row of a list, following ``Link: rel="next"`` to the end; and the pages read."""
-    rows: list[dict[str, Any]] = []
-    r = await client.get(url, params=params, headers=headers)
-    pages = 1
-    while True:
-        assert r.status_code == 200, r.text
-        body = r.json()
-        assert isinstance(body, list)
-        assert len(body) <= params["limit"]
-        rows.extend(body)
-        link = r.headers.get("link")
-        if link is None:
-            return rows, pages
-        assert link.endswith('>; rel="next"') and link.startswith("<")
-        assert body, "a page with a next link is never empty"
-        r = await client.get(link[1:link.index(">")], headers=headers)
-        pages += 1
+    pages = await list_pages(client, url, headers=headers, params=params)
+    return [row for page in pages for row in page], len(pages)
 
 
 async def limits_refused(client: httpx.AsyncClient, url: str, headers: dict[str, str],

@@ -13,7 +13,7 @@ import pytest
 from services.dispatch.app import create_app as dispatch_app
 from shared.clock import FixedClock
 from tests.dispatch.support import SUPERVISOR, T01, at, issue_voucher, on_site
-from tests.helpers import running, token
+from tests.helpers import list_pages, running, token
 
 pytestmark = pytest.mark.integration
 
@@ -24,20 +24,8 @@ AS_OF = "2026-03-19T00:00:00+08:00"  # both promised days (17th, 18th) have ende
 async def walk(client: httpx.AsyncClient, url: str, headers: dict[str, str],
                **params: Any) -> tuple[list[dict[str, Any]], int]:
     """Every row of a list, following ``Link: rel="next"`` to the end; and the pages read."""
-    rows: list[dict[str, Any]] = []
-    r = await client.get(url, params=params, headers=headers)
-    pages = 1
-    while True:
-        assert r.status_code == 200, r.text
-        body = r.json()
-        assert isinstance(body, list) and len(body) <= params["limit"]
-        rows.extend(body)
-        link = r.headers.get("link")
-        if link is None:
-            return rows, pages
-        assert link.startswith("<") and link.endswith('>; rel="next"') and body
-        r = await client.get(link[1:link.index(">")], headers=headers)
-        pages += 1
+    pages = await list_pages(client, url, headers=headers, params=params)
+    return [row for page in pages for row in page], len(pages)
 
 
 async def test_escalations_page_by_lateness_then_card(ns) -> None:
