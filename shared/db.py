@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -279,11 +280,30 @@ def _sqlite_begin(engine: AsyncEngine, begin: str) -> None:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    _wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _wal(cursor: Any) -> None:
+    """Put the database file in WAL mode, once: the mode is kept in the file, so later
+    connections only read it. Switching needs the file to itself, and SQLite answers
+    "database is locked" at once, without its busy handler, when another connection to a
+    new file is already writing (replicas, or a service's engines, starting together on a
+    fresh database); the switch is then retried until that writer is done (bounded)."""
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() == "wal":
+        return
+    for attempt in range(500):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:
+            if "locked" not in str(exc) or attempt == 499:
+                raise
+            time.sleep(0.01)  # only on a brand-new file, at its first connections
 
 
 @asynccontextmanager
