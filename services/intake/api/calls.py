@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from shared.auth import Actor, roles
 from shared.fields import INT_MAX, Code, PastDate, PathId
-from shared.paging import DEFAULT_LIMIT, Limit, link_next
+from shared.paging import DEFAULT_LIMIT, Limit, page
 from shared.runtime import RuntimeDep
 
 from ..models import Call
@@ -60,9 +60,8 @@ async def list_calls(
         calls = await service.register_of_day(rt.context, session, actor=actor, day=day,
                                               branch=branch, after_id=after_id,
                                               limit=limit + 1)
-    if len(calls) > limit:
-        calls = calls[:limit]
-        link_next(request, response, cursor="after_id", value=calls[-1].id)
+    calls = page(request, response, calls, limit=limit, cursor="after_id",
+                 key=lambda row: row.id)  # CONTRACT "Lists"
     return [CallOut.of(c) for c in calls]
 
 

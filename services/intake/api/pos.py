@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from shared.auth import Actor, roles
 from shared.errors import ErrorBody
 from shared.fields import INT_MAX, Code, PathId
-from shared.paging import DEFAULT_LIMIT, Limit, link_next
+from shared.paging import DEFAULT_LIMIT, Limit, page
 from shared.runtime import RuntimeDep
 
 from ..schemas import ClaimIn, PosRejectOut, ProductOut
@@ -80,7 +80,6 @@ async def pos_rejects(
     async with rt.db.reading() as session:
         rows = await service.rejects(session, store_id=store_id, before_id=before_id,
                                      limit=limit + 1)
-    if len(rows) > limit:
-        rows = rows[:limit]
-        link_next(request, response, cursor="before_id", value=rows[-1].id)
+    rows = page(request, response, rows, limit=limit, cursor="before_id",
+                key=lambda row: row.id)  # CONTRACT "Lists"
     return [PosRejectOut.model_validate(r) for r in rows]
