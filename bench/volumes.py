@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.server import pct
+from shared import heap
 from shared.auth import Actor
 from shared.clock import FixedClock
 from shared.db import Database, drop_database, ensure_database
@@ -220,6 +221,7 @@ async def main() -> None:
             ("branch ranking SC01 (a month)", dbs["survey"], lambda s: branch_ranking(
                 ctx, s, actor=director, branch="SC01", month="2026-10")),
         ]
+        heap.settle()  # as a started service does (shared/runtime.py), before it serves
         print(f"\n{'':40}{'p50 ms':>10}{'p99 ms':>10}   answer")
         for name, db, use in rows:
             p50, p99, answer = await timed(db, args.repeat, use)

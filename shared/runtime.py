@@ -22,7 +22,7 @@ from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import tracing
+from . import heap, tracing
 from .audit import AuditLog
 from .auth import Actor, decode_token, roles
 from .branches import Branch, load_branches
@@ -181,6 +181,7 @@ class Runtime:
                 log.warning("OpenID Connect provider not ready: %s", exc)
         self.started = True
         self._warn_if_calendar_degraded()
+        heap.settle()
         log.info("%s started on %s", self.settings.service, self.settings.http_port)
 
     def calendar_health(self) -> dict[str, Any]:
