@@ -56,7 +56,9 @@ def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Han
         ack_policy=AckPolicy.MANUAL,
         pull_sub=PullSub(batch_size=64, timeout=5.0),
     )
-    async def _on_message(message: NatsMessage) -> None:
+    async def _on_message(_decoded: object) -> None:
+        # the broker injects nothing (shared.runtime): the message is in its context
+        message: NatsMessage = runtime.broker.context.get_local("message")
         body: bytes = message.body
         deliveries = message.raw_message.metadata.num_delivered or 1
         try:

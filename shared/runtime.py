@@ -84,6 +84,10 @@ class Runtime:
             logger=logging.getLogger(BROKER_LOGGER),
             # the trace context travels in the NATS headers to the consumer's handler
             middlewares=(NatsTelemetryMiddleware(tracer_provider=self.tracer_provider),),
+            # No dependency injection into handlers: shared.consumer reads the message
+            # from the broker's context. Injecting it ran a synchronous resolver in a
+            # worker thread for every message (issue 17).
+            apply_types=False,
         )
         self.outbox = Outbox(
             db=self.db, table=plumbing.outbox, clock=clock, publish=self._publish_event,

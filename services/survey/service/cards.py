@@ -2,15 +2,17 @@
 morning, listed per day (SPEC Q24, S24).
 
 Invariant: exactly one card per call. Every event about a call upserts the card by
-``call_id`` first (``INSERT … ON CONFLICT DO NOTHING``) and then locks it, so events
-arriving in any order, or concurrently on different consumers, never make a second
-card nor lose an update.
+``call_id`` first (``INSERT … ON CONFLICT DO NOTHING``) and then locks it, or, for the
+call's own fields, sets them in the upsert (``ON CONFLICT DO UPDATE``, which locks the
+row the same way), so events arriving in any order, or concurrently on different
+consumers, never make a second card nor lose an update.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -59,23 +61,41 @@ def _system(ctx: Context) -> Actor:
     return Actor.system(ctx.settings.service)
 
 
+@cache
+def _upsert_card_statement(sqlite_engine: bool, columns: tuple[str, ...]) -> Any:
+    """``INSERT … ON CONFLICT (call_id) DO UPDATE SET columns … RETURNING id``, built once
+    per engine and set of columns (issue 17)."""
+    dialect: Any = sqlite if sqlite_engine else postgresql
+    statement = dialect.insert(SurveyCard.__table__)
+    return (statement.on_conflict_do_update(
+        index_elements=[SurveyCard.call_id],
+        set_={name: statement.excluded[name] for name in columns})
+        .returning(SurveyCard.id))
+
+
 async def card_for_call(ctx: Context, session: AsyncSession, *, event: CallRegistered) -> None:
-    """SPEC Q24/S24: every registered call gets a card, to be sent the next morning."""
+    """SPEC Q24/S24: every registered call gets a card, to be sent the next morning.
+
+    One statement (issue 17): the card goes in with the call's fields, or, when an event
+    about the call came first and made it, those fields are set on it; the row lock the
+    upsert takes orders it with the other events' updates, as ``_card`` does."""
     branch = ctx.branch(event.branch)
-    card = await _card(ctx, session, call_id=event.call_id, voucher_no=event.voucher_no,
-                       branch=event.branch)
-    card.call_date = branch.local_date(event.received_at)
-    card.customer_name = event.customer_name
-    # Issue 14: where the survey link goes (e-mail, else this address by post).
-    card.customer_email = event.customer_email
-    card.customer_language = event.customer_language
-    card.customer_address = event.customer_address
-    card.send_due_at = rules.send_due_at(card.call_date, branch.zone, ctx.settings.survey_send_at)
-    await session.flush()
+    call_date = branch.local_date(event.received_at)
+    from_call = {
+        "call_date": call_date, "customer_name": event.customer_name,
+        # Issue 14: where the survey link goes (e-mail, else this address by post).
+        "customer_email": event.customer_email, "customer_language": event.customer_language,
+        "customer_address": event.customer_address,
+        "send_due_at": rules.send_due_at(call_date, branch.zone, ctx.settings.survey_send_at),
+    }
+    card_id = await session.scalar(
+        _upsert_card_statement(is_sqlite(session), tuple(from_call)),
+        {"call_id": event.call_id, "voucher_no": event.voucher_no, "branch": event.branch,
+         "status": rules.PENDING, "created_at": ctx.now(), **from_call})
     await ctx.audit.record(session, actor=_system(ctx), action="card.prepared",
-                           subject_type=SUBJECT, subject_id=card.id,
-                           detail={"call_date": card.call_date.isoformat()})
-    ctx.wake_after_commit(session, SEND_WATCHER, due=card.send_due_at)
+                           subject_type=SUBJECT, subject_id=card_id,
+                           detail={"call_date": call_date.isoformat()})
+    ctx.wake_after_commit(session, SEND_WATCHER, due=from_call["send_due_at"])
 
 
 async def technician_assigned(
