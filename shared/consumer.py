@@ -1,7 +1,8 @@
 """Durable, idempotent JetStream consumers with bounded redelivery and a dead-letter path.
 
 Each consumer is a durable JetStream consumer (it survives restarts and resumes where
-it stopped). A message is acknowledged only after its effect committed. A failing
+it stopped). The messages of a fetch are applied together, one transaction for the
+batch (see ``consume``); a message is acknowledged only after its effect committed. A failing
 handler is redelivered with back-off up to ``max_deliver`` times; after that, or at once
 for a message that cannot even be parsed, it goes to the dead letters. An outage of the
 service's own database is not the message's fault: it is redelivered with back-off for
@@ -12,18 +13,21 @@ as long as the outage lasts and never dead-lettered for it. Dead letters go to t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from faststream.middlewares import AckPolicy
 from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsMessage, PullSub
+from nats.aio.msg import Msg
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import inbox
+from . import inbox, tracing
 from .events.base import Event, subject_for
 
 if TYPE_CHECKING:
@@ -36,11 +40,48 @@ Handler = Callable[[AsyncSession, E], Awaitable[None]]
 
 
 def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Handler[E]) -> None:
-    """Subscribe ``handler`` to ``event_cls`` as the durable consumer ``consumer``."""
+    """Subscribe ``handler`` to ``event_cls`` as the durable consumer ``consumer``.
+
+    faststream hands every message of a fetch (up to ``BATCH``) to the handler at once,
+    each in its own task; ``_Batches`` gathers those waiting into one transaction, each
+    message claimed in the inbox before its handler runs, in stream order, and acked once
+    that committed: one commit, and one wait for the database's log flush, for the lot
+    instead of one per event (issue 17). If any message of a batch fails, the transaction
+    is rolled back whole and each is applied again on its own (``_apply_one``), so one bad
+    message neither holds up nor takes down the others, and each keeps its own
+    redelivery and dead-letter path.
+    """
     settings = runtime.settings
     durable = f"{settings.service}-{consumer}".replace(".", "-")
     subject = subject_for(settings.subject_prefix, event_cls.event_type)
-    max_deliver = settings.max_deliver
+    tracer = runtime.tracer_provider.get_tracer("aftersales.consumer")
+
+    async def apply(session: AsyncSession, raw: Msg, event: E) -> None:
+        # each event under the trace its producer began (its NATS headers)
+        with tracer.start_as_current_span(
+            f"{subject} process", context=tracing.extract(raw.headers or {}),
+            kind=SpanKind.CONSUMER,
+        ):
+            if await inbox.claim(session, runtime.plumbing.inbox, consumer=durable,
+                                 event_id=event.event_id, at=runtime.clock.now()):
+                await handler(session, event)
+
+    async def settle(batch: list[tuple[Msg, E]]) -> None:
+        if len(batch) > 1:
+            try:
+                async with runtime.db.transaction() as session:
+                    for raw, event in batch:
+                        await apply(session, raw, event)
+            except Exception:
+                pass  # rolled back whole: each message on its own below
+            else:
+                for raw, _event in batch:
+                    await raw.ack()
+                return
+        for raw, event in batch:
+            await _apply_one(runtime, durable, subject, raw, event, apply)
+
+    batches: _Batches[E] = _Batches(settle, name=durable)
 
     @runtime.broker.subscriber(
         subject,
@@ -54,43 +95,99 @@ def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Han
             deliver_policy=DeliverPolicy.ALL,
         ),
         ack_policy=AckPolicy.MANUAL,
-        pull_sub=PullSub(batch_size=64, timeout=5.0),
+        pull_sub=PullSub(batch_size=BATCH, timeout=5.0),
+        decoder=_undecoded,  # pydantic parses each body below, once
     )
-    async def _on_message(_decoded: object) -> None:
+    async def _on_message(_undecoded_body: object) -> None:
         # the broker injects nothing (shared.runtime): the message is in its context
         message: NatsMessage = runtime.broker.context.get_local("message")
-        body: bytes = message.body
-        deliveries = message.raw_message.metadata.num_delivered or 1
+        raw: Msg = message.raw_message
         try:
-            event = event_cls.model_validate_json(body)
+            event = event_cls.model_validate_json(raw.data)
         except ValidationError as exc:
-            await _dead_letter(runtime, durable, subject, None, deliveries, str(exc), body)
-            await message.ack()
+            await _dead_letter(runtime, durable, subject, None, _deliveries(raw), str(exc),
+                               raw.data)
+            await raw.ack()
             return
+        await batches.apply(raw, event)
+
+
+class _Batches(Generic[E]):
+    """The messages waiting to be applied, settled together by one task at a time.
+
+    faststream starts the tasks of a fetch's messages one after the other; the first to
+    arrive starts the drain, which runs once the others (already scheduled) have joined
+    the queue. Each message's task waits until its message is settled (acked, or left for
+    redelivery), so faststream fetches no more meanwhile, as before."""
+
+    def __init__(self, settle: Callable[[list[tuple[Msg, E]]], Awaitable[None]], *,
+                 name: str) -> None:
+        self._settle = settle
+        self._name = name
+        self._waiting: list[tuple[Msg, E, asyncio.Future[None]]] = []
+        self._drain_task: asyncio.Task[None] | None = None
+
+    async def apply(self, raw: Msg, event: E) -> None:
+        settled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((raw, event, settled))
+        if self._drain_task is None:
+            self._drain_task = asyncio.create_task(self._drain())
+        await settled
+
+    async def _drain(self) -> None:
         try:
-            async with runtime.db.transaction() as session:
-                first_time = await inbox.claim(
-                    session, runtime.plumbing.inbox,
-                    consumer=durable, event_id=event.event_id, at=runtime.clock.now(),
-                )
-                if first_time:
-                    await handler(session, event)
-        except Exception as exc:
-            if transient(exc):
-                log.warning("%s waits for its database (delivery %d): %r",
-                            durable, deliveries, exc)
-                await message.nack(delay=min(0.5 * 2 ** min(deliveries - 1, 6), 30.0))
-            elif deliveries >= max_deliver:
-                log.exception("giving up on %s after %d deliveries", event.event_id, deliveries)
-                await _dead_letter(
-                    runtime, durable, subject, event.event_id, deliveries, repr(exc), body
-                )
-                await message.ack()
-            else:
-                log.warning("handler %s failed (delivery %d): %r", durable, deliveries, exc)
-                await message.nack(delay=min(0.5 * 2 ** (deliveries - 1), 30.0))
-            return
-        await message.ack()
+            while self._waiting:
+                batch, self._waiting = self._waiting[:BATCH], self._waiting[BATCH:]
+                batch.sort(key=lambda item: item[0].metadata.sequence.stream)  # stream order
+                try:
+                    await self._settle([(raw, event) for raw, event, _ in batch])
+                except Exception:  # e.g. NATS gone while acking: redelivered after ack_wait
+                    log.exception("%s could not settle a batch of %d", self._name, len(batch))
+                finally:
+                    for _, _, settled in batch:
+                        if not settled.done():
+                            settled.set_result(None)
+        finally:
+            self._drain_task = None
+
+
+BATCH = 64
+
+
+async def _undecoded(_message: object) -> None:
+    return None
+
+
+def _deliveries(raw: Msg) -> int:
+    return raw.metadata.num_delivered or 1
+
+
+async def _apply_one(
+    runtime: Runtime, durable: str, subject: str, raw: Msg, event: E,
+    apply: Callable[[AsyncSession, Msg, E], Awaitable[None]],
+) -> None:
+    """One message in its own transaction; on failure it is redelivered with back-off,
+    or dead-lettered after ``max_deliver`` deliveries."""
+    deliveries = _deliveries(raw)
+    try:
+        async with runtime.db.transaction() as session:
+            await apply(session, raw, event)
+    except Exception as exc:
+        if transient(exc):
+            log.warning("%s waits for its database (delivery %d): %r",
+                        durable, deliveries, exc)
+            await raw.nak(delay=min(0.5 * 2 ** min(deliveries - 1, 6), 30.0))
+        elif deliveries >= runtime.settings.max_deliver:
+            log.exception("giving up on %s after %d deliveries", event.event_id, deliveries)
+            await _dead_letter(
+                runtime, durable, subject, event.event_id, deliveries, repr(exc), raw.data
+            )
+            await raw.ack()
+        else:
+            log.warning("handler %s failed (delivery %d): %r", durable, deliveries, exc)
+            await raw.nak(delay=min(0.5 * 2 ** (deliveries - 1), 30.0))
+        return
+    await raw.ack()
 
 
 def transient(exc: BaseException) -> bool:

@@ -156,3 +156,70 @@ async def test_database_outage_is_waited_out_not_dead_lettered(ns, monkeypatch) 
         assert [v["voucher_no"] for v in lines] == ["SC01-V900010"]
         assert failures["left"] == 0
         assert (await dispatch.get("/admin/dead-letters", headers=ADMIN)).json() == []
+
+
+async def _stopped_with_waiting(ns, events: list[CallRegistered], **settings):
+    """Dispatch's durable consumer exists but the service is down while ``events`` are
+    published, so it finds them all waiting when it starts again."""
+    async with running(dispatch_app(ns.settings("dispatch", **settings))):
+        pass
+    for event in events:
+        await _publish(ns, event.to_bytes(), msg_id=event.event_id)
+
+
+async def test_waiting_events_are_applied_a_batch_to_a_transaction(ns) -> None:
+    from sqlalchemy import event as sa_event
+
+    events = [_call(f"SC01-V9201{i:02d}") for i in range(12)]
+    await _stopped_with_waiting(ns, events)
+    app = dispatch_app(ns.settings("dispatch"))
+    claims: dict[int, int] = {}  # connection -> inbox claims in its open transaction
+    committed: list[int] = []  # claims per committed transaction
+    engine = app.state.runtime.db.engine.sync_engine
+
+    @sa_event.listens_for(engine, "before_cursor_execute")
+    def _seen(conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO INBOX"):
+            claims[id(conn)] = claims.get(id(conn), 0) + 1
+
+    @sa_event.listens_for(engine, "commit")
+    def _committed(conn) -> None:
+        if claims.get(id(conn)):
+            committed.append(claims.pop(id(conn)))
+
+    async with running(app) as dispatch:
+        async def all_on_board():
+            r = await dispatch.get("/board", params={"branch": "SC01"}, headers=SUPERVISOR)
+            return r.json() if len(r.json()) == 12 else None
+
+        lines = await eventually(all_on_board)
+    assert sorted(v["voucher_no"] for v in lines) == sorted(e.voucher_no for e in events)
+    assert committed == [12]  # the twelve in one transaction
+
+
+async def test_a_failing_message_in_a_batch_holds_up_none_of_the_others(
+        ns, monkeypatch) -> None:
+    from services.dispatch.service import board
+
+    real = board.voucher_issued
+
+    async def refuse_one(ctx, session, event) -> None:
+        await real(ctx, session, event)
+        if event.voucher_no == "SC01-V930005":
+            raise RuntimeError("this one cannot be applied")
+
+    monkeypatch.setattr(board, "voucher_issued", refuse_one)
+    events = [_call(f"SC01-V9300{i:02d}") for i in range(10)]
+    await _stopped_with_waiting(ns, events, max_deliver=2)
+    async with running(dispatch_app(ns.settings("dispatch", max_deliver=2))) as dispatch:
+        async def dead():
+            return (await dispatch.get("/admin/dead-letters", headers=ADMIN)).json()
+
+        letters = await eventually(dead, within=30)
+        r = await dispatch.get("/board", params={"branch": "SC01"}, headers=SUPERVISOR)
+        # the nine others applied once each, in spite of sharing a batch with it
+        assert sorted(v["voucher_no"] for v in r.json()) == sorted(
+            e.voucher_no for e in events if e.voucher_no != "SC01-V930005")
+        history = await dispatch.get("/vouchers/SC01-V930005", headers=SUPERVISOR)
+        assert history.status_code == 404  # its effect rolled back each time
+    assert [d["event_id"] for d in letters] == [events[5].event_id]
