@@ -14,6 +14,8 @@ In one run, on one machine:
    (dispatch's ``created_at``; one machine, one clock), p50/p99.
 4. the ratio of intake's CPU per call to the bare endpoint's CPU per request, and each
    service's resident memory idle and after the load.
+5. with ``--memory-calls 100000``: each service's memory before and after that many more
+   calls (a soak of many minutes, so not part of ``make bench``).
 
 NATS: ``NATS_URL`` if set, else a spawned nats-server. Database: ``DATABASE_URL`` if set
 (PostgreSQL), else SQLite files (the embedded mode). Nothing here asserts a time.
@@ -189,7 +191,7 @@ class System:
 
 
 async def measure_system(system: System, *, seconds: float, rate: float, calls: int,
-                         ) -> dict[str, Any]:
+                         memory_calls: int = 0) -> dict[str, Any]:
     body = system.body()
     intake = system.procs["intake"].url + "/calls"
     payload = json.dumps(body)
@@ -229,11 +231,30 @@ async def measure_system(system: System, *, seconds: float, rate: float, calls: 
         await asyncio.sleep(0.25)
     board_latency = [found[s.body["voucher_no"]] - s.sent_at for s in ok
                      if s.body["voucher_no"] in found]
+    soak = await _soak(system, intake, payload, memory_calls) if memory_calls else None
     rss_restarted = await system.rss_restarted()
     return {"load": load, "per_call": per_call, "idle_rate": idle_rate, "rss_idle": rss_idle,
             "rss_after": rss_after, "rss_restarted": rss_restarted, "lagging": lagging,
-            "sent": len(sent), "ok": len(ok),
+            "sent": len(sent), "ok": len(ok), "soak": soak,
             "post": [s.seconds for s in ok], "board": board_latency}
+
+
+async def _soak(system: System, intake: str, payload: str, calls: int) -> dict[str, Any]:
+    """Memory after ``calls`` more calls (issue 17: no growth beyond 20%): each service's
+    RSS once drained and idle, before and after, wrk running a minute at a time until
+    that many calls were accepted and applied."""
+    await asyncio.sleep(3)
+    before_rss = system.rss()
+    accepted = 0
+    while accepted < calls:
+        applied = await system.applied()
+        chunk = await asyncio.to_thread(wrk_post, intake, body=payload, auth=system.clerk,
+                                        seconds=60, connections=CONNECTIONS)
+        done = chunk.requests - chunk.non2xx
+        await system.drained(applied, done, within=300)
+        accepted += done
+    await asyncio.sleep(3)
+    return {"calls": accepted, "before": before_rss, "after": system.rss()}
 
 
 async def _board_times(system: System, numbers: list[str]) -> dict[str, float]:
@@ -268,6 +289,12 @@ def report(*, db: str, bare_result: WrkResult, bare_cpu: float, sysr: dict[str, 
         print(f"  {name:34}{per_call[name]:>8.2f}{sysr['rss_idle'][name]:>13.0f}"
               f"{sysr['rss_after'][name]:>10.0f}{sysr['rss_restarted'][name]:>14.0f}{note}")
     print(f"  {'all five services':34}{sum(per_call.values()):>8.2f}")
+    if sysr["soak"]:
+        soak = sysr["soak"]
+        print(f"memory after {soak['calls']:,} more calls (RSS MB, idle before → after):")
+        for name in SERVICES:
+            before, after = soak["before"][name], soak["after"][name]
+            print(f"  {name:34}{before:>8.0f} → {after:.0f} ({(after / before - 1) * 100:+.0f}%)")
     print(f"ratio intake CPU/call ÷ bare CPU/request: {per_call['intake'] / bare_cpu:.1f}")
     board, post = sysr["board"], sysr["post"]
     print(f"call → voucher on the board at {rate:.0f}/s offered ({sysr['ok']}/{sysr['sent']} "
@@ -281,6 +308,8 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="closed-loop duration")
     parser.add_argument("--rate", type=float, default=200.0, help="offered calls per second")
     parser.add_argument("--calls", type=int, default=2000, help="calls at the offered rate")
+    parser.add_argument("--memory-calls", type=int, default=0,
+                        help="then this many more calls, to report memory growth (100000)")
     parser.add_argument("--bare-only", action="store_true", help="only the bare baseline")
     args = parser.parse_args()
     bare_result, bare_cpu = bare(args.seconds)
@@ -305,7 +334,7 @@ async def main() -> None:
     try:
         system.start()
         sysr = await measure_system(system, seconds=args.seconds, rate=args.rate,
-                                    calls=args.calls)
+                                    calls=args.calls, memory_calls=args.memory_calls)
     finally:
         system.stop()
         await system.dispose()

@@ -6,8 +6,15 @@ in order with ``Nats-Msg-Id = event_id``; if it dies after publishing but before
 the row sent, the re-publish falls inside the stream's duplicate window and JetStream
 drops it. Consumers are idempotent as well (inbox), so nothing is applied twice.
 
-The relay is woken right after each commit that added rows (no poll latency) and also
-polls every ``poll_seconds`` to pick up rows left by a crashed process.
+The rows a commit added are handed to the relay in memory, right after the commit: it
+publishes them at once, in commit order, with no query to find them, and then marks them
+sent with one UPDATE for all it published (issue 17: the SELECT … FOR UPDATE and its
+transaction were half the relay's cost and most of the delay between a commit and its
+event on the stream). Every ``poll_seconds`` it also scans the table, oldest first, for
+rows nobody handed it: left by a crashed process, by another replica, or by a publish that
+failed. A row in the table is the truth; the hand-off is only a shortcut. A row both
+handed over and found by a scan before it was marked is published twice with one
+``Nats-Msg-Id``, and JetStream keeps one.
 
 A publish can fail: nats-py does not retry one, and while a stream's leader is being
 elected (a cluster node lost) JetStream answers nothing for a few seconds. The relay then
@@ -21,9 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from typing import NamedTuple
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import tracing
@@ -35,6 +44,16 @@ from .loops import WakeableLoop
 log = logging.getLogger("aftersales.outbox")
 
 Publish = Callable[[str, bytes, str], Awaitable[None]]
+_COMMITTED = "outbox_committed_rows"
+
+
+class _Row(NamedTuple):
+    """An outbox row as the relay publishes it."""
+
+    event_type: str
+    payload: bytes
+    event_id: str
+    traceparent: str | None
 
 
 class Outbox(WakeableLoop):
@@ -54,6 +73,10 @@ class Outbox(WakeableLoop):
         self._db = db
         self._table = table
         self._insert = insert(table)
+        self._mark = (update(table).where(table.c.event_id.in_(bindparam("ids", expanding=True)))
+                      .values(published_at=bindparam("at")))
+        self._handed: list[_Row] = []  # committed, not yet published by this relay
+        self.scans = 0  # rounds that scanned the table (for diagnosis and tests)
         self._clock = clock
         self._publish = publish
         self._poll_seconds = poll_seconds
@@ -62,30 +85,52 @@ class Outbox(WakeableLoop):
         super().__init__("outbox-relay")
 
     async def add(self, session: AsyncSession, event: Event) -> None:
-        """Record ``event`` in the caller's transaction."""
+        """Record ``event`` in the caller's transaction; once that commits, the relay
+        gets the row in memory and publishes it."""
+        payload = event.model_dump_json()
+        # the writing request's trace context, so the relay (maybe in another replica, or
+        # after a restart) publishes as its child (shared.tracing)
+        traceparent = tracing.current_traceparent()
         await session.execute(self._insert, {  # built once; the values are parameters
             "event_id": event.event_id, "event_type": event.event_type,
-            "payload": event.model_dump_json(), "created_at": self._clock.now(),
-            # the writing request's trace context, so the relay (maybe in another
-            # replica, or after a restart) publishes as its child (shared.tracing)
-            "traceparent": tracing.current_traceparent(),
+            "payload": payload, "created_at": self._clock.now(), "traceparent": traceparent,
         })
-        after_commit(session, self.wake)
+        rows: list[_Row] | None = session.info.get(_COMMITTED)
+        if rows is None:
+            rows = session.info[_COMMITTED] = []
+            after_commit(session, lambda: self._hand_over(rows))
+        rows.append(_Row(event.event_type, payload.encode(), event.event_id, traceparent))
+
+    def _hand_over(self, rows: list[_Row]) -> None:
+        self._handed.extend(rows)
+        self.wake()
 
     async def run_loop(self) -> None:
         failures = 0
+        scanned = -float("inf")
+        first = True
         while not self._stopping:
             if failures:
                 # not woken early by new rows: NATS is what we wait for. Capped, so the
                 # relay resumes at most one step (1 s) after an election ends.
                 await asyncio.sleep(backoff(failures))
-            else:
+            elif not first:  # the first round goes at once: rows left before a restart
                 await self.wait(self._poll_seconds)
+            first = False
             self.take_wake()
+            if self.paused or self._stopping or failures:
+                # the table holds these rows too: the scan publishes them, in order
+                self._handed.clear()
             if self.paused or self._stopping:
+                scanned = -float("inf")  # once resumed, scan for what came meanwhile
                 continue
             try:
-                await self.flush()
+                if self._handed:
+                    await self.relay_handed()
+                if failures or time.monotonic() - scanned >= self._poll_seconds:
+                    await self.flush()
+                    scanned = time.monotonic()
+                    self.scans += 1
                 failures = 0
             except Exception as exc:
                 failures += 1
@@ -94,8 +139,26 @@ class Outbox(WakeableLoop):
                         "outbox relay: publish failed (attempt %d), retrying: %r",
                         failures, exc, exc_info=failures >= 10)
 
+    async def relay_handed(self) -> int:
+        """Publish the rows handed over by commits, in commit order, then mark those that
+        went out as sent; a failed publish raises after that, and the scan retries the
+        rest from the table (the caller clears the hand-off). Returns how many were sent."""
+        rows, self._handed = self._handed, []
+        done: list[str] = []
+        try:
+            for row in rows:
+                with tracing.attached(row.traceparent):
+                    await self._publish(row.event_type, row.payload, row.event_id)
+                done.append(row.event_id)
+        finally:
+            if done:
+                async with self._db.transaction() as session:
+                    await session.execute(self._mark, {"ids": done, "at": self._clock.now()})
+        return len(done)
+
     async def flush(self) -> int:
-        """Publish every pending row, oldest first; returns how many were sent."""
+        """Publish every pending row in the table, oldest first; returns how many were
+        sent."""
         sent = 0
         while True:
             async with self._db.transaction() as session:

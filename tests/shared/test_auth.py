@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -29,6 +30,21 @@ def test_wrong_secret_and_expired_tokens_are_invalid() -> None:
     expired = issue_token(SECRET, role="clerk", branch="SC01", ttl=timedelta(seconds=-1))
     with pytest.raises(jwt.ExpiredSignatureError):
         decode_token(SECRET, expired)
+
+
+def test_a_token_verified_once_still_expires_and_binds_to_its_secret(monkeypatch) -> None:
+    """Issue 17: a verified token is remembered, but its expiry is read on every use and
+    another secret never finds it."""
+    token = issue_token(SECRET, role="clerk", user="C01", branch="SC01",
+                        ttl=timedelta(minutes=5))
+    assert decode_token(SECRET, token).user_id == "C01"
+    with pytest.raises(jwt.InvalidSignatureError):
+        decode_token("another-secret-long-enough-for-hs256", token)
+    assert decode_token(SECRET, token).user_id == "C01"  # remembered
+    later = time.time() + 301
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(jwt.ExpiredSignatureError):
+        decode_token(SECRET, token)
 
 
 def test_settings_derive_one_database_per_service() -> None:

@@ -4,6 +4,7 @@ servers here: the relay on an in-memory database with a publish that fails on cu
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import asyncpg
@@ -13,10 +14,12 @@ from sqlalchemy.exc import DBAPIError
 
 from shared.clock import FixedClock
 from shared.consumer import transient
+from shared.db import Database
 from shared.events.base import Event
 from shared.outbox import Outbox, backoff
 from shared.plumbing import Plumbing
 from shared.testing import memory_database
+from tests.helpers import eventually
 
 CLOCK = FixedClock(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
 
@@ -46,6 +49,12 @@ class Flaky:
 
 class StoredThenTimedOut(TimeoutError):
     pass
+
+
+def _async(probe: Callable[[], object]) -> Callable[[], Awaitable[object]]:
+    async def probed() -> object:
+        return probe()
+    return probed
 
 
 async def _setup(db, outbox: Outbox, n: int) -> list[str]:
@@ -100,3 +109,62 @@ def test_database_out_of_connections_is_transient_not_the_messages_fault():
     assert transient(DBAPIError("connect", {}, wrapped))
     constraint = type("AsyncAdaptError", (Exception,), {"sqlstate": "23505"})()
     assert not transient(DBAPIError("insert", {}, constraint))
+
+
+async def test_committed_rows_reach_the_relay_in_memory_and_go_out_without_a_scan(tmp_path):
+    """Issue 17: a commit hands its rows to the relay, which publishes them in commit
+    order and marks them sent; with an hour between scans, only the hand-off can have
+    published them within the test's bound."""
+    metadata = MetaData()
+    plumbing = Plumbing(metadata)
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
+    async with db.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    try:
+        publish = Flaky()
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish,
+                        poll_seconds=3600)
+        outbox.start()
+        try:
+            await eventually(_async(lambda: outbox.scans), within=5)  # an empty table
+            first = await _setup(db, outbox, 2)
+            second = await _setup(db, outbox, 1)
+            await eventually(_async(lambda: len(publish.stored) == 3), within=5)
+        finally:
+            await outbox.stop()
+        assert await outbox.pending() == 0
+        assert outbox.scans == 1
+        assert list(publish.stored) == first + second
+        assert publish.attempts == first + second  # each once
+    finally:
+        await db.dispose()
+
+
+async def test_a_rolled_back_transaction_hands_nothing_over():
+    metadata = MetaData()
+    plumbing = Plumbing(metadata)
+    async with memory_database(metadata) as db:
+        publish = Flaky()
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish)
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as session:
+                await outbox.add(session, Ping(n=1))
+                raise RuntimeError("the state change failed")
+        assert await outbox.relay_handed() == 0
+        assert await outbox.pending() == 0
+        assert publish.attempts == []
+
+
+async def test_a_failed_hand_off_leaves_the_rest_to_the_scan_in_order():
+    metadata = MetaData()
+    plumbing = Plumbing(metadata)
+    async with memory_database(metadata) as db:
+        publish = Flaky()
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish)
+        ids = await _setup(db, outbox, 4)
+        publish.fail_next = [None, StoredThenTimedOut()]
+        with pytest.raises(TimeoutError):
+            await outbox.relay_handed()
+        assert await outbox.pending() == 3  # the acknowledged one is marked sent
+        assert await outbox.flush() == 3
+        assert list(publish.stored) == ids  # every event once, in order

@@ -8,12 +8,15 @@ from __future__ import annotations
 import asyncio
 import re
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from services.intake.app import create_app as intake_app
+from services.intake.models import Reconciliation
 from shared.clock import FixedClock
 from shared.events.billing import CoverGranted
 from shared.events.dispatch import VoucherCompleted
@@ -239,8 +242,16 @@ async def test_cancel_and_file_through_the_register(ns) -> None:
 
 
 async def test_the_morning_reconciliation_page_runs_it(ns) -> None:
-    async with running(_app(ns)) as intake:
+    app = _app(ns)
+    async with running(app) as intake:
         customer_id, product_id = await customer_with_product(intake)
+
+        async def morning_run_done() -> int | None:
+            async with app.state.runtime.db.reading() as session:
+                return await session.scalar(select(Reconciliation.id).where(
+                    Reconciliation.branch == "SC01", Reconciliation.day == date(2026, 3, 16)))
+
+        await eventually(morning_run_done)  # the clock's own run at start-up, S18
         # Friday's paper call keyed on Monday (CT1: by the supervisor, with the reason)
         yesterday = await _register_call(intake, customer_id, product_id, headers=SUPERVISOR,
                                          received_at="2026-03-13T15:00:00+08:00",
