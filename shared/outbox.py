@@ -8,13 +8,14 @@ drops it. Consumers are idempotent as well (inbox), so nothing is applied twice.
 
 The rows a commit added are handed to the relay in memory, right after the commit: it
 publishes them at once, in commit order, with no query to find them, and then marks them
-sent with one UPDATE for all it published (issue 17: the SELECT … FOR UPDATE and its
-transaction were half the relay's cost and most of the delay between a commit and its
-event on the stream). Every ``poll_seconds`` it also scans the table, oldest first, for
-rows nobody handed it: left by a crashed process, by another replica, or by a publish that
-failed. A row in the table is the truth; the hand-off is only a shortcut. A row both
-handed over and found by a scan before it was marked is published twice with one
-``Nats-Msg-Id``, and JetStream keeps one.
+sent with one UPDATE for all it published (issue 17: no SELECT … FOR UPDATE and its
+transaction for rows the relay already holds). Every ``poll_seconds`` it also scans the
+table, oldest first, for rows nobody handed it: left by a crashed process, by another
+replica, or by a publish that failed. At start, after a pause and after a failed publish
+it scans before it publishes anything handed over, so no event of a process overtakes an
+older one of that process. A row in the table is the truth; the hand-off is only a
+shortcut. A row both handed over and found by a scan before it was marked is published
+twice with one ``Nats-Msg-Id``, and JetStream keeps one.
 
 A publish can fail: nats-py does not retry one, and while a stream's leader is being
 elected (a cluster node lost) JetStream answers nothing for a few seconds. The relay then
@@ -118,16 +119,19 @@ class Outbox(WakeableLoop):
                 await self.wait(self._poll_seconds)
             first = False
             self.take_wake()
-            if self.paused or self._stopping or failures:
-                # the table holds these rows too: the scan publishes them, in order
+            # Behind: at start, after a pause or a failed publish, the table may hold rows
+            # older than any handed over. The scan goes first and alone (the handed rows are
+            # in the table too), so no event overtakes an older one of this process.
+            behind = failures > 0 or scanned == -float("inf")
+            if self.paused or self._stopping or behind:
                 self._handed.clear()
             if self.paused or self._stopping:
                 scanned = -float("inf")  # once resumed, scan for what came meanwhile
                 continue
             try:
-                if self._handed:
+                if not behind and self._handed:
                     await self.relay_handed()
-                if failures or time.monotonic() - scanned >= self._poll_seconds:
+                if behind or time.monotonic() - scanned >= self._poll_seconds:
                     await self.flush()
                     scanned = time.monotonic()
                     self.scans += 1

@@ -168,3 +168,29 @@ async def test_a_failed_hand_off_leaves_the_rest_to_the_scan_in_order():
         assert await outbox.pending() == 3  # the acknowledged one is marked sent
         assert await outbox.flush() == 3
         assert list(publish.stored) == ids  # every event once, in order
+
+
+async def test_after_a_restart_the_rows_left_behind_go_out_before_new_ones(tmp_path):
+    """A restarted relay scans first: rows the previous process left in the table are
+    published before those its own commits hand over, so no event overtakes an older one."""
+    metadata = MetaData()
+    plumbing = Plumbing(metadata)
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
+    async with db.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    try:
+        publish = Flaky()
+        before_restart = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish)
+        left = await _setup(db, before_restart, 2)  # committed, never relayed: it died
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish,
+                        poll_seconds=3600)
+        new = await _setup(db, outbox, 1)  # handed over before its relay's first round
+        outbox.start()
+        try:
+            await eventually(_async(lambda: len(publish.stored) == 3), within=5)
+        finally:
+            await outbox.stop()
+        assert list(publish.stored) == left + new
+        assert publish.attempts == left + new
+    finally:
+        await db.dispose()
