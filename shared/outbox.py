@@ -156,8 +156,13 @@ class Outbox(WakeableLoop):
                 done.append(row.event_id)
         finally:
             if done:
+                at = self._clock.now()
                 async with self._db.transaction() as session:
-                    await session.execute(self._mark, {"ids": done, "at": self._clock.now()})
+                    # a few hundred ids a statement: a big commit (an import) must not pass
+                    # the database's limit on bound parameters
+                    for start in range(0, len(done), self._batch_size):
+                        await session.execute(self._mark, {
+                            "ids": done[start:start + self._batch_size], "at": at})
         return len(done)
 
     async def flush(self) -> int:

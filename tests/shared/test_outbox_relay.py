@@ -194,3 +194,16 @@ async def test_after_a_restart_the_rows_left_behind_go_out_before_new_ones(tmp_p
         assert publish.attempts == left + new
     finally:
         await db.dispose()
+
+
+async def test_a_big_commit_is_marked_sent_whole_a_batch_of_ids_a_statement():
+    metadata = MetaData()
+    plumbing = Plumbing(metadata)
+    async with memory_database(metadata) as db:
+        publish = Flaky()
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish,
+                        batch_size=7)
+        ids = await _setup(db, outbox, 30)
+        assert await outbox.relay_handed() == 30
+        assert await outbox.pending() == 0
+        assert list(publish.stored) == ids
