@@ -4,8 +4,10 @@ servers here: the relay on an in-memory database with a publish that fails on cu
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -55,6 +57,18 @@ def _async(probe: Callable[[], object]) -> Callable[[], Awaitable[object]]:
     async def probed() -> object:
         return probe()
     return probed
+
+
+@asynccontextmanager
+async def _file_database(tmp_path: Path, metadata: MetaData) -> AsyncIterator[Database]:
+    """A SQLite file: the relay's loop and the test write from their own connections."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
+    async with db.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    try:
+        yield db
+    finally:
+        await db.dispose()
 
 
 async def _setup(db, outbox: Outbox, n: int) -> list[str]:
@@ -117,10 +131,7 @@ async def test_committed_rows_reach_the_relay_in_memory_and_go_out_without_a_sca
     published them within the test's bound."""
     metadata = MetaData()
     plumbing = Plumbing(metadata)
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
-    async with db.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    try:
+    async with _file_database(tmp_path, metadata) as db:
         publish = Flaky()
         outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish,
                         poll_seconds=3600)
@@ -136,8 +147,6 @@ async def test_committed_rows_reach_the_relay_in_memory_and_go_out_without_a_sca
         assert outbox.scans == 1
         assert list(publish.stored) == first + second
         assert publish.attempts == first + second  # each once
-    finally:
-        await db.dispose()
 
 
 async def test_a_rolled_back_transaction_hands_nothing_over():
@@ -175,10 +184,7 @@ async def test_after_a_restart_the_rows_left_behind_go_out_before_new_ones(tmp_p
     published before those its own commits hand over, so no event overtakes an older one."""
     metadata = MetaData()
     plumbing = Plumbing(metadata)
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
-    async with db.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    try:
+    async with _file_database(tmp_path, metadata) as db:
         publish = Flaky()
         before_restart = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish)
         left = await _setup(db, before_restart, 2)  # committed, never relayed: it died
@@ -192,8 +198,6 @@ async def test_after_a_restart_the_rows_left_behind_go_out_before_new_ones(tmp_p
             await outbox.stop()
         assert list(publish.stored) == left + new
         assert publish.attempts == left + new
-    finally:
-        await db.dispose()
 
 
 async def test_a_big_commit_is_marked_sent_whole_a_batch_of_ids_a_statement():
