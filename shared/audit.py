@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .auth import Actor
 from .clock import Clock
+from .db import Unit
 from .jsonable import jsonable
 
 
@@ -29,7 +30,7 @@ class AuditLog:
 
     async def record(
         self,
-        session: AsyncSession,
+        session: Unit,
         *,
         actor: Actor,
         action: str,

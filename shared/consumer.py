@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from faststream.middlewares import AckPolicy
@@ -39,8 +40,13 @@ E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncSession, E], Awaitable[None]]
 
 
-def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Handler[E]) -> None:
+def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Handler[E],
+            statements_only: bool = False) -> None:
     """Subscribe ``handler`` to ``event_cls`` as the durable consumer ``consumer``.
+
+    ``statements_only``: the handler runs Core statements built once (``execute`` and
+    ``scalar``), no ORM loading; on PostgreSQL its transactions then run on the driver's
+    connection (``Database.statements_transaction``, issue 17).
 
     faststream hands every message of a fetch (up to ``BATCH``) to the handler at once,
     each in its own task; ``_Batches`` gathers those waiting into one transaction, each
@@ -55,6 +61,8 @@ def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Han
     durable = f"{settings.service}-{consumer}".replace(".", "-")
     subject = subject_for(settings.subject_prefix, event_cls.event_type)
     tracer = runtime.tracer_provider.get_tracer("aftersales.consumer")
+    transaction = (runtime.db.statements_transaction if statements_only
+                   else runtime.db.transaction)
 
     async def apply(session: AsyncSession, raw: Msg, event: E) -> None:
         # each event under the trace its producer began (its NATS headers)
@@ -69,7 +77,7 @@ def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Han
     async def settle(batch: list[tuple[Msg, E]]) -> None:
         if len(batch) > 1:
             try:
-                async with runtime.db.transaction() as session:
+                async with transaction() as session:
                     for raw, event in batch:
                         await apply(session, raw, event)
             except Exception:
@@ -79,7 +87,7 @@ def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Han
                     await raw.ack()
                 return
         for raw, event in batch:
-            await _apply_one(runtime, durable, subject, raw, event, apply)
+            await _apply_one(runtime, durable, subject, raw, event, apply, transaction)
 
     batches: _Batches[E] = _Batches(settle, name=durable)
 
@@ -165,12 +173,13 @@ def _deliveries(raw: Msg) -> int:
 async def _apply_one(
     runtime: Runtime, durable: str, subject: str, raw: Msg, event: E,
     apply: Callable[[AsyncSession, Msg, E], Awaitable[None]],
+    transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]],
 ) -> None:
     """One message in its own transaction; on failure it is redelivered with back-off,
     or dead-lettered after ``max_deliver`` deliveries."""
     deliveries = _deliveries(raw)
     try:
-        async with runtime.db.transaction() as session:
+        async with transaction() as session:
             await apply(session, raw, event)
     except Exception as exc:
         if transient(exc):

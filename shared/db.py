@@ -24,10 +24,10 @@ import contextvars
 import os
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import DateTime, Numeric, event, make_url, text
 from sqlalchemy.exc import DBAPIError
@@ -39,6 +39,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from .atomic import OneStatement, SessionUnit
 
 _AFTER_COMMIT = "after_commit_hooks"
 # The SQLite databases (by id) whose write transaction this task is inside (_writers).
@@ -134,11 +137,26 @@ def is_sqlite(session: AsyncSession) -> bool:
     return bind.dialect.name == "sqlite"
 
 
-def after_commit(session: AsyncSession, hook: Callable[[], None]) -> None:
+class Unit(Protocol):
+    """What the audit log and the outbox write through: a session in a transaction, or
+    a unit of ``Database.atomic()``."""
+
+    info: dict[str, Any]
+
+    async def execute(self, statement: Any, params: Any = None, /) -> Any: ...
+
+
+def after_commit(session: Unit, hook: Callable[[], None]) -> None:
     """Run ``hook`` once the session's transaction has committed."""
     hooks: list[Callable[[], None]] = session.info.setdefault(_AFTER_COMMIT, [])
     if hook not in hooks:
         hooks.append(hook)
+
+
+def committed(unit: Unit) -> None:
+    """Run the hooks ``after_commit`` registered on ``unit``, now that it committed."""
+    for hook in unit.info.pop(_AFTER_COMMIT, []):
+        hook()
 
 
 class Database:
@@ -167,6 +185,22 @@ class Database:
         self._writer_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self.compiled_statements: Any = None  # shared.atomic's, compiled on first use
+
+    def atomic(self) -> AbstractAsyncContextManager[OneStatement | SessionUnit]:
+        """Reads at once, then every insert together: on PostgreSQL one statement with no
+        transaction around it (shared.atomic, for the hot paths of issue 17)."""
+        from .atomic import atomic
+
+        return atomic(self)
+
+    def statements_transaction(self) -> AbstractAsyncContextManager[Any]:
+        """A transaction for code that runs Core statements only (``execute``, ``scalar``):
+        on PostgreSQL on the driver's connection, each statement compiled once
+        (shared.atomic); elsewhere ``transaction()``."""
+        from .atomic import transaction
+
+        return transaction(self)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -193,9 +227,7 @@ class Database:
         async with self.sessions() as session:
             async with session.begin():
                 yield session
-            hooks = session.info.pop(_AFTER_COMMIT, [])
-        for hook in hooks:
-            hook()
+        committed(session)
 
     def _writers(self) -> asyncio.Lock | None:
         """SQLite file: the queue this process's writers wait in, first come first served.

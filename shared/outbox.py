@@ -8,10 +8,13 @@ drops it. Consumers are idempotent as well (inbox), so nothing is applied twice.
 
 The rows a commit added are handed to the relay in memory, right after the commit: it
 publishes them at once, in commit order, with no query to find them, and then marks them
-sent with one UPDATE for all it published (issue 17: no SELECT … FOR UPDATE and its
-transaction for rows the relay already holds). Every ``poll_seconds`` it also scans the
-table, oldest first, for rows nobody handed it: left by a crashed process, by another
-replica, or by a publish that failed. At start, after a pause and after a failed publish
+sent with an UPDATE per batch of ids (issue 17: no SELECT … FOR UPDATE and its
+transaction for rows the relay already holds). A batch is published by a
+``PublishBatch`` (shared.publisher): sent in order, its acknowledgements awaited together.
+Every ``poll_seconds`` it also scans the table, oldest first, for rows nobody handed it:
+left by a crashed process, by another replica, or by a publish that failed. Caught up, a
+scan takes only rows already there at the scan before, so it never chases the rows a
+hand-off is publishing at that moment. At start, after a pause and after a failed publish
 it scans before it publishes anything handed over, so no event of a process overtakes an
 older one of that process. A row in the table is the truth; the hand-off is only a
 shortcut. A row both handed over and found by a scan before it was marked is published
@@ -30,31 +33,60 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import NamedTuple
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import tracing
 from .clock import Clock
-from .db import Database, after_commit
+from .db import Database, Unit, after_commit
 from .events.base import Event
 from .loops import WakeableLoop
 
 log = logging.getLogger("aftersales.outbox")
 
-Publish = Callable[[str, bytes, str], Awaitable[None]]
 _COMMITTED = "outbox_committed_rows"
+_NO_LIMIT = 2**63 - 1
 
 
-class _Row(NamedTuple):
+class Message(NamedTuple):
     """An outbox row as the relay publishes it."""
 
     event_type: str
     payload: bytes
     event_id: str
     traceparent: str | None
+
+
+class NotAllPublished(Exception):
+    """Of a batch, the first ``sent`` messages were stored; the next one failed
+    (``cause``). Later ones may be stored as well: they stay in the outbox, and their
+    second publish carries the same ``Nats-Msg-Id``."""
+
+    def __init__(self, sent: int, cause: BaseException) -> None:
+        super().__init__(f"{sent} published, then {cause!r}")
+        self.sent = sent
+        self.cause = cause
+
+
+# Publishes a batch in order; raises NotAllPublished when not all of it was stored.
+PublishBatch = Callable[[Sequence[Message]], Awaitable[None]]
+Publish = Callable[[str, bytes, str], Awaitable[None]]
+
+
+def one_by_one(publish: Publish) -> PublishBatch:
+    """A batch publisher that awaits each message's publish in turn."""
+
+    async def batch(messages: Sequence[Message]) -> None:
+        for sent, message in enumerate(messages):
+            try:
+                with tracing.attached(message.traceparent):
+                    await publish(message.event_type, message.payload, message.event_id)
+            except Exception as exc:
+                raise NotAllPublished(sent, exc) from exc
+
+    return batch
 
 
 class Outbox(WakeableLoop):
@@ -66,7 +98,7 @@ class Outbox(WakeableLoop):
         db: Database,
         table: Table,
         clock: Clock,
-        publish: Publish,
+        publish: PublishBatch,
         poll_seconds: float = 1.0,
         paused: bool = False,
         batch_size: int = 200,
@@ -76,7 +108,7 @@ class Outbox(WakeableLoop):
         self._insert = insert(table)
         self._mark = (update(table).where(table.c.event_id.in_(bindparam("ids", expanding=True)))
                       .values(published_at=bindparam("at")))
-        self._handed: list[_Row] = []  # committed, not yet published by this relay
+        self._handed: list[Message] = []  # committed, not yet published by this relay
         self.scans = 0  # rounds that scanned the table (for diagnosis and tests)
         self._clock = clock
         self._publish = publish
@@ -85,7 +117,7 @@ class Outbox(WakeableLoop):
         self.paused = paused
         super().__init__("outbox-relay")
 
-    async def add(self, session: AsyncSession, event: Event) -> None:
+    async def add(self, session: Unit, event: Event) -> None:
         """Record ``event`` in the caller's transaction; once that commits, the relay
         gets the row in memory and publishes it."""
         payload = event.model_dump_json()
@@ -96,19 +128,20 @@ class Outbox(WakeableLoop):
             "event_id": event.event_id, "event_type": event.event_type,
             "payload": payload, "created_at": self._clock.now(), "traceparent": traceparent,
         })
-        rows: list[_Row] | None = session.info.get(_COMMITTED)
+        rows: list[Message] | None = session.info.get(_COMMITTED)
         if rows is None:
             rows = session.info[_COMMITTED] = []
             after_commit(session, lambda: self._hand_over(rows))
-        rows.append(_Row(event.event_type, payload.encode(), event.event_id, traceparent))
+        rows.append(Message(event.event_type, payload.encode(), event.event_id, traceparent))
 
-    def _hand_over(self, rows: list[_Row]) -> None:
+    def _hand_over(self, rows: list[Message]) -> None:
         self._handed.extend(rows)
         self.wake()
 
     async def run_loop(self) -> None:
         failures = 0
         scanned = -float("inf")
+        horizon: int | None = None  # the table's last row at the scan before
         first = True
         while not self._stopping:
             if failures:
@@ -132,7 +165,12 @@ class Outbox(WakeableLoop):
                 if not behind and self._handed:
                     await self.relay_handed()
                 if behind or time.monotonic() - scanned >= self._poll_seconds:
-                    await self.flush()
+                    # Caught up, a scan takes only rows that were there at the scan before
+                    # and are still not sent: not those a hand-off is publishing right
+                    # now, which it would publish a second time and chase under load.
+                    latest = await self._last_seq()
+                    await self.flush(up_to=None if behind else horizon)
+                    horizon = latest
                     scanned = time.monotonic()
                     self.scans += 1
                 failures = 0
@@ -148,26 +186,39 @@ class Outbox(WakeableLoop):
         went out as sent; a failed publish raises after that, and the scan retries the
         rest from the table (the caller clears the hand-off). Returns how many were sent."""
         rows, self._handed = self._handed, []
-        done: list[str] = []
+        sent = 0
         try:
-            for row in rows:
-                with tracing.attached(row.traceparent):
-                    await self._publish(row.event_type, row.payload, row.event_id)
-                done.append(row.event_id)
+            for start in range(0, len(rows), self._batch_size):
+                batch = rows[start:start + self._batch_size]
+                try:
+                    await self._publish(batch)
+                except NotAllPublished as incomplete:
+                    sent += incomplete.sent
+                    raise incomplete.cause from incomplete
+                sent += len(batch)
         finally:
-            if done:
-                at = self._clock.now()
-                async with self._db.transaction() as session:
-                    # a few hundred ids a statement: a big commit (an import) must not pass
-                    # the database's limit on bound parameters
-                    for start in range(0, len(done), self._batch_size):
-                        await session.execute(self._mark, {
-                            "ids": done[start:start + self._batch_size], "at": at})
-        return len(done)
+            if sent:
+                await self._mark_sent([row.event_id for row in rows[:sent]])
+        return sent
 
-    async def flush(self) -> int:
-        """Publish every pending row in the table, oldest first; returns how many were
-        sent."""
+    async def _mark_sent(self, event_ids: list[str]) -> None:
+        at = self._clock.now()
+        async with self._db.transaction() as session:
+            # a few hundred ids a statement: a big commit (an import) must not pass the
+            # database's limit on bound parameters
+            for start in range(0, len(event_ids), self._batch_size):
+                await session.execute(self._mark, {
+                    "ids": event_ids[start:start + self._batch_size], "at": at})
+
+    async def _last_seq(self) -> int:
+        from sqlalchemy import func
+
+        async with self._db.reading() as session:
+            return int(await session.scalar(select(func.max(self._table.c.seq))) or 0)
+
+    async def flush(self, *, up_to: int | None = None) -> int:
+        """Publish every pending row in the table (up to row ``up_to`` if given), oldest
+        first; returns how many were sent."""
         sent = 0
         while True:
             async with self._db.transaction() as session:
@@ -175,7 +226,8 @@ class Outbox(WakeableLoop):
                     select(self._table.c.seq, self._table.c.event_id,
                            self._table.c.event_type, self._table.c.payload,
                            self._table.c.traceparent)
-                    .where(self._table.c.published_at.is_(None))
+                    .where(self._table.c.published_at.is_(None),
+                           self._table.c.seq <= (up_to if up_to is not None else _NO_LIMIT))
                     .order_by(self._table.c.seq)
                     .limit(self._batch_size)
                 )
@@ -185,17 +237,15 @@ class Outbox(WakeableLoop):
                 rows = (await session.execute(query)).all()
                 if not rows:
                     return sent
-                done: list[int] = []
-                failure: Exception | None = None
-                for row in rows:
-                    try:
-                        with tracing.attached(row.traceparent):
-                            await self._publish(row.event_type, row.payload.encode(),
-                                                row.event_id)
-                    except Exception as exc:  # keep what went out; retry the rest later
-                        failure = exc
-                        break
-                    done.append(row.seq)
+                failure: BaseException | None = None
+                try:
+                    await self._publish([Message(row.event_type, row.payload.encode(),
+                                                 row.event_id, row.traceparent)
+                                         for row in rows])
+                    done = [row.seq for row in rows]
+                except NotAllPublished as incomplete:  # keep what went out; retry the rest
+                    failure = incomplete.cause
+                    done = [row.seq for row in rows[:incomplete.sent]]
                 if done:
                     await session.execute(
                         update(self._table)

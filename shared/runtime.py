@@ -41,6 +41,7 @@ from .migrations import migrate
 from .outbox import Outbox
 from .paging import DEFAULT_LIMIT, Limit, page
 from .plumbing import Plumbing
+from .publisher import JetStreamPublisher
 from .rules import NotFound, RuleBroken
 from .settings import Settings
 from .streams import ensure_stream
@@ -90,7 +91,12 @@ class Runtime:
             apply_types=False,
         )
         self.outbox = Outbox(
-            db=self.db, table=plumbing.outbox, clock=clock, publish=self._publish_event,
+            db=self.db, table=plumbing.outbox, clock=clock,
+            publish=JetStreamPublisher(
+                connection=lambda: self.broker._connection,
+                subject=lambda event_type: subject_for(settings.subject_prefix, event_type),
+                stream=settings.stream_name, timeout=settings.publish_timeout_seconds,
+                tracer_provider=self.tracer_provider),
             poll_seconds=settings.outbox_poll_seconds, paused=settings.relay_paused,
         )
         self.branches: dict[str, Branch] = load_branches(settings.branches_file)
@@ -214,13 +220,6 @@ class Runtime:
         await self.outbox.stop()
         await self.broker.stop()
         await self.db.dispose()
-
-    async def _publish_event(self, event_type: str, payload: bytes, event_id: str) -> None:
-        # The relay calls this inside the trace context stored on the row (the outbox's
-        # traceparent column), so faststream's middleware puts it in the NATS headers.
-        await self.publish_raw(
-            subject_for(self.settings.subject_prefix, event_type), payload, msg_id=event_id,
-        )
 
     def nats_connected(self) -> bool:
         connection = self.broker._connection

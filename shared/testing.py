@@ -26,7 +26,7 @@ from .audit import AuditLog
 from .branches import Branch, load_branches
 from .clock import Clock, FixedClock
 from .context import Context
-from .db import Database, after_commit
+from .db import Database, Unit, after_commit
 from .events.base import Event
 from .letters import Letters
 from .plumbing import Plumbing
@@ -40,7 +40,7 @@ class RecordingOutbox:
     added: list[Event] = field(default_factory=list)
     committed: list[Event] = field(default_factory=list)
 
-    async def add(self, session: AsyncSession, event: Event) -> None:
+    async def add(self, session: Unit, event: Event) -> None:
         self.added.append(event)
         after_commit(session, lambda: self.committed.append(event))
 

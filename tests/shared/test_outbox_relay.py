@@ -18,7 +18,7 @@ from shared.clock import FixedClock
 from shared.consumer import transient
 from shared.db import Database
 from shared.events.base import Event
-from shared.outbox import Outbox, backoff
+from shared.outbox import Outbox, backoff, one_by_one
 from shared.plumbing import Plumbing
 from shared.testing import memory_database
 from tests.helpers import eventually
@@ -86,7 +86,7 @@ async def test_relay_keeps_what_went_out_and_retries_the_rest_once_nats_answers(
     plumbing = Plumbing(metadata)
     async with memory_database(metadata) as db:
         publish = Flaky()
-        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish)
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=one_by_one(publish))
         ids = await _setup(db, outbox, 5)
         # The third publish times out after the stream stored it (election under way).
         publish.fail_next = [None, None, StoredThenTimedOut()]
@@ -133,7 +133,7 @@ async def test_committed_rows_reach_the_relay_in_memory_and_go_out_without_a_sca
     plumbing = Plumbing(metadata)
     async with _file_database(tmp_path, metadata) as db:
         publish = Flaky()
-        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish,
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=one_by_one(publish),
                         poll_seconds=3600)
         outbox.start()
         try:
@@ -154,7 +154,7 @@ async def test_a_rolled_back_transaction_hands_nothing_over():
     plumbing = Plumbing(metadata)
     async with memory_database(metadata) as db:
         publish = Flaky()
-        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish)
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=one_by_one(publish))
         with pytest.raises(RuntimeError):
             async with db.transaction() as session:
                 await outbox.add(session, Ping(n=1))
@@ -169,7 +169,7 @@ async def test_a_failed_hand_off_leaves_the_rest_to_the_scan_in_order():
     plumbing = Plumbing(metadata)
     async with memory_database(metadata) as db:
         publish = Flaky()
-        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish)
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=one_by_one(publish))
         ids = await _setup(db, outbox, 4)
         publish.fail_next = [None, StoredThenTimedOut()]
         with pytest.raises(TimeoutError):
@@ -186,9 +186,10 @@ async def test_after_a_restart_the_rows_left_behind_go_out_before_new_ones(tmp_p
     plumbing = Plumbing(metadata)
     async with _file_database(tmp_path, metadata) as db:
         publish = Flaky()
-        before_restart = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish)
+        before_restart = Outbox(db=db, table=plumbing.outbox, clock=CLOCK,
+                                publish=one_by_one(publish))
         left = await _setup(db, before_restart, 2)  # committed, never relayed: it died
-        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish,
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=one_by_one(publish),
                         poll_seconds=3600)
         new = await _setup(db, outbox, 1)  # handed over before its relay's first round
         outbox.start()
@@ -205,7 +206,7 @@ async def test_a_big_commit_is_marked_sent_whole_a_batch_of_ids_a_statement():
     plumbing = Plumbing(metadata)
     async with memory_database(metadata) as db:
         publish = Flaky()
-        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish,
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=one_by_one(publish),
                         batch_size=7)
         ids = await _setup(db, outbox, 30)
         assert await outbox.relay_handed() == 30

@@ -19,7 +19,7 @@ from services.intake.app import create_app as intake_app
 from shared import tracing
 from shared.clock import FixedClock
 from shared.events.base import Event
-from shared.outbox import Outbox
+from shared.outbox import Outbox, one_by_one
 from shared.plumbing import Plumbing
 from shared.testing import memory_database
 
@@ -57,7 +57,7 @@ async def _relay_one(parent: str | None) -> tuple[dict[str, object], str, str | 
         published.append((payload, tracing.current_traceparent()))
 
     async with memory_database(metadata) as db:
-        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=publish)
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=one_by_one(publish))
         event = Ping(n=1)
         async with db.transaction() as session:
             with tracing.attached(parent):

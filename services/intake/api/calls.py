@@ -32,9 +32,9 @@ Day = Annotated[PastDate, Query(alias="date")]
 async def create_call(body: CallIn, rt: RuntimeDep, actor: CallTaker) -> CallOut:
     """Register a repair call and issue its service voucher (SPEC S8, S6, S19, S18; a
     receipt older than the branch's window needs a supervisor's reason, CT1)."""
-    async with rt.db.transaction() as session:
-        call = await service.register_call(rt.context, session, actor=actor, data=body)
-        return CallOut.of(call)
+    async with rt.db.atomic() as unit:  # one statement on PostgreSQL (shared.atomic)
+        call = await service.register_call(rt.context, unit, actor=actor, data=body)
+    return CallOut.of(call)
 
 
 @router.get("/calls/{call_id}", response_model=CallOut)

@@ -76,8 +76,8 @@ async def register_call(request: Request, rt: RuntimeDep, actor: CallTaker) -> R
     customer_id = data.get("customer_id", "")
     if call_in is not None:
         try:
-            async with rt.db.transaction() as session:
-                call = await service.register_call(rt.context, session, actor=actor,
+            async with rt.db.atomic() as unit:
+                call = await service.register_call(rt.context, unit, actor=actor,
                                                    data=call_in)
                 call_id = call.id
         except RuleBroken as exc:

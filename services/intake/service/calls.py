@@ -11,15 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.atomic import OneStatement, SessionUnit
 from shared.auth import Actor, require_branch
 from shared.claimed import BRANCH_APPROVERS, accept_claim
 from shared.context import Context
-from shared.db import is_sqlite
 from shared.events.intake import CallCancelled, CallFiled, CallRegistered
 from shared.rules import RuleBroken
 
@@ -29,79 +30,97 @@ from ..domain.call_state import CallStatus, check_cancellable, check_fileable
 from ..domain.reconciliation import late_at_registration, late_registration_reason
 from ..models import Call, Customer, Product, ProductCover
 from ..schemas import CallIn
-from .common import live_customer, load_call
+from .common import check_live_customer, load_call
 from .sanbao import sanbao_table
+
+_CUSTOMERS, _PRODUCTS = Customer.__table__, Product.__table__
+_COVERS, _CALLS = ProductCover.__table__, Call.__table__
 
 
 @dataclass(frozen=True)
 class _Preloaded:
-    """What ``_preload_file`` read. Holding it keeps the rows alive: the session's identity
-    map holds its objects weakly, so rows nobody references are gone again by the time
-    ``session.get`` asks, and it queries once more (measured: two extra round trips per
-    call before, issue 17)."""
+    """What ``_preload_file`` read: the customer's file as rows, and the call's number."""
 
-    customer: Customer | None
-    product: Product | None
-    covers: list[ProductCover]
-    next_id: int | None
+    customer: SimpleNamespace | None
+    product: SimpleNamespace | None
+    covers: list[domain.Cover]
+    next_id: int
 
 
 @cache
 def _preload_statement(postgres: bool) -> Any:
     """Built once per dialect, the ids bound per call: building it cost a twelfth of a
     call's CPU (issue 17)."""
-    columns: list[Any] = [Customer, Product, ProductCover]
-    if postgres:
-        columns.append(select(func.nextval(func.pg_get_serial_sequence("calls", "id")))
-                       .scalar_subquery())
+    if postgres:  # the register number, drawn once (an InitPlan) however many covers
+        next_id = select(func.nextval(func.pg_get_serial_sequence("calls", "id")))
+    else:  # inside the writer's BEGIN IMMEDIATE: no other writer draws the same number
+        next_id = select(func.coalesce(func.max(_CALLS.c.id), 0) + 1)
     return (
-        select(*columns).select_from(Customer)
-        .outerjoin(Product, and_(Product.id == bindparam("product_id"),
-                                 Product.customer_id == Customer.id))
-        .outerjoin(ProductCover, ProductCover.product_id == Product.id)
-        .where(Customer.id == bindparam("customer_id"))
-        .order_by(ProductCover.id)
+        select(
+            _CUSTOMERS.c.id.label("customer_id"), _CUSTOMERS.c.branch, _CUSTOMERS.c.name,
+            _CUSTOMERS.c.phone, _CUSTOMERS.c.address, _CUSTOMERS.c.district,
+            _CUSTOMERS.c.email, _CUSTOMERS.c.language, _CUSTOMERS.c.merged_into,
+            _PRODUCTS.c.id.label("product_id"), _PRODUCTS.c.model, _PRODUCTS.c.serial,
+            _PRODUCTS.c.purchased_on, _PRODUCTS.c.warranty_ends_on,
+            _PRODUCTS.c.category.label("product_category"),
+            _COVERS.c.kind, _COVERS.c.starts_on, _COVERS.c.ends_on,
+            next_id.scalar_subquery().label("next_id"),
+        )
+        .select_from(_CUSTOMERS)
+        .outerjoin(_PRODUCTS, and_(_PRODUCTS.c.id == bindparam("product_id"),
+                                   _PRODUCTS.c.customer_id == _CUSTOMERS.c.id))
+        .outerjoin(_COVERS, _COVERS.c.product_id == _PRODUCTS.c.id)
+        .where(_CUSTOMERS.c.id == bindparam("customer_id"))
+        .order_by(_COVERS.c.id)
     )
 
 
-async def _preload_file(session: AsyncSession, data: CallIn) -> _Preloaded:
+async def _preload_file(unit: OneStatement | SessionUnit, data: CallIn) -> _Preloaded:
     """One round trip for what registering a call reads (issue 17): the customer, the
-    product if it is in that customer's file, its covers, and on PostgreSQL the call's
-    register number (``nextval`` once, an InitPlan, however many covers there are).
+    product if it is in that customer's file, its covers, and the call's register number.
+    A number drawn by a refused call is a gap in the sequence, as a rolled-back INSERT
+    leaves."""
+    rows = await unit.fetch(_preload_statement(unit.postgres), {
+        "customer_id": data.customer_id, "product_id": data.product_id})
+    if not rows:
+        return _Preloaded(None, None, [], 0)
+    first = rows[0]
+    customer = SimpleNamespace(
+        id=first["customer_id"], branch=first["branch"], name=first["name"],
+        phone=first["phone"], address=first["address"], district=first["district"],
+        email=first["email"], language=first["language"], merged_into=first["merged_into"])
+    product = None if first["product_id"] is None else SimpleNamespace(
+        id=first["product_id"], model=first["model"], serial=first["serial"],
+        purchased_on=first["purchased_on"], warranty_ends_on=first["warranty_ends_on"],
+        category=first["product_category"])
+    covers = [domain.Cover(row["kind"], row["starts_on"], row["ends_on"])
+              for row in rows if row["kind"] is not None]
+    return _Preloaded(customer, product, covers, int(first["next_id"]))
 
-    The rows land in the session's identity map, so the checks that follow (``live_customer``,
-    the product's owner) run unchanged and cost no query; when the file is wrong the
-    product is not preloaded and the usual refusals query and answer as before. A number
-    drawn by a refused call is a gap in the sequence, as a rolled-back INSERT leaves.
-    """
-    rows = (await session.execute(_preload_statement(not is_sqlite(session)), {
-        "customer_id": data.customer_id, "product_id": data.product_id})).all()
-    return _Preloaded(
-        customer=rows[0][0] if rows else None, product=rows[0][1] if rows else None,
-        covers=[row[2] for row in rows if row[2] is not None],
-        next_id=int(rows[0][3]) if rows and len(rows[0]) > 3 else None)
 
-
-_INSERT_CALL = insert(Call.__table__)
+_INSERT_CALL = insert(_CALLS)
 
 
 def _row(call: Call) -> dict[str, Any]:
     """Every column of ``call`` as set on the object (its defaults already applied)."""
-    return {column.key: getattr(call, column.key) for column in Call.__table__.columns}
+    return {column.key: getattr(call, column.key) for column in _CALLS.columns}
 
 
-async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
+async def register_call(ctx: Context, unit: OneStatement | SessionUnit, *, actor: Actor,
                         data: CallIn) -> Call:
     """SPEC S8/S6/S19: enter the call, issue its voucher, decide category and deadline
     (CT1: the claimed receipt time within the branch's window or with approval; S18: a
-    call received before today is priority at once)."""
-    preloaded = await _preload_file(session, data)
+    call received before today is priority at once).
+
+    ``unit`` is ``db.atomic()``'s: on PostgreSQL the call, its audit entry and its event
+    go in as one statement (shared.atomic). Nothing here checks a state another
+    transaction could change: the file is read, and only new rows are written."""
+    preloaded = await _preload_file(unit, data)
     covers, next_id = preloaded.covers, preloaded.next_id
-    # Served from the identity map the preload filled (``preloaded`` keeps its rows
-    # alive): no round trip when the file is right.
-    customer = await live_customer(session, data.customer_id, actor=actor, field="customer_id")
-    product = await session.get(Product, data.product_id)
-    if product is None or product.customer_id != customer.id:
+    customer = check_live_customer(preloaded.customer, data.customer_id, actor=actor,
+                                   field="customer_id")
+    product = preloaded.product
+    if product is None:  # unknown, or in another customer's file
         raise RuleBroken(
             f"product {data.product_id} is not in customer {customer.id}'s file",
             field="product_id",
@@ -121,7 +140,7 @@ async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
     category = domain.decide_category(  # SPEC S6, from the file as it is at the call
         on=local_day,
         warranty_ends=product.warranty_ends_on,
-        covers=[domain.Cover(c.kind, c.starts_on, c.ends_on) for c in covers],
+        covers=covers,
     )
     sla = domain.sla_class(  # SPEC S19, from the branch's district lists
         customer.district, suburban_districts=branch.suburban_districts)
@@ -150,19 +169,13 @@ async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
                          table=sanbao_table())
     if offer is not None:
         call.sanbao_remedy, call.sanbao_window_ends_on = offer.remedy.value, offer.window_ends_on
-    if next_id is not None:
-        # PostgreSQL: the register number was drawn with the preload, so the row goes in
-        # with its voucher number in one INSERT, a statement built once with the row as
-        # its parameters: no unit-of-work flush, no second UPDATE (issue 17). ``call``
-        # stays a plain object holding what was written; nothing changes it afterwards.
-        call.id, call.voucher_no = next_id, domain.voucher_no(branch.code, next_id)
-        await session.execute(_INSERT_CALL, _row(call))
-    else:
-        session.add(call)
-        await session.flush()
-        call.voucher_no = domain.voucher_no(branch.code, call.id)
+    # The register number was drawn with the preload, so the row goes in with its
+    # voucher number in one INSERT: no flush, no second UPDATE (issue 17). ``call`` stays
+    # a plain object holding what was written; nothing changes it afterwards.
+    call.id, call.voucher_no = next_id, domain.voucher_no(branch.code, next_id)
+    await unit.execute(_INSERT_CALL, _row(call))
     await ctx.audit.record(
-        session, actor=actor, action="call.registered", subject_type="call",
+        unit, actor=actor, action="call.registered", subject_type="call",
         subject_id=call.id,
         detail={"voucher_no": call.voucher_no, "category": call.category,
                 "sla_class": call.sla_class, "received_at": received_at.isoformat(),
@@ -174,7 +187,7 @@ async def register_call(ctx: Context, session: AsyncSession, *, actor: Actor,
                 "sanbao_remedy": call.sanbao_remedy},
     )
     await ctx.outbox.add(
-        session,
+        unit,
         CallRegistered(
             call_id=call.id, voucher_no=call.voucher_no, branch=call.branch,
             customer_id=customer.id, customer_name=customer.name, district=customer.district,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, require_branch
@@ -9,6 +11,8 @@ from shared.db import get_or_404
 from shared.rules import RuleBroken, WrongState
 
 from ..models import Call, Customer
+
+C = TypeVar("C", bound=Any)
 
 
 async def load_call(session: AsyncSession, call_id: int, *, actor: Actor | None = None,
@@ -33,7 +37,13 @@ async def live_customer(session: AsyncSession, customer_id: int, *, actor: Actor
                         field: str) -> Customer:
     """A customer file named in a body that can take new products and calls (422 if
     unknown, 403 if another branch's, 409 if merged)."""
-    customer = await session.get(Customer, customer_id)
+    return check_live_customer(await session.get(Customer, customer_id), customer_id,
+                               actor=actor, field=field)
+
+
+def check_live_customer(customer: C | None, customer_id: int, *, actor: Actor,
+                        field: str) -> C:
+    """``live_customer``'s checks on a file already read (a row or the model)."""
     if customer is None:
         raise RuleBroken(f"no customer {customer_id}", field=field)
     require_branch(actor, customer.branch, field=field)

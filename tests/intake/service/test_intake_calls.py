@@ -24,7 +24,7 @@ async def test_s8_s6_s19_registering_a_call_issues_voucher_category_deadline_onc
     async with unit("2026-03-16T10:00:00+08:00") as (ctx, outbox, db):  # Monday
         customer_id, product_id = await file_with_product(ctx, db, district="Qingpu",
                                                           purchased_on="2026-01-10")
-        async with db.transaction() as session:
+        async with db.atomic() as session:
             call = await calls.register_call(ctx, session, actor=CLERK_ACTOR, data=CallIn(
                 customer_id=customer_id, product_id=product_id, symptom="no picture"))
         assert call.voucher_no == f"SC01-V{call.id:06d}"
@@ -43,12 +43,12 @@ async def test_a_call_received_in_the_future_or_for_another_branch_is_refused() 
         data = CallIn(customer_id=customer_id, product_id=product_id, symptom="x",
                       received_at=at("2026-03-16T10:06:00+08:00"))
         with pytest.raises(RuleBroken) as refused:
-            async with db.transaction() as session:
+            async with db.atomic() as session:
                 await calls.register_call(ctx, session, actor=CLERK_ACTOR, data=data)
         assert refused.value.field == "received_at"
         other = Actor(user_id="C21", role="clerk", branch="SC02")
         with pytest.raises(Forbidden):
-            async with db.transaction() as session:
+            async with db.atomic() as session:
                 await calls.register_call(ctx, session, actor=other, data=data.model_copy(
                     update={"received_at": None}))
         assert outbox.types() == [] and await _audit(db, "call.registered") == 0
@@ -57,7 +57,7 @@ async def test_a_call_received_in_the_future_or_for_another_branch_is_refused() 
 async def test_s9_a_call_is_cancelled_once() -> None:
     async with unit() as (ctx, outbox, db):
         customer_id, product_id = await file_with_product(ctx, db)
-        async with db.transaction() as session:
+        async with db.atomic() as session:
             call = await calls.register_call(ctx, session, actor=CLERK_ACTOR, data=CallIn(
                 customer_id=customer_id, product_id=product_id, symptom="x"))
         async with db.transaction() as session:

@@ -25,7 +25,7 @@ MONDAY = "2026-03-16T10:00:00+08:00"
 
 async def _register(ctx, db, actor: Actor, **fields) -> Call:
     customer_id, product_id = await file_with_product(ctx, db, purchased_on="2020-01-01")
-    async with db.transaction() as session:
+    async with db.atomic() as session:
         return await calls.register_call(ctx, session, actor=actor, data=CallIn(
             customer_id=customer_id, product_id=product_id, symptom="no picture", **fields))
 

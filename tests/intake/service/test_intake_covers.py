@@ -48,7 +48,7 @@ async def _sell(ctx, db, txn: str, years: int | None = 3) -> tuple[int, int]:
 
 
 async def _call(ctx, db, customer_id: int, product_id: int) -> Call:
-    async with db.transaction() as session:
+    async with db.atomic() as session:
         return await calls.register_call(ctx, session, actor=CLERK_ACTOR, data=CallIn(
             customer_id=customer_id, product_id=product_id, symptom="no power"))
 

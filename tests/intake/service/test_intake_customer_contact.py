@@ -61,7 +61,7 @@ async def test_contact_is_corrected_with_an_audit_entry_and_travels_with_the_nex
         assert (updated.email, updated.language) == ("wu@example.com", "en")
         (entry,) = [e for e in history if e["action"] == "customer.contact_updated"]
         assert entry["detail"]["before"] == {"email": None, "language": "zh-Hans"}
-        async with db.transaction() as session:
+        async with db.atomic() as session:
             await calls.register_call(ctx, session, actor=CLERK_ACTOR, data=CallIn(
                 customer_id=customer_id, product_id=product_id, symptom="no picture"))
         (event,) = [e for e in outbox.committed if isinstance(e, CallRegistered)]

@@ -23,7 +23,7 @@ async def _call(ctx, db, *, purchased_on: str, category: str | None, phone: str)
             customer_id=customer.id, model="TV-55Q", serial=f"SN-{phone}",
             purchased_on=purchased_on, warranty_months=12,  # type: ignore[arg-type]
             category=category))
-    async with db.transaction() as session:
+    async with db.atomic() as session:
         return await calls.register_call(ctx, session, actor=CLERK_ACTOR, data=CallIn(
             customer_id=customer.id, product_id=product.id, symptom="no picture"))
 
