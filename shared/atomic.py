@@ -32,7 +32,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, Table, bindparam, insert
+from sqlalchemy import Select
 from sqlalchemy.sql.dml import Insert, UpdateBase
 from sqlalchemy.util import greenlet_spawn
 
@@ -89,14 +89,13 @@ class _Compiled:
 
 
 class _Statements:
-    """Compiled statements of one dialect, each compiled once: selects by the statement
-    object, inserts by their table and the columns given."""
+    """Compiled statements of one dialect, each compiled once, and the statements that
+    join a unit's inserts."""
 
     def __init__(self, dialect: Any) -> None:
         self.dialect = dialect
         self._selects: dict[tuple[int, tuple[str, ...] | None], tuple[Any, _Compiled]] = {}
-        self._inserts: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
-        self._together: dict[tuple[tuple[str, tuple[str, ...]], ...], str] = {}
+        self._together: dict[tuple[str, ...], str] = {}
 
     def statement(self, statement: Any, params: Mapping[str, Any] | None = None
                   ) -> _Compiled:
@@ -116,22 +115,13 @@ class _Statements:
             self._selects[key] = found
         return found[1]
 
-    def insert(self, table: Table, columns: tuple[str, ...]) -> _Compiled:
-        key = (table.name, columns)
-        compiled = self._inserts.get(key)
-        if compiled is None:
-            values = {name: bindparam(name, type_=table.c[name].type) for name in columns}
-            compiled = self._inserts[key] = _Compiled(insert(table).values(values),
-                                                      self.dialect)
-        return compiled
-
-    def together(self, parts: list[tuple[tuple[str, tuple[str, ...]], _Compiled]]) -> str:
+    def together(self, parts: list[_Compiled]) -> str:
         """One statement of the inserts, their placeholders numbered on."""
-        key = tuple(k for k, _ in parts)
+        key = tuple(compiled.sql for compiled in parts)  # the same strings: hashed once
         sql = self._together.get(key)
         if sql is None:
             offset, pieces = 0, []
-            for _, compiled in parts:
+            for compiled in parts:
                 pieces.append(_PLACEHOLDER.sub(
                     lambda m, at=offset: f"${int(m.group(1)) + at}", compiled.sql))
                 offset += len(compiled.names)
@@ -216,30 +206,29 @@ class OneStatement(_DriverUnit):
 
     def __init__(self, db: Database, statements: _Statements) -> None:
         super().__init__(db, statements)
-        self._inserts: list[tuple[Table, dict[str, Any]]] = []
+        self._inserts: list[tuple[Insert, dict[str, Any]]] = []
 
     async def execute(self, statement: Insert, params: Mapping[str, Any]) -> None:
         """Keep an INSERT of one row for the statement at the end."""
-        table = statement.table
-        if not isinstance(table, Table) or statement._values:
-            raise TypeError("a unit of one statement takes only insert(table) with its row")
-        self._inserts.append((table, dict(params)))
+        if not isinstance(statement, Insert) or statement._returning:
+            raise TypeError("a unit of one statement takes only inserts that return nothing")
+        self._inserts.append((statement, dict(params)))
 
     async def _send(self) -> None:
         """Every insert kept, as one statement."""
         if not self._inserts:
             return
         parts, arguments = [], []
-        for table, row in self._inserts:
-            columns = tuple(row)
-            compiled = self._statements.insert(table, columns)
-            parts.append(((table.name, columns), compiled))
+        for statement, row in self._inserts:
+            compiled = self._statements.statement(statement, row)
+            parts.append(compiled)
             arguments.extend(compiled.arguments(row))
         driver = await self._driver()
         try:
             await driver.execute(self._statements.together(parts), *arguments)
         except Exception as exc:
             raise self._translated(exc) from exc
+
 
 class DriverResult:
     """What ``DriverTransaction.execute`` returns: the rows as tuples, in the small part

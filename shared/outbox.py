@@ -47,7 +47,6 @@ from .loops import WakeableLoop
 log = logging.getLogger("aftersales.outbox")
 
 _COMMITTED = "outbox_committed_rows"
-_NO_LIMIT = 2**63 - 1
 
 
 class Message(NamedTuple):
@@ -72,22 +71,6 @@ class NotAllPublished(Exception):
 
 # Publishes a batch in order; raises NotAllPublished when not all of it was stored.
 PublishBatch = Callable[[Sequence[Message]], Awaitable[None]]
-Publish = Callable[[str, bytes, str], Awaitable[None]]
-
-
-def one_by_one(publish: Publish) -> PublishBatch:
-    """A batch publisher that awaits each message's publish in turn."""
-
-    async def batch(messages: Sequence[Message]) -> None:
-        for sent, message in enumerate(messages):
-            try:
-                with tracing.attached(message.traceparent):
-                    await publish(message.event_type, message.payload, message.event_id)
-            except Exception as exc:
-                raise NotAllPublished(sent, exc) from exc
-
-    return batch
-
 
 class Outbox(WakeableLoop):
     """Writes events beside the state change, and relays them to NATS after commit."""
@@ -226,11 +209,12 @@ class Outbox(WakeableLoop):
                     select(self._table.c.seq, self._table.c.event_id,
                            self._table.c.event_type, self._table.c.payload,
                            self._table.c.traceparent)
-                    .where(self._table.c.published_at.is_(None),
-                           self._table.c.seq <= (up_to if up_to is not None else _NO_LIMIT))
+                    .where(self._table.c.published_at.is_(None))
                     .order_by(self._table.c.seq)
                     .limit(self._batch_size)
                 )
+                if up_to is not None:
+                    query = query.where(self._table.c.seq <= up_to)
                 if not self._db.is_sqlite:
                     # Several replicas of a service may relay; rows are taken once each.
                     query = query.with_for_update(skip_locked=True)

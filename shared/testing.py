@@ -14,7 +14,7 @@ databases instead (``tests/infra.py``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from . import tracing
 from .audit import AuditLog
 from .branches import Branch, load_branches
 from .clock import Clock, FixedClock
@@ -29,6 +30,7 @@ from .context import Context
 from .db import Database, Unit, after_commit
 from .events.base import Event
 from .letters import Letters
+from .outbox import Message, NotAllPublished, PublishBatch
 from .plumbing import Plumbing
 from .settings import Settings
 
@@ -80,7 +82,14 @@ def fake_context(
 @asynccontextmanager
 async def memory_database(metadata: MetaData) -> AsyncIterator[Database]:
     """An in-memory SQLite unit of work holding ``metadata``'s tables."""
-    db = Database("sqlite+aiosqlite://")
+    async with database_of(metadata, "sqlite+aiosqlite://") as db:
+        yield db
+
+
+@asynccontextmanager
+async def database_of(metadata: MetaData, url: str) -> AsyncIterator[Database]:
+    """The database at ``url`` with ``metadata``'s tables created."""
+    db = Database(url)
     async with db.engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     try:
@@ -88,3 +97,20 @@ async def memory_database(metadata: MetaData) -> AsyncIterator[Database]:
     finally:
         await db.dispose()
 
+
+Publish = Callable[[str, bytes, str], Awaitable[None]]
+
+
+def one_by_one(publish: Publish) -> PublishBatch:
+    """A batch publisher for the outbox that awaits each message's ``publish`` in turn,
+    inside its row's trace context: a test's stand-in for shared.publisher."""
+
+    async def batch(messages: Sequence[Message]) -> None:
+        for sent, message in enumerate(messages):
+            try:
+                with tracing.attached(message.traceparent):
+                    await publish(message.event_type, message.payload, message.event_id)
+            except Exception as exc:
+                raise NotAllPublished(sent, exc) from exc
+
+    return batch

@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from shared.db import Database, after_commit, ensure_database
+from shared.testing import database_of
 
 ENGINES = ["sqlite", "postgresql"]
 
@@ -45,16 +46,10 @@ READ_PARCEL = select(parcels.c.label, parcels.c.status).where(parcels.c.id == bi
 
 @asynccontextmanager
 async def _database(ns, engine: str) -> AsyncIterator[Database]:
-    url = ns.on_engine("intake", engine).sqlalchemy_url()
+    url = ns.on_engine("intake", engine).sqlalchemy_url()  # a database of the test's own
     await ensure_database(url)
-    db = Database(url)
-    async with db.engine.begin() as conn:
-        await conn.run_sync(metadata.drop_all)
-        await conn.run_sync(metadata.create_all)
-    try:
+    async with database_of(metadata, url) as db:
         yield db
-    finally:
-        await db.dispose()
 
 
 async def _count(db: Database, table: Table) -> int:

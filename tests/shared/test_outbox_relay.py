@@ -4,8 +4,7 @@ servers here: the relay on an in-memory database with a publish that fails on cu
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,11 +15,10 @@ from sqlalchemy.exc import DBAPIError
 
 from shared.clock import FixedClock
 from shared.consumer import transient
-from shared.db import Database
 from shared.events.base import Event
-from shared.outbox import Outbox, backoff, one_by_one
+from shared.outbox import Outbox, backoff
 from shared.plumbing import Plumbing
-from shared.testing import memory_database
+from shared.testing import database_of, memory_database, one_by_one
 from tests.helpers import eventually
 
 CLOCK = FixedClock(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
@@ -59,16 +57,9 @@ def _async(probe: Callable[[], object]) -> Callable[[], Awaitable[object]]:
     return probed
 
 
-@asynccontextmanager
-async def _file_database(tmp_path: Path, metadata: MetaData) -> AsyncIterator[Database]:
+def _file_database(tmp_path: Path, metadata: MetaData):
     """A SQLite file: the relay's loop and the test write from their own connections."""
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
-    async with db.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    try:
-        yield db
-    finally:
-        await db.dispose()
+    return database_of(metadata, f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
 
 
 async def _setup(db, outbox: Outbox, n: int) -> list[str]:

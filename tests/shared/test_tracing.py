@@ -19,9 +19,9 @@ from services.intake.app import create_app as intake_app
 from shared import tracing
 from shared.clock import FixedClock
 from shared.events.base import Event
-from shared.outbox import Outbox, one_by_one
+from shared.outbox import Outbox
 from shared.plumbing import Plumbing
-from shared.testing import memory_database
+from shared.testing import memory_database, one_by_one
 
 from ..helpers import eventually, running, token
 
