@@ -42,7 +42,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-import holidays
 
 from .calendar_file import CompanyCalendar, calendar_file_path, load_company_calendar
 
@@ -111,6 +110,8 @@ def _package_year(year: int) -> YearDays | None:
 @cache
 def _fallback_year(year: int) -> YearDays:
     """Degraded: the statutory holidays ``holidays`` computes, nothing worked in exchange."""
+    import holidays  # the fallback alone needs it: off the startup path
+
     public = holidays.China(years=year)
     return YearDays(year, frozenset(public), frozenset(), False, FALLBACK,
                     {d: str(n) for d, n in public.items()})
@@ -131,9 +132,20 @@ class ChinaSchedules:
             found = self._years[year] = self._resolve(year)
         return found
 
+    def source(self, year: int) -> str:
+        """What decides ``year``'s days. A degraded year is named without counting its
+        days, so health checks do not load the fallback's library (16 MB and 390 modules,
+        issue 17): only a deadline that reaches such a year does."""
+        found = self._years.get(year)
+        if found is not None:
+            return found.source
+        if _package_year(year) is None and self.company.get(year) is None:
+            return FALLBACK
+        return self.year(year).source
+
     def official(self, year: int) -> bool:
         """An official schedule (package or company file) is loaded for ``year``."""
-        return self.year(year).official
+        return self.source(year) != FALLBACK
 
     def _resolve(self, year: int) -> YearDays:
         days = _package_year(year)
@@ -370,7 +382,7 @@ def calendar_health(calendars: Mapping[str, WorkingCalendar], now: datetime) -> 
         per_branch[code] = cal.unofficial_years(years)
         if cal.china_holidays:
             for y in years:
-                sources.setdefault(str(y), cal.schedules.year(y).source)
+                sources.setdefault(str(y), cal.schedules.source(y))
     unofficial = sorted({y for ys in per_branch.values() for y in ys})
     detail: dict[str, Any] = {
         "status": "degraded" if unofficial else "ok",

@@ -46,10 +46,9 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
 import jwt as pyjwt
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from joserfc import jwt
@@ -57,6 +56,9 @@ from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
 from ..auth import HEAD_OFFICE_ROLES, ROLES, Actor
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @cache
@@ -213,6 +215,8 @@ class Provider:
             return self.keys
         self._last_fetch = time.monotonic()
         self.fetches += 1
+        import httpx  # only where a provider is configured: keep it off the startup path
+
         try:
             async with httpx.AsyncClient(timeout=FETCH_TIMEOUT) as client:
                 metadata = self.metadata
@@ -226,6 +230,8 @@ class Provider:
         """The same, synchronously with a short timeout (see the module's notes)."""
         self._last_fetch = time.monotonic()
         self.fetches += 1
+        import httpx
+
         try:
             with httpx.Client(timeout=SYNC_FETCH_TIMEOUT) as client:
                 metadata = self.metadata
@@ -391,6 +397,8 @@ class Provider:
         endpoint = metadata.get("token_endpoint")
         if not isinstance(endpoint, str):
             raise Unavailable("the provider has no token endpoint")
+        import httpx
+
         try:
             async with self._client(flow.redirect_uri, metadata) as client:
                 answer = await client.fetch_token(

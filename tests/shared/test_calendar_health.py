@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -88,3 +90,22 @@ async def test_s19_healthz_is_ok_with_2027_loaded(ns, tmp_path, monkeypatch, cap
                     "2027": LOADED.schedules.year(2027).source},
     }
     assert not [rec for rec in caplog.records if "calendar degraded" in rec.getMessage()]
+
+
+def test_health_names_a_degraded_year_without_loading_the_fallback_library():  # issue 17
+    # A fresh interpreter: the check must not import ``holidays`` (16 MB resident), while a
+    # deadline into that year still counts the fallback's public holidays.
+    probe = (
+        "import sys\n"
+        "from datetime import UTC, datetime\n"
+        "from shared.calendar import ChinaSchedules, WorkingCalendar, calendar_health\n"
+        "cal = WorkingCalendar(schedules=ChinaSchedules())\n"
+        "detail = calendar_health({'SC01': cal}, datetime(2026, 12, 1, 9, tzinfo=UTC))\n"
+        "assert detail['unofficial_years'] == [2027], detail\n"
+        "print('holidays' in sys.modules)\n"
+        "print(cal.is_working_day(datetime(2027, 1, 1).date()))\n"
+        "print('holidays' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[2]).stdout.split()
+    assert out == ["False", "False", "True"]  # New Year's Day off, from the fallback

@@ -28,9 +28,8 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import func, select
@@ -45,6 +44,9 @@ from shared.webhooks import sign
 from ..domain import pos as rules
 from ..domain.pos import InstructionStatus as Status
 from ..models import PosInstruction
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("aftersales.billing.pos")
 
@@ -110,6 +112,8 @@ async def deliver_due(ctx: Context, db: Database, config: PosDelivery, now: date
     sends = await _claim(ctx, db, config, now)
     if not sends:
         return 0
+    import httpx  # loaded at the first delivery, not in every idle billing process
+
     async with httpx.AsyncClient(timeout=config.timeout_seconds) as client:
         errors = await asyncio.gather(*(_post(client, s) for s in sends))
     for send, error in zip(sends, errors, strict=True):
