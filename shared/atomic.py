@@ -22,6 +22,10 @@ checks a state before changing it uses ``db.transaction()`` and ``FOR UPDATE``.
 
 After-commit hooks (``shared.db.after_commit``) run once the statement succeeded, as
 after a commit; when the block raises, nothing is sent and no hook runs.
+
+Consumers whose handlers only insert (``shared.consumer``, ``inserts_only``) apply a
+batch of events as one such unit: the inbox claims are plain inserts in it, so a
+redelivered event fails the statement (``deferred`` tells code which unit it is in).
 """
 
 from __future__ import annotations
@@ -127,6 +131,8 @@ class _Statements:
                 offset += len(compiled.names)
             sql = pieces[-1] if len(pieces) == 1 else "WITH " + ", ".join(
                 f"w{i} AS ({piece})" for i, piece in enumerate(pieces[:-1])) + " " + pieces[-1]
+            if len(self._together) >= _CACHED:
+                del self._together[next(iter(self._together))]
             self._together[key] = sql
         return sql
 
@@ -230,6 +236,13 @@ class OneStatement(_DriverUnit):
             raise self._translated(exc) from exc
 
 
+def deferred(unit: Any) -> bool:
+    """``unit`` sends its inserts together when its block ends (``atomic`` on PostgreSQL):
+    an insert there cannot say whether it inserted, and one that conflicts fails the
+    whole unit instead (callers that would skip on a conflict insert plainly there)."""
+    return isinstance(unit, OneStatement)
+
+
 class DriverResult:
     """What ``DriverTransaction.execute`` returns: the rows as tuples, in the small part
     of SQLAlchemy's ``Result`` that statement-only handlers use."""
@@ -299,6 +312,20 @@ async def transaction(db: Database) -> AsyncIterator[Any]:
     finally:
         await unit.close()
     committed(unit)
+
+
+async def alone(db: Database, statement: Any, params: Mapping[str, Any]) -> int:
+    """``db.alone(statement, params)``: one statement that commits by itself, its row
+    count. On PostgreSQL it is sent on the driver's connection with no BEGIN and COMMIT
+    (one round trip, e.g. the relay marking a batch sent); elsewhere in a transaction."""
+    if db.is_sqlite:
+        async with db.transaction() as session:
+            return int((await session.execute(statement, params)).rowcount)
+    unit = DriverTransaction(db, _statements(db))
+    try:
+        return (await unit.execute(statement, params)).rowcount
+    finally:
+        await unit.close()
 
 
 def _statements(db: Database) -> _Statements:

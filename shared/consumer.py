@@ -41,12 +41,21 @@ Handler = Callable[[AsyncSession, E], Awaitable[None]]
 
 
 def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Handler[E],
-            statements_only: bool = False) -> None:
+            statements_only: bool = False, inserts_only: bool = False) -> None:
     """Subscribe ``handler`` to ``event_cls`` as the durable consumer ``consumer``.
 
     ``statements_only``: the handler runs Core statements built once (``execute`` and
     ``scalar``), no ORM loading; on PostgreSQL its transactions then run on the driver's
     connection (``Database.statements_transaction``, issue 17).
+
+    ``inserts_only`` (implies ``statements_only``): the handler only inserts, with
+    statements that return nothing (``ON CONFLICT`` clauses allowed), or asks
+    ``shared.atomic.deferred`` first. On PostgreSQL a batch (up to ``ONE_STATEMENT``
+    messages, a lone one too) is then one statement, ``Database.atomic``: the inbox claims
+    and every insert, atomic by themselves, with no BEGIN and COMMIT, so a call costs
+    dispatch one round trip instead of five (issue 17). A claim already there (a
+    redelivery) or any other conflict fails that statement whole, and the batch is applied
+    again a message at a time as below, where the claims and the conflict clauses decide.
 
     faststream hands every message of a fetch (up to ``BATCH``) to the handler at once,
     each in its own task; ``_Batches`` gathers those waiting into one transaction, each
@@ -61,8 +70,10 @@ def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Han
     durable = f"{settings.service}-{consumer}".replace(".", "-")
     subject = subject_for(settings.subject_prefix, event_cls.event_type)
     tracer = runtime.tracer_provider.get_tracer("aftersales.consumer")
-    transaction = (runtime.db.statements_transaction if statements_only
+    transaction = (runtime.db.statements_transaction if statements_only or inserts_only
                    else runtime.db.transaction)
+    one_statement = inserts_only and not runtime.db.is_sqlite
+    together = runtime.db.atomic if one_statement else transaction
 
     async def apply(session: AsyncSession, raw: Msg, event: E) -> None:
         # each event under the trace its producer began (its NATS headers)
@@ -75,13 +86,13 @@ def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Han
                 await handler(session, event)
 
     async def settle(batch: list[tuple[Msg, E]]) -> None:
-        if len(batch) > 1:
+        if len(batch) > 1 or one_statement:
             try:
-                async with transaction() as session:
+                async with together() as session:
                     for raw, event in batch:
                         await apply(session, raw, event)
             except Exception:
-                pass  # rolled back whole: each message on its own below
+                pass  # nothing of it committed: each message on its own below
             else:
                 for raw, _event in batch:
                     await raw.ack()
@@ -89,7 +100,8 @@ def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Han
         for raw, event in batch:
             await _apply_one(runtime, durable, subject, raw, event, apply, transaction)
 
-    batches: _Batches[E] = _Batches(settle, name=durable)
+    batches: _Batches[E] = _Batches(settle, name=durable,
+                                    size=ONE_STATEMENT if one_statement else BATCH)
 
     @runtime.broker.subscriber(
         subject,
@@ -129,9 +141,10 @@ class _Batches(Generic[E]):
     redelivery), so faststream fetches no more meanwhile, as before."""
 
     def __init__(self, settle: Callable[[list[tuple[Msg, E]]], Awaitable[None]], *,
-                 name: str) -> None:
+                 name: str, size: int) -> None:
         self._settle = settle
         self._name = name
+        self._size = size
         self._waiting: list[tuple[Msg, E, asyncio.Future[None]]] = []
         self._drain_task: asyncio.Task[None] | None = None
 
@@ -145,7 +158,7 @@ class _Batches(Generic[E]):
     async def _drain(self) -> None:
         try:
             while self._waiting:
-                batch, self._waiting = self._waiting[:BATCH], self._waiting[BATCH:]
+                batch, self._waiting = self._waiting[:self._size], self._waiting[self._size:]
                 batch.sort(key=lambda item: item[0].metadata.sequence.stream)  # stream order
                 try:
                     await self._settle([(raw, event) for raw, event, _ in batch])
@@ -160,6 +173,9 @@ class _Batches(Generic[E]):
 
 
 BATCH = 64
+# Messages in one statement (``inserts_only``): each count of them is a statement of its
+# own that PostgreSQL plans and the driver prepares once a connection, so few counts.
+ONE_STATEMENT = 16
 
 
 async def _undecoded(_message: object) -> None:

@@ -23,7 +23,7 @@ import asyncio
 import contextvars
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -193,6 +193,13 @@ class Database:
         from .atomic import atomic
 
         return atomic(self)
+
+    async def alone(self, statement: Any, params: Mapping[str, Any]) -> int:
+        """One statement committed by itself, its row count: on PostgreSQL on the driver's
+        connection, with no BEGIN and COMMIT (shared.atomic)."""
+        from .atomic import alone
+
+        return await alone(self, statement, params)
 
     def statements_transaction(self) -> AbstractAsyncContextManager[Any]:
         """A transaction for code that runs Core statements only (``execute``, ``scalar``):

@@ -11,11 +11,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .atomic import deferred
 from .db import is_sqlite
 
 
@@ -25,6 +26,11 @@ def _claim_statement(table: Table, sqlite: bool) -> Any:
     insert = sqlite_insert if sqlite else pg_insert
     return (insert(table).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
             .returning(table.c.event_id))
+
+
+@cache
+def _plain_claim(table: Table) -> Any:
+    return insert(table)
 
 
 async def claim(
@@ -37,6 +43,12 @@ async def claim(
     once that committed, inserts nothing and is skipped; if the first rolled back, the
     duplicate's claim goes in and it applies the event instead.
     """
+    if deferred(session):
+        # one statement for the batch (shared.consumer, ``inserts_only``): a claim already
+        # there fails it whole, and each message is then claimed again on its own
+        await session.execute(_plain_claim(table), {
+            "consumer": consumer, "event_id": event_id, "processed_at": at})
+        return True
     row = (await session.execute(
         _claim_statement(table, is_sqlite(session)),
         {"consumer": consumer, "event_id": event_id, "processed_at": at},

@@ -33,7 +33,7 @@ def register(rt: Runtime) -> None:
         await board.contract_expiring(rt.context, session, event)
 
     consume(rt, CallRegistered, consumer="call-registered", handler=on_call_registered,
-            statements_only=True)  # Core statements only (issue 17)
+            inserts_only=True)  # a batch is one statement (issue 17)
     consume(rt, CallPrioritised, consumer="call-prioritised", handler=on_prioritised)
     consume(rt, CallCancelled, consumer="call-cancelled", handler=on_cancelled)
     consume(rt, ContractExpiring, consumer="contract-expiring", handler=on_contract_expiring)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import (
@@ -124,3 +125,39 @@ async def test_a_statements_transaction_commits_or_rolls_back_whole(ns, engine) 
             rows = await unit.fetch(select(parcels.c.id).order_by(parcels.c.id), {})
         assert [row["id"] for row in rows] == [7]
         assert ran == ["hook"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+async def test_the_relay_marks_what_it_published_in_a_statement_of_its_own(ns, engine):
+    # Issue 17: ``db.alone`` commits one statement by itself (on PostgreSQL with no BEGIN
+    # and COMMIT, ``= ANY`` of the ids); the relay marks each published batch with it.
+    from shared.clock import FixedClock
+    from shared.events.base import Event
+    from shared.outbox import Outbox
+    from shared.plumbing import Plumbing
+    from shared.testing import one_by_one
+
+    class Pinged(Event):
+        event_type = "test.atomic.pinged.v1"
+        n: int
+
+    relay_metadata = MetaData()
+    plumbing = Plumbing(relay_metadata)
+    url = ns.on_engine("intake", engine).sqlalchemy_url()
+    await ensure_database(url)
+    published: list[str] = []
+
+    async def publish(_type: str, _payload: bytes, msg_id: str) -> None:
+        published.append(msg_id)
+
+    async with database_of(relay_metadata, url) as db:
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=FixedClock(
+            datetime(2026, 12, 7, 8, tzinfo=UTC)), publish=one_by_one(publish), batch_size=3)
+        async with db.transaction() as session:
+            for i in range(7):
+                await outbox.add(session, Pinged(n=i))
+        assert await outbox.pending() == 7
+        assert await outbox.flush() == 7  # marked three ids a statement: 3 + 3 + 1
+        assert await outbox.pending() == 0 and len(published) == len(set(published)) == 7
+        assert await db.alone(plumbing.outbox.update().values(published_at=None), {}) == 7
+        assert await outbox.pending() == 7

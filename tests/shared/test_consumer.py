@@ -167,9 +167,20 @@ async def _stopped_with_waiting(ns, events: list[CallRegistered], **settings):
         await _publish(ns, event.to_bytes(), msg_id=event.event_id)
 
 
-async def test_waiting_events_are_applied_a_batch_to_a_transaction(ns) -> None:
+async def test_waiting_events_are_applied_a_batch_to_a_transaction(ns, monkeypatch) -> None:
     from sqlalchemy import event as sa_event
     from sqlalchemy import text
+
+    from shared.atomic import OneStatement
+
+    statements: list[int] = []  # PostgreSQL: the inserts of each statement sent
+    real_send = OneStatement._send
+
+    async def send(self) -> None:
+        statements.append(len(self._inserts))
+        await real_send(self)
+
+    monkeypatch.setattr(OneStatement, "_send", send)
 
     events = [_call(f"SC01-V9201{i:02d}") for i in range(12)]
     await _stopped_with_waiting(ns, events)
@@ -201,6 +212,8 @@ async def test_waiting_events_are_applied_a_batch_to_a_transaction(ns) -> None:
                 writers = (await session.execute(text(
                     "SELECT count(*) FROM inbox GROUP BY xmin::text"))).scalars().all()
             committed = list(writers)
+            # one statement: for each event its claim, its voucher and its audit entry
+            assert statements == [12 * 3]
     assert sorted(v["voucher_no"] for v in lines) == sorted(e.voucher_no for e in events)
     assert committed == [12]  # the twelve in one transaction
 
@@ -231,3 +244,43 @@ async def test_a_failing_message_in_a_batch_holds_up_none_of_the_others(
         history = await dispatch.get("/vouchers/SC01-V930005", headers=SUPERVISOR)
         assert history.status_code == 404  # its effect rolled back each time
     assert [d["event_id"] for d in letters] == [events[5].event_id]
+
+
+async def test_a_batch_with_a_redelivery_and_a_known_voucher_applies_each_event_once(
+        ns) -> None:
+    # Issue 17: on PostgreSQL a batch is one statement (claims and inserts). A copy of an
+    # event already applied, and a second event for a voucher already on the board, each
+    # fail that statement; the batch is then applied a message at a time, and neither the
+    # copy nor the second issue leaves a second voucher, claim or audit entry.
+    from sqlalchemy import text
+
+    first = _call("SC01-V940001")
+    again_for_first = _call("SC01-V940001")  # another event id, the same voucher
+    await _stopped_with_waiting(ns, [first])
+    app = dispatch_app(ns.settings("dispatch"))
+    async with running(app) as dispatch:
+        async def one_on_board():
+            r = await dispatch.get("/board", params={"branch": "SC01"}, headers=SUPERVISOR)
+            return r.json() if len(r.json()) == 1 else None
+
+        await eventually(one_on_board)
+    others = [_call(f"SC01-V9400{i:02d}") for i in range(2, 6)]
+    await _stopped_with_waiting(ns, [])
+    for event in [others[0], first, others[1], again_for_first, *others[2:]]:
+        await _publish(ns, event.to_bytes())  # new message ids: past JetStream's de-dup
+    async with running(app) as dispatch:
+        async def all_on_board():
+            r = await dispatch.get("/board", params={"branch": "SC01"}, headers=SUPERVISOR)
+            return r.json() if len(r.json()) == 5 else None
+
+        lines = await eventually(all_on_board)
+        async with app.state.runtime.db.reading() as session:
+            claims = (await session.execute(text(
+                "SELECT event_id FROM inbox ORDER BY event_id"))).scalars().all()
+            issued = (await session.execute(text(
+                "SELECT subject_id FROM audit_log WHERE action = 'voucher.issued' "
+                "ORDER BY subject_id"))).scalars().all()
+    assert sorted(v["voucher_no"] for v in lines) == sorted(
+        [first.voucher_no, *(e.voucher_no for e in others)])
+    assert sorted(claims) == sorted(e.event_id for e in [first, again_for_first, *others])
+    assert issued == sorted([first.voucher_no, *(e.voucher_no for e in others)])
