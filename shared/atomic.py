@@ -119,16 +119,25 @@ class _Statements:
             self._selects[key] = found
         return found[1]
 
-    def together(self, parts: list[_Compiled]) -> str:
-        """One statement of the inserts, their placeholders numbered on."""
-        key = tuple(compiled.sql for compiled in parts)  # the same strings: hashed once
+    def together(self, parts: list[_Compiled], refs: tuple[_Refs, ...] = ()) -> str:
+        """One statement of the inserts, their placeholders numbered on; a parameter in
+        ``refs`` (by part, the parameter's position) reads what an earlier part returned."""
+        key = (tuple(compiled.sql for compiled in parts), refs)  # the same strings: hashed once
         sql = self._together.get(key)
         if sql is None:
             offset, pieces = 0, []
-            for compiled in parts:
+            for i, compiled in enumerate(parts):
+                taken = dict(refs[i]) if refs and refs[i] else {}
+                numbers: dict[int, str] = {}
+                for position in range(len(compiled.names)):
+                    if position in taken:
+                        part, column = taken[position]
+                        numbers[position + 1] = f'(SELECT "{column}" FROM w{part})'
+                    else:
+                        offset += 1
+                        numbers[position + 1] = f"${offset}"
                 pieces.append(_PLACEHOLDER.sub(
-                    lambda m, at=offset: f"${int(m.group(1)) + at}", compiled.sql))
-                offset += len(compiled.names)
+                    lambda m, n=numbers: n[int(m.group(1))], compiled.sql))
             sql = pieces[-1] if len(pieces) == 1 else "WITH " + ", ".join(
                 f"w{i} AS ({piece})" for i, piece in enumerate(pieces[:-1])) + " " + pieces[-1]
             if len(self._together) >= _CACHED:
@@ -206,6 +215,25 @@ class _DriverUnit:
 
 
 
+_Refs = tuple[tuple[int, tuple[int, str]], ...] | None
+
+
+class Returned:
+    """What an insert kept in a :class:`OneStatement` returns: known only once the
+    statement ran, so it can only be a later insert's value there (its place in the
+    statement reads it), never looked at in Python."""
+
+    __slots__ = ("column", "part")
+
+    def __init__(self, part: int, column: str) -> None:
+        self.part, self.column = part, column
+
+    def __bool__(self) -> bool:
+        raise TypeError("a value the unit's statement returns is not known before it runs")
+
+    __str__ = __int__ = __index__ = __hash__ = __bool__  # type: ignore[assignment]
+
+
 class OneStatement(_DriverUnit):
     """The PostgreSQL unit of ``atomic``: reads at once on its connection, inserts at the
     end as one statement (module docstring)."""
@@ -220,18 +248,39 @@ class OneStatement(_DriverUnit):
             raise TypeError("a unit of one statement takes only inserts that return nothing")
         self._inserts.append((statement, dict(params)))
 
+    async def scalar(self, statement: Insert, params: Mapping[str, Any]) -> Returned:
+        """Keep an INSERT (or upsert) of one row ``RETURNING`` one column; the value, a
+        :class:`Returned`, can be given to a later insert of the unit."""
+        if not isinstance(statement, Insert) or len(statement._returning) != 1:
+            raise TypeError("a unit of one statement returns one column of an insert")
+        self._inserts.append((statement, dict(params)))
+        compiled = self._statements.statement(statement, params)
+        return Returned(len(self._inserts) - 1, compiled.keys[0])
+
     async def _send(self) -> None:
         """Every insert kept, as one statement."""
         if not self._inserts:
             return
-        parts, arguments = [], []
+        parts, arguments, refs = [], [], []
         for statement, row in self._inserts:
             compiled = self._statements.statement(statement, row)
             parts.append(compiled)
-            arguments.extend(compiled.arguments(row))
+            returned = {name: value for name, value in row.items()
+                        if type(value) is Returned}
+            if not returned:
+                arguments.extend(compiled.arguments(row))
+                refs.append(None)
+                continue
+            values = compiled.arguments({**row, **dict.fromkeys(returned)})
+            taken = tuple((position, (returned[name].part, returned[name].column))
+                          for position, name in enumerate(compiled.names) if name in returned)
+            skip = {position for position, _ in taken}
+            arguments.extend(v for position, v in enumerate(values) if position not in skip)
+            refs.append(taken)
+        sql = self._statements.together(parts, tuple(refs) if any(refs) else ())
         driver = await self._driver()
         try:
-            await driver.execute(self._statements.together(parts), *arguments)
+            await driver.execute(sql, *arguments)
         except Exception as exc:
             raise self._translated(exc) from exc
 

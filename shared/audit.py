@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .atomic import Returned
 from .auth import Actor
 from .clock import Clock
 from .db import Unit
@@ -35,16 +36,18 @@ class AuditLog:
         actor: Actor,
         action: str,
         subject_type: str,
-        subject_id: str | int,
+        subject_id: str | int | Returned,
         detail: dict[str, Any] | None = None,
         at: datetime | None = None,
     ) -> None:
         """Append an entry in the caller's transaction, stamped now unless ``at`` says."""
         # one statement built once, its values as parameters: no SQL expression is built
         # and coerced per entry (issue 17)
+        if type(subject_id) is not Returned:  # a row the unit's statement inserts first
+            subject_id = str(subject_id)
         await session.execute(self._insert, {
             "at": at or self._clock.now(), "actor_id": actor.user_id, "actor_role": actor.role,
-            "action": action, "subject_type": subject_type, "subject_id": str(subject_id),
+            "action": action, "subject_type": subject_type, "subject_id": subject_id,
             "detail": jsonable(detail) if detail is not None else None,
         })
 

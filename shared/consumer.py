@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -41,7 +41,8 @@ Handler = Callable[[AsyncSession, E], Awaitable[None]]
 
 
 def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Handler[E],
-            statements_only: bool = False, inserts_only: bool = False) -> None:
+            statements_only: bool = False, inserts_only: bool = False,
+            batch_key: Callable[[E], Hashable] | None = None) -> None:
     """Subscribe ``handler`` to ``event_cls`` as the durable consumer ``consumer``.
 
     ``statements_only``: the handler runs Core statements built once (``execute`` and
@@ -56,6 +57,8 @@ def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Han
     dispatch one round trip instead of five (issue 17). A claim already there (a
     redelivery) or any other conflict fails that statement whole, and the batch is applied
     again a message at a time as below, where the claims and the conflict clauses decide.
+    PostgreSQL lets one statement change a row once: events of one ``batch_key`` (the
+    row an upsert of the handler changes) go in statements of their own, in order.
 
     faststream hands every message of a fetch (up to ``BATCH``) to the handler at once,
     each in its own task; ``_Batches`` gathers those waiting into one transaction, each
@@ -85,20 +88,28 @@ def consume(runtime: Runtime, event_cls: type[E], *, consumer: str, handler: Han
                                  event_id=event.event_id, at=runtime.clock.now()):
                 await handler(session, event)
 
-    async def settle(batch: list[tuple[Msg, E]]) -> None:
-        if len(batch) > 1 or one_statement:
-            try:
-                async with together() as session:
-                    for raw, event in batch:
-                        await apply(session, raw, event)
-            except Exception:
-                pass  # nothing of it committed: each message on its own below
-            else:
-                for raw, _event in batch:
-                    await raw.ack()
-                return
+    async def together_or_alone(batch: list[tuple[Msg, E]]) -> None:
+        try:
+            async with together() as session:
+                for raw, event in batch:
+                    await apply(session, raw, event)
+        except Exception:
+            pass  # nothing of it committed: each message on its own below
+        else:
+            for raw, _event in batch:
+                await raw.ack()
+            return
         for raw, event in batch:
             await _apply_one(runtime, durable, subject, raw, event, apply, transaction)
+
+    async def settle(batch: list[tuple[Msg, E]]) -> None:
+        if one_statement:
+            for run in _runs(batch, batch_key):
+                await together_or_alone(run)
+        elif len(batch) > 1:
+            await together_or_alone(batch)
+        else:
+            await _apply_one(runtime, durable, subject, *batch[0], apply, transaction)
 
     batches: _Batches[E] = _Batches(settle, name=durable,
                                     size=ONE_STATEMENT if one_statement else BATCH)
@@ -176,6 +187,23 @@ BATCH = 64
 # Messages in one statement (``inserts_only``): each count of them is a statement of its
 # own that PostgreSQL plans and the driver prepares once a connection, so few counts.
 ONE_STATEMENT = 16
+
+
+def _runs(batch: list[tuple[Msg, E]], key: Callable[[E], Hashable] | None
+          ) -> list[list[tuple[Msg, E]]]:
+    """``batch`` cut, in order, so that no two events of one key share a run."""
+    if key is None:
+        return [batch]
+    runs: list[list[tuple[Msg, E]]] = [[]]
+    seen: set[Hashable] = set()
+    for item in batch:
+        k = key(item[1])
+        if k in seen:
+            runs.append([])
+            seen.clear()
+        runs[-1].append(item)
+        seen.add(k)
+    return runs
 
 
 async def _undecoded(_message: object) -> None:

@@ -85,8 +85,9 @@ def register(
     async def on_penalty(session: AsyncSession, event: PenaltyDecided) -> None:
         await deductions.decision_received(ctx, session, event)
 
+    # a batch is one statement (issue 17); a customer's contact is upserted once in it
     consume(rt, CallRegistered, consumer="call-registered", handler=on_call_registered,
-            statements_only=True)  # Core statements only (issue 17)
+            inserts_only=True, batch_key=lambda event: event.customer_id)
     consume(rt, VoucherCompleted, consumer="voucher-completed", handler=on_voucher_completed)
     consume(rt, PosSaleRegistered, consumer="pos-sale", handler=on_pos_sale)
     consume(rt, ComplaintFiled, consumer="complaint-filed", handler=on_complaint_filed)

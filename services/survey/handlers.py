@@ -45,8 +45,9 @@ def register(rt: Runtime) -> None:
     async def send_cards(session: AsyncSession, now: datetime) -> None:
         await cards.send_due_cards(ctx, session, now=now)
 
+    # a batch is one statement (issue 17); a call's card is upserted once in it
     consume(rt, CallRegistered, consumer="call-registered", handler=on_call_registered,
-            statements_only=True)  # Core statements only (issue 17)
+            inserts_only=True, batch_key=lambda event: event.call_id)
     consume(rt, CallCancelled, consumer="call-cancelled", handler=on_call_cancelled)
     consume(rt, VoucherAssigned, consumer="voucher-assigned", handler=on_voucher_assigned)
     consume(rt, VoucherCompleted, consumer="voucher-completed", handler=on_voucher_completed)

@@ -284,3 +284,88 @@ async def test_a_batch_with_a_redelivery_and_a_known_voucher_applies_each_event_
         [first.voucher_no, *(e.voucher_no for e in others)])
     assert sorted(claims) == sorted(e.event_id for e in [first, again_for_first, *others])
     assert issued == sorted([first.voucher_no, *(e.voucher_no for e in others)])
+
+
+async def test_billing_applies_a_batch_in_statements_that_upsert_a_customer_once(
+        ns, monkeypatch) -> None:
+    # Issue 17: billing's CallRegistered handler upserts the caller's contact. PostgreSQL
+    # lets a statement change a row once, so a batch is cut where a customer comes again,
+    # in order: the newest contact of each customer is the one kept.
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from services.billing.app import create_app as billing_app
+    from shared.atomic import OneStatement
+
+    statements: list[int] = []
+    real_send = OneStatement._send
+
+    async def send(self) -> None:
+        statements.append(len(self._inserts))
+        await real_send(self)
+
+    monkeypatch.setattr(OneStatement, "_send", send)
+    start = datetime.now(UTC)
+    customers = [1, 2, 1, 3, 1, 4]
+    events = [_call(f"SC01-V9500{i:02d}", customer_id=c, customer_email=f"c{c}-{i}@example.com",
+                    customer_address=f"{i} Road", occurred_at=start + timedelta(seconds=i))
+              for i, c in enumerate(customers)]
+    app = billing_app(ns.settings("billing"))
+    async with running(app):
+        pass  # its durable consumer exists; the events wait for it
+    for event in events:
+        await _publish(ns, event.to_bytes(), msg_id=event.event_id)
+    async with running(app):
+        async def applied():
+            async with app.state.runtime.db.reading() as session:
+                n = await session.scalar(text("SELECT count(*) FROM billing_vouchers"))
+            return n if n == 6 else None
+
+        await eventually(applied)
+        async with app.state.runtime.db.reading() as session:
+            emails = dict((await session.execute(text(
+                "SELECT customer_id, email FROM customer_contacts"))).all())
+    assert emails == {1: "c1-4@example.com", 2: "c2-1@example.com", 3: "c3-3@example.com",
+                      4: "c4-5@example.com"}
+    if not app.state.runtime.db.is_sqlite:
+        # claim, voucher and contact per event; customer 1 opens a new statement each time
+        assert statements == [2 * 3, 2 * 3, 2 * 3]
+
+
+async def test_survey_prepares_a_batch_of_cards_and_their_audit_in_one_statement(
+        ns, monkeypatch) -> None:
+    # Issue 17: each card's audit entry names the card's id, which the card's upsert
+    # returns in the same statement (``Returned``): on PostgreSQL a batch is one statement.
+    from sqlalchemy import text
+
+    from services.survey.app import create_app as survey_app
+    from shared.atomic import OneStatement
+
+    statements: list[int] = []
+    real_send = OneStatement._send
+
+    async def send(self) -> None:
+        statements.append(len(self._inserts))
+        await real_send(self)
+
+    monkeypatch.setattr(OneStatement, "_send", send)
+    events = [_call(f"SC01-V9600{i:02d}") for i in range(5)]
+    app = survey_app(ns.settings("survey"))
+    async with running(app):
+        pass
+    for event in events:
+        await _publish(ns, event.to_bytes(), msg_id=event.event_id)
+    async with running(app):
+        async def prepared():
+            async with app.state.runtime.db.reading() as session:
+                rows = (await session.execute(text(
+                    "SELECT c.call_id, a.subject_id FROM survey_cards c JOIN audit_log a "
+                    "ON a.subject_id = CAST(c.id AS VARCHAR) AND a.action = 'card.prepared'"
+                ))).all()
+            return rows if len(rows) == 5 else None
+
+        rows = await eventually(prepared)
+    assert sorted(call_id for call_id, _ in rows) == sorted(e.call_id for e in events)
+    if not app.state.runtime.db.is_sqlite:
+        assert statements == [5 * 3]  # per event: its claim, its card, its audit entry
