@@ -31,6 +31,21 @@ def _call(voucher_no: str, **over) -> CallRegistered:
     return CallRegistered(**values)
 
 
+def _statements_sent(monkeypatch) -> list[int]:
+    """On PostgreSQL, the count of inserts in each one-statement unit sent (issue 17)."""
+    from shared.atomic import OneStatement
+
+    statements: list[int] = []
+    real_send = OneStatement._send
+
+    async def send(self) -> None:
+        statements.append(len(self._inserts))
+        await real_send(self)
+
+    monkeypatch.setattr(OneStatement, "_send", send)
+    return statements
+
+
 async def _publish(ns, payload: bytes, *, msg_id: str | None = None) -> None:
     nc = await nats.connect(ns.infra.nats_url)
     try:
@@ -171,16 +186,7 @@ async def test_waiting_events_are_applied_a_batch_to_a_transaction(ns, monkeypat
     from sqlalchemy import event as sa_event
     from sqlalchemy import text
 
-    from shared.atomic import OneStatement
-
-    statements: list[int] = []  # PostgreSQL: the inserts of each statement sent
-    real_send = OneStatement._send
-
-    async def send(self) -> None:
-        statements.append(len(self._inserts))
-        await real_send(self)
-
-    monkeypatch.setattr(OneStatement, "_send", send)
+    statements = _statements_sent(monkeypatch)
 
     events = [_call(f"SC01-V9201{i:02d}") for i in range(12)]
     await _stopped_with_waiting(ns, events)
@@ -296,16 +302,7 @@ async def test_billing_applies_a_batch_in_statements_that_upsert_a_customer_once
     from sqlalchemy import text
 
     from services.billing.app import create_app as billing_app
-    from shared.atomic import OneStatement
-
-    statements: list[int] = []
-    real_send = OneStatement._send
-
-    async def send(self) -> None:
-        statements.append(len(self._inserts))
-        await real_send(self)
-
-    monkeypatch.setattr(OneStatement, "_send", send)
+    statements = _statements_sent(monkeypatch)
     start = datetime.now(UTC)
     customers = [1, 2, 1, 3, 1, 4]
     events = [_call(f"SC01-V9500{i:02d}", customer_id=c, customer_email=f"c{c}-{i}@example.com",
@@ -340,16 +337,7 @@ async def test_survey_prepares_a_batch_of_cards_and_their_audit_in_one_statement
     from sqlalchemy import text
 
     from services.survey.app import create_app as survey_app
-    from shared.atomic import OneStatement
-
-    statements: list[int] = []
-    real_send = OneStatement._send
-
-    async def send(self) -> None:
-        statements.append(len(self._inserts))
-        await real_send(self)
-
-    monkeypatch.setattr(OneStatement, "_send", send)
+    statements = _statements_sent(monkeypatch)
     events = [_call(f"SC01-V9600{i:02d}") for i in range(5)]
     app = survey_app(ns.settings("survey"))
     async with running(app):
