@@ -11,7 +11,10 @@ In one run, on one machine:
    it burns idle) is divided by the calls: CPU per call per service and in total.
 3. latency — calls offered at a fixed rate (default 200/s, open loop, bench/openloop.py):
    from the moment a call leaves the client to its voucher committed on dispatch's board
-   (dispatch's ``created_at``; one machine, one clock), p50/p99.
+   (dispatch's ``created_at``; one machine, one clock), p50/p99; meanwhile, how busy the
+   whole machine was (``/proc/stat``: the database and NATS count) and each service's CPU
+   per call at that rate, where each call arrives alone and shares less than in the
+   closed loop.
 4. the ratio of intake's CPU per call to the bare endpoint's CPU per request, and each
    service's resident memory idle and after the load.
 5. with ``--memory-calls 100000``: each service's memory before and after that many more
@@ -45,7 +48,15 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.openloop import post_at_rate
-from bench.server import WrkResult, cpu_seconds, pct, rss_mb, wrk_post
+from bench.server import (
+    WrkResult,
+    busy_share,
+    cpu_seconds,
+    machine_ticks,
+    pct,
+    rss_mb,
+    wrk_post,
+)
 from shared.auth import issue_token
 from tools.launcher import SERVICES, NatsServer, ServiceProcess, free_port
 
@@ -219,9 +230,17 @@ async def measure_system(system: System, *, seconds: float, rate: float, calls: 
     rss_after = system.rss()
 
     # Open loop at the offered rate: send time → voucher committed on dispatch's board.
+    # Also what the calls cost at that rate (each arrives alone, so less is shared than in
+    # the closed loop) and how busy the whole machine was: database and NATS included.
+    before = await system.applied()
+    cpu0, ticks0 = system.cpu(), machine_ticks()
     sent = await post_at_rate(intake, body=body, headers={"Authorization": system.clerk},
                               rate=rate, count=calls)
     ok = [s for s in sent if s.status == 201]
+    await system.drained(before, len(ok))
+    ticks1, cpu1 = machine_ticks(), system.cpu()
+    open_loop = {n: (cpu1[n] - cpu0[n]) / max(1, len(ok)) * 1e3 for n in SERVICES}
+    busy = busy_share(ticks0, ticks1)
     before_board = time.monotonic()
     while time.monotonic() - before_board < 120:
         numbers = [s.body["voucher_no"] for s in ok]
@@ -235,7 +254,8 @@ async def measure_system(system: System, *, seconds: float, rate: float, calls: 
     rss_restarted = await system.rss_restarted()
     return {"load": load, "per_call": per_call, "idle_rate": idle_rate, "rss_idle": rss_idle,
             "rss_after": rss_after, "rss_restarted": rss_restarted, "lagging": lagging,
-            "sent": len(sent), "ok": len(ok), "soak": soak,
+            "sent": len(sent), "ok": len(ok), "soak": soak, "open_loop": open_loop,
+            "busy": busy,
             "post": [s.seconds for s in ok], "board": board_latency}
 
 
@@ -301,6 +321,10 @@ def report(*, db: str, bare_result: WrkResult, bare_cpu: float, sysr: dict[str, 
           f"accepted): p50 {pct(board, 0.5) * ms:.1f} ms, p99 {pct(board, 0.99) * ms:.1f} ms; "
           f"POST /calls answer p50 {pct(post, 0.5) * ms:.1f} ms, "
           f"p99 {pct(post, 0.99) * ms:.1f} ms")
+    per = sysr["open_loop"]
+    print(f"  meanwhile: machine busy {sysr['busy'] * 100:.0f}% of {os.cpu_count()} cores; "
+          f"CPU per call at that rate: " + ", ".join(f"{n} {per[n]:.2f}" for n in SERVICES)
+          + f" ms; all five {sum(per.values()):.2f} ms")
 
 
 async def main() -> None:

@@ -26,6 +26,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def machine_ticks() -> tuple[int, int]:
+    """All CPU ticks of the machine so far and the idle ones among them (``/proc/stat``)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields), fields[3] + fields[4]  # idle + iowait
+
+
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The machine's busy share of all its cores between two ``machine_ticks``."""
+    total, idle = after[0] - before[0], after[1] - before[1]
+    return 1 - idle / total if total else 0.0
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of the process in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
