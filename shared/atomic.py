@@ -34,13 +34,16 @@ import contextlib
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, Table, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert, UpdateBase
 from sqlalchemy.util import greenlet_spawn
 
-from .db import committed
+from .db import committed, is_sqlite
 
 if TYPE_CHECKING:
     from .db import Database
@@ -288,8 +291,37 @@ class OneStatement(_DriverUnit):
 def deferred(unit: Any) -> bool:
     """``unit`` sends its inserts together when its block ends (``atomic`` on PostgreSQL):
     an insert there cannot say whether it inserted, and one that conflicts fails the
-    whole unit instead (callers that would skip on a conflict insert plainly there)."""
+    whole unit instead (``inserted`` inserts plainly there)."""
     return isinstance(unit, OneStatement)
+
+
+async def inserted(unit: Any, table: Table, row: Mapping[str, Any], *,
+                   key: tuple[str, ...]) -> bool:
+    """Insert ``row`` unless ``table`` has a row of its ``key`` (also concurrently); True
+    if it went in. One statement, ``INSERT … ON CONFLICT DO NOTHING RETURNING``, on both
+    engines: the key decides, with no lookup before and no savepoint around it (issue 17).
+
+    In a deferred unit a plain INSERT: a row already there fails the unit whole, and its
+    caller applies the work again in a transaction, where the conflict clause decides
+    (shared.consumer, ``inserts_only``)."""
+    if deferred(unit):
+        await unit.execute(_plain_insert(table), row)
+        return True
+    statement = _insert_unless_present(table, key, is_sqlite(unit))
+    return (await unit.execute(statement, row)).first() is not None
+
+
+@cache
+def _plain_insert(table: Table) -> Insert:
+    return insert(table)
+
+
+@cache
+def _insert_unless_present(table: Table, key: tuple[str, ...], sqlite: bool) -> Any:
+    """The statement of ``inserted``, built once per table, key and engine."""
+    dialect_insert = sqlite_insert if sqlite else pg_insert
+    return (dialect_insert(table).on_conflict_do_nothing(index_elements=list(key))
+            .returning(table.c[key[0]]))
 
 
 class DriverResult:

@@ -43,7 +43,8 @@ class AuditLog:
         """Append an entry in the caller's transaction, stamped now unless ``at`` says."""
         # one statement built once, its values as parameters: no SQL expression is built
         # and coerced per entry (issue 17)
-        if type(subject_id) is not Returned:  # a row the unit's statement inserts first
+        # a Returned id is read in the unit's statement, from the insert that made it
+        if type(subject_id) is not Returned:
             subject_id = str(subject_id)
         await session.execute(self._insert, {
             "at": at or self._clock.now(), "actor_id": actor.user_id, "actor_role": actor.role,

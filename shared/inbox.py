@@ -8,29 +8,11 @@ a crash before commit leaves neither the claim nor the effect, so it is applied 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
-from typing import Any
 
-from sqlalchemy import Table, insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .atomic import deferred
-from .db import is_sqlite
-
-
-@cache
-def _claim_statement(table: Table, sqlite: bool) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING``, built once per table and engine."""
-    insert = sqlite_insert if sqlite else pg_insert
-    return (insert(table).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-            .returning(table.c.event_id))
-
-
-@cache
-def _plain_claim(table: Table) -> Any:
-    return insert(table)
+from .atomic import inserted
 
 
 async def claim(
@@ -41,16 +23,9 @@ async def claim(
     One statement, one round trip (issue 17): the primary key decides. A concurrent
     duplicate waits on the first one's row (PostgreSQL; SQLite serialises writers) and,
     once that committed, inserts nothing and is skipped; if the first rolled back, the
-    duplicate's claim goes in and it applies the event instead.
+    duplicate's claim goes in and it applies the event instead. In a consumer's batch of
+    one statement the claim is a plain insert (``shared.atomic.inserted``).
     """
-    if deferred(session):
-        # one statement for the batch (shared.consumer, ``inserts_only``): a claim already
-        # there fails it whole, and each message is then claimed again on its own
-        await session.execute(_plain_claim(table), {
-            "consumer": consumer, "event_id": event_id, "processed_at": at})
-        return True
-    row = (await session.execute(
-        _claim_statement(table, is_sqlite(session)),
-        {"consumer": consumer, "event_id": event_id, "processed_at": at},
-    )).first()
-    return row is not None
+    return await inserted(session, table, {
+        "consumer": consumer, "event_id": event_id, "processed_at": at},
+        key=("consumer", "event_id"))

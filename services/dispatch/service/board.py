@@ -21,20 +21,16 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
-    insert,
     literal,
     select,
     tuple_,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.atomic import deferred
+from shared.atomic import inserted
 from shared.auth import Actor, require_branch
 from shared.context import Context
-from shared.db import is_sqlite
 from shared.events.billing import ContractExpiring
 from shared.events.intake import CallCancelled, CallPrioritised, CallRegistered
 from shared.rules import NotFound
@@ -56,32 +52,11 @@ _SYSTEM = Actor.system("dispatch")
 
 
 async def _added(session: AsyncSession, voucher: Voucher) -> bool:
-    """Insert ``voucher`` unless its number exists (also concurrently); True if inserted.
-
-    One statement, ``INSERT … ON CONFLICT DO NOTHING RETURNING``, on both engines: the
-    primary key decides, with no lookup before and no savepoint around it (issue 17)."""
+    """Insert ``voucher`` unless its number exists (also concurrently); True if inserted
+    (``shared.atomic.inserted``: one statement, the primary key decides)."""
     given = {c.key: getattr(voucher, c.key) for c in Voucher.__table__.columns
              if c.key in voucher.__dict__}  # unset columns take their model defaults
-    if deferred(session):
-        # a batch's one statement (shared.consumer): a number already there fails it, and
-        # the event is applied again on its own, where the conflict clause decides
-        await session.execute(_insert_plain(), given)
-        return True
-    return (await session.execute(_insert_new(is_sqlite(session)), given)).first() is not None
-
-
-@cache
-def _insert_plain() -> Any:
-    return insert(Voucher.__table__)
-
-
-@cache
-def _insert_new(sqlite: bool) -> Any:
-    """The statement of ``_added``, built once per engine: the values go as parameters."""
-    insert = sqlite_insert if sqlite else pg_insert
-    table = Voucher.__table__
-    return (insert(table).on_conflict_do_nothing(index_elements=[table.c.voucher_no])
-            .returning(table.c.voucher_no))
+    return await inserted(session, Voucher.__table__, given, key=("voucher_no",))
 
 
 async def voucher_issued(ctx: Context, session: AsyncSession, event: CallRegistered) -> None:
