@@ -65,6 +65,9 @@ CONNECTIONS = 16
 # The services run outside embedded mode here, so they get a real secret of the run's own.
 BENCH_SECRET = secrets.token_urlsafe(32)
 CALL_BODY_FIELDS = {"symptom": "bench: no picture"}
+# The calls come from this many customers in turn (a real branch's callers are many; a
+# consumer's batch keeps a customer's events in order, so one caller would be no batch).
+CUSTOMERS = 500
 
 
 def _wait_port(url: str, timeout: float = 30) -> None:
@@ -187,25 +190,32 @@ class System:
         for engine in self._engines.values():
             await engine.dispose()
 
-    def body(self) -> dict[str, Any]:
+    def bodies(self, customers: int = CUSTOMERS) -> list[dict[str, Any]]:
+        """A call's body for each of ``customers`` customers of one branch, each with a
+        product on file: a branch's calls come from many customers, not one."""
         clerk = {"Authorization": self.clerk}
         url = self.procs["intake"].url
-        c = httpx.post(f"{url}/customers", headers=clerk, json={
-            "name": "Bench", "phone": "13900000000", "address": "1 Bench Road",
-            "district": "Xuhui", "branch": "SC01"}, timeout=30)
-        c.raise_for_status()
-        p = httpx.post(f"{url}/products", headers=clerk, json={
-            "customer_id": c.json()["id"], "model": "TV", "serial": "BENCH-1",
-            "purchased_on": "2026-01-01", "warranty_months": 12}, timeout=30)
-        p.raise_for_status()
-        return {"customer_id": c.json()["id"], "product_id": p.json()["id"], **CALL_BODY_FIELDS}
+        bodies = []
+        with httpx.Client(base_url=url, headers=clerk, timeout=30) as client:
+            for n in range(customers):
+                c = client.post("/customers", json={
+                    "name": f"Bench {n}", "phone": f"139{n:08d}", "address": f"{n} Bench Road",
+                    "district": "Xuhui", "branch": "SC01"})
+                c.raise_for_status()
+                p = client.post("/products", json={
+                    "customer_id": c.json()["id"], "model": "TV", "serial": f"BENCH-{n}",
+                    "purchased_on": "2026-01-01", "warranty_months": 12})
+                p.raise_for_status()
+                bodies.append({"customer_id": c.json()["id"], "product_id": p.json()["id"],
+                               **CALL_BODY_FIELDS})
+        return bodies
 
 
 async def measure_system(system: System, *, seconds: float, rate: float, calls: int,
                          memory_calls: int = 0) -> dict[str, Any]:
-    body = system.body()
+    bodies = system.bodies()
     intake = system.procs["intake"].url + "/calls"
-    payload = json.dumps(body)
+    payload = "\n".join(json.dumps(body) for body in bodies)  # wrk sends them in turn
     # Warm up (imports, prepared statements, pools), and let it drain.
     before = await system.applied()
     warm = await asyncio.to_thread(wrk_post, intake, body=payload, auth=system.clerk,
@@ -234,7 +244,7 @@ async def measure_system(system: System, *, seconds: float, rate: float, calls: 
     # the closed loop) and how busy the whole machine was: database and NATS included.
     before = await system.applied()
     cpu0, ticks0 = system.cpu(), machine_ticks()
-    sent = await post_at_rate(intake, body=body, headers={"Authorization": system.clerk},
+    sent = await post_at_rate(intake, bodies=bodies, headers={"Authorization": system.clerk},
                               rate=rate, count=calls)
     ok = [s for s in sent if s.status == 201]
     await system.drained(before, len(ok))

@@ -46,16 +46,19 @@ class _Connection:
 
 
 async def post_at_rate(
-    url: str, *, body: dict[str, Any], headers: dict[str, str], rate: float, count: int,
-    connections: int = 64,
+    url: str, *, bodies: list[dict[str, Any]], headers: dict[str, str], rate: float,
+    count: int, connections: int = 64,
 ) -> list[Sent]:
-    """POST ``body`` to ``url`` ``count`` times, one every ``1/rate`` s (open loop)."""
+    """POST to ``url`` ``count`` times, one every ``1/rate`` s (open loop), the ``bodies``
+    in turn."""
     parts = urlsplit(url)
-    payload = json.dumps(body).encode()
     head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    request = (f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n{head}"
-               f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
-               ).encode() + payload
+    requests = []
+    for body in bodies:
+        payload = json.dumps(body).encode()
+        requests.append((f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n{head}"
+                         "Content-Type: application/json\r\n"
+                         f"Content-Length: {len(payload)}\r\n\r\n").encode() + payload)
     idle: asyncio.Queue[_Connection] = asyncio.Queue()
     opened: list[_Connection] = []
     for _ in range(connections):
@@ -65,7 +68,7 @@ async def post_at_rate(
         idle.put_nowait(conn)
     results: list[Sent] = []
 
-    async def one() -> None:
+    async def one(request: bytes) -> None:
         sent = Sent(sent_at=time.time())
         started = time.perf_counter()
         conn = await idle.get()  # waiting here counts: it is queueing behind the server
@@ -83,7 +86,7 @@ async def post_at_rate(
         delay = start + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one()))
+        tasks.append(asyncio.create_task(one(requests[i % len(requests)])))
     await asyncio.gather(*tasks)
     for conn in opened:
         conn.writer.close()

@@ -73,7 +73,8 @@ _LINE = re.compile(r"BENCH requests=(\d+) duration_us=(\d+) p50_us=(\d+) p99_us=
 
 def wrk_post(url: str, *, body: str, auth: str = "", seconds: float, connections: int = 16,
              threads: int = 1) -> WrkResult:
-    """Closed loop: ``connections`` keep-alive connections POSTing ``body`` for ``seconds``.
+    """Closed loop: ``connections`` keep-alive connections POSTing ``body`` for ``seconds``
+    (several JSON bodies, one per line, are sent in turn).
 
     One wrk thread is enough for a few thousand requests a second and leaves the second
     core to the server.

@@ -9,8 +9,12 @@ drops it. Consumers are idempotent as well (inbox), so nothing is applied twice.
 The rows a commit added are handed to the relay in memory, right after the commit: it
 publishes them at once, in commit order, with no query to find them, and then marks them
 sent with an UPDATE per batch of ids (issue 17: no SELECT … FOR UPDATE and its
-transaction for rows the relay already holds). A batch is published by a
-``PublishBatch`` (shared.publisher): sent in order, its acknowledgements awaited together.
+transaction for rows the relay already holds). The marks wait a moment (``mark_seconds``,
+or until a batch is full, and always before a scan): at a steady trickle of calls each
+call's mark was a statement of its own, now a few a second cover them all. A mark lost to
+a crash only has those rows published again, inside the stream's duplicate window. A
+batch is published by a ``PublishBatch`` (shared.publisher): sent in order, its
+acknowledgements awaited together.
 Every ``poll_seconds`` it also scans the table, oldest first, for rows nobody handed it:
 left by a crashed process, by another replica, or by a publish that failed. Caught up, a
 scan takes only rows already there at the scan before, so it never chases the rows a
@@ -85,6 +89,7 @@ class Outbox(WakeableLoop):
         poll_seconds: float = 1.0,
         paused: bool = False,
         batch_size: int = 200,
+        mark_seconds: float = 0.2,
     ) -> None:
         self._db = db
         self._table = table
@@ -94,6 +99,9 @@ class Outbox(WakeableLoop):
                table.c.event_id == any_(bindparam("ids", type_=ARRAY(String))))
         self._mark = update(table).where(ids).values(published_at=bindparam("at"))
         self._handed: list[Message] = []  # committed, not yet published by this relay
+        self._unmarked: list[str] = []  # published, not yet marked sent
+        self._unmarked_since = 0.0  # when the oldest of them was published (monotonic)
+        self._mark_seconds = mark_seconds
         self.scans = 0  # rounds that scanned the table (for diagnosis and tests)
         self._clock = clock
         self._publish = publish
@@ -134,7 +142,8 @@ class Outbox(WakeableLoop):
                 # relay resumes at most one step (1 s) after an election ends.
                 await asyncio.sleep(backoff(failures))
             elif not first:  # the first round goes at once: rows left before a restart
-                await self.wait(self._poll_seconds)
+                await self.wait(self._poll_seconds if not self._unmarked else max(
+                    0.0, self._unmarked_since + self._mark_seconds - time.monotonic()))
             first = False
             self.take_wake()
             # Behind: at start, after a pause or a failed publish, the table may hold rows
@@ -145,11 +154,16 @@ class Outbox(WakeableLoop):
                 self._handed.clear()
             if self.paused or self._stopping:
                 scanned = -float("inf")  # once resumed, scan for what came meanwhile
+                await self._mark_quietly()
                 continue
             try:
                 if not behind and self._handed:
                     await self.relay_handed()
+                if self._unmarked and (
+                        time.monotonic() - self._unmarked_since >= self._mark_seconds):
+                    await self.mark_published()
                 if behind or time.monotonic() - scanned >= self._poll_seconds:
+                    await self.mark_published()  # or the scan takes them for unsent
                     # Caught up, a scan takes only rows that were there at the scan before
                     # and are still not sent: not those a hand-off is publishing right
                     # now, which it would publish a second time and chase under load.
@@ -165,11 +179,22 @@ class Outbox(WakeableLoop):
                 log.log(logging.WARNING if failures < 10 else logging.ERROR,
                         "outbox relay: publish failed (attempt %d), retrying: %r",
                         failures, exc, exc_info=failures >= 10)
+        await self._mark_quietly()
+
+    async def _mark_quietly(self) -> None:
+        """Mark what was published before a pause or stop; if the database is gone, the
+        rows are published again later, and the duplicate window drops the copies."""
+        try:
+            await self.mark_published()
+        except Exception as exc:
+            log.warning("outbox relay: could not mark %d sent: %r", len(self._unmarked), exc)
+            self._unmarked.clear()
 
     async def relay_handed(self) -> int:
-        """Publish the rows handed over by commits, in commit order, then mark those that
-        went out as sent; a failed publish raises after that, and the scan retries the
-        rest from the table (the caller clears the hand-off). Returns how many were sent."""
+        """Publish the rows handed over by commits, in commit order; those that went out
+        are marked sent by ``mark_published`` (at once when a batch is full or a publish
+        failed). A failed publish raises after that, and the scan retries the rest from
+        the table (the caller clears the hand-off). Returns how many were sent."""
         rows, self._handed = self._handed, []
         sent = 0
         try:
@@ -181,12 +206,25 @@ class Outbox(WakeableLoop):
                     sent += incomplete.sent
                     raise incomplete.cause from incomplete
                 sent += len(batch)
-        finally:
-            if sent:
-                await self._mark_sent([row.event_id for row in rows[:sent]])
+        except BaseException:
+            self._to_mark(rows[:sent])
+            await self.mark_published()  # the scan that follows must not take them again
+            raise
+        self._to_mark(rows)
+        if len(self._unmarked) >= self._batch_size:
+            await self.mark_published()
         return sent
 
-    async def _mark_sent(self, event_ids: list[str]) -> None:
+    def _to_mark(self, rows: Sequence[Message]) -> None:
+        if rows and not self._unmarked:
+            self._unmarked_since = time.monotonic()
+        self._unmarked.extend(row.event_id for row in rows)
+
+    async def mark_published(self) -> None:
+        """Mark sent the rows published so far and not marked yet."""
+        event_ids, self._unmarked = self._unmarked, []
+        if not event_ids:
+            return
         at = self._clock.now()
         # a few hundred ids a statement: a big commit (an import) must not pass the
         # database's limit on bound parameters. Each commits by itself: a mark lost to a

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -106,6 +106,8 @@ class Runtime:
         )
         self.branches: dict[str, Branch] = load_branches(settings.branches_file)
         self.watchers: dict[str, DeadlineWatcher] = {}
+        # each consumer's wait for the messages it was handed to be settled (shared.consumer)
+        self.settling: list[Callable[[], Awaitable[None]]] = []
         self.audit = AuditLog(plumbing.audit_log, clock)
         self.sessions = SessionCodec(settings.jwt_secret,
                                      idle_minutes=settings.session_idle_minutes)
@@ -223,6 +225,10 @@ class Runtime:
             await watcher.stop()
         await self.letter_relay.stop()
         await self.outbox.stop()
+        for subscriber in self.broker.subscribers:
+            await subscriber.stop()  # no more fetches: what was handed over is settled
+        for settled in self.settling:
+            await settled()
         await self.broker.stop()
         await self.db.dispose()
 
@@ -367,12 +373,15 @@ def build_app(
     app = FastAPI(title=f"aftersales {service}", description=description, lifespan=lifespan,
                   docs_url=None, redoc_url=None)
     app.state.runtime = runtime
+    # The service's own routes first: a request is matched against the routes in turn,
+    # and the busiest ones (POST /calls, the board) should not pass the sign-in, letters
+    # and probe routes on the way (issue 17). None of those paths is a service's.
+    for router in routers:
+        app.include_router(router)
     app.include_router(_plumbing_router())
     _local_docs(app)
     Console(runtime, service=service, templates=templates,
             translations=translations).install(app)
-    for router in routers:
-        app.include_router(router)
     install_error_handlers(app)
     limit_bodies(app, default=settings.max_body_bytes, per_path=body_limits or {})
     # outermost: every request is timed, traced and logged, refusals included

@@ -22,7 +22,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.consumer import consume
+from shared.consumer import UNWATCHED_LINGER, consume
 from shared.events.complaints import ComplaintCopyIssued, ComplaintFiled, PenaltyDecided
 from shared.events.dispatch import VoucherCompleted
 from shared.events.intake import (
@@ -87,7 +87,8 @@ def register(
 
     # a batch is one statement (issue 17); a customer's contact is upserted once in it
     consume(rt, CallRegistered, consumer="call-registered", handler=on_call_registered,
-            inserts_only=True, batch_key=lambda event: event.customer_id)
+            inserts_only=True, batch_key=lambda event: event.customer_id,
+            linger=UNWATCHED_LINGER)
     consume(rt, VoucherCompleted, consumer="voucher-completed", handler=on_voucher_completed)
     consume(rt, PosSaleRegistered, consumer="pos-sale", handler=on_pos_sale)
     consume(rt, ComplaintFiled, consumer="complaint-filed", handler=on_complaint_filed)

@@ -23,8 +23,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         metadata=Base.metadata,
         plumbing=plumbing,
         migrations_dir=Path(__file__).with_name("migrations"),
-        # pages first: /customers/new and /calls/new are pages, not ids of the JSON routes
-        routers=[pages.router, *api.routers],
+        # the forms first: /customers/new and /calls/new are pages, not ids of the JSON
+        # routes; the other pages after those
+        routers=[pages.forms, *api.routers, pages.router],
         templates=Path(__file__).with_name("templates"),
         translations=Path(__file__).with_name("translations"),
         consumers=handlers.register,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.consumer import consume
+from shared.consumer import UNWATCHED_LINGER, consume
 from shared.events.complaints import ComplaintCopyIssued, ComplaintFiled, StepOverdue
 from shared.events.dispatch import VoucherAssigned, VoucherCompleted
 from shared.events.intake import CallCancelled, CallRegistered
@@ -47,7 +47,8 @@ def register(rt: Runtime) -> None:
 
     # a batch is one statement (issue 17); a call's card is upserted once in it
     consume(rt, CallRegistered, consumer="call-registered", handler=on_call_registered,
-            inserts_only=True, batch_key=lambda event: event.call_id)
+            inserts_only=True, batch_key=lambda event: event.call_id,
+            linger=UNWATCHED_LINGER)
     consume(rt, CallCancelled, consumer="call-cancelled", handler=on_call_cancelled)
     consume(rt, VoucherAssigned, consumer="voucher-assigned", handler=on_voucher_assigned)
     consume(rt, VoucherCompleted, consumer="voucher-completed", handler=on_voucher_completed)

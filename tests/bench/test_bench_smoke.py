@@ -55,10 +55,13 @@ async def test_the_open_loop_client_posts_and_reads_every_answer() -> None:
 
         await eventually(up)
         sent = await post_at_rate(f"http://127.0.0.1:{port}/calls",
-                                  body={"customer_id": 1, "product_id": 2, "symptom": "x"},
+                                  bodies=[{"customer_id": 1, "product_id": 2, "symptom": "x"},
+                                          {"customer_id": 1, "product_id": 3, "symptom": "x"}],
                                   headers={}, rate=200, count=20, connections=4)
     finally:
         proc.terminate()
         await proc.wait()
     assert [s.status for s in sent] == [201] * 20
-    assert {s.body["product_id"] for s in sent} == {2}
+    # the bodies in turn: ten of each
+    products = [s.body["product_id"] for s in sent]
+    assert sorted(products) == [2] * 10 + [3] * 10

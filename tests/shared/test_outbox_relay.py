@@ -203,3 +203,68 @@ async def test_a_big_commit_is_marked_sent_whole_a_batch_of_ids_a_statement():
         assert await outbox.relay_handed() == 30
         assert await outbox.pending() == 0
         assert list(publish.stored) == ids
+
+
+async def test_a_trickle_of_commits_is_marked_sent_together_not_a_statement_each(
+        tmp_path, monkeypatch):
+    """Issue 17: at a steady trickle each commit is published alone; its mark waits up to
+    ``mark_seconds`` (or a full batch, or the next scan), so a few statements a second mark
+    them all. Until then the rows still count as pending."""
+    metadata = MetaData()
+    plumbing = Plumbing(metadata)
+    async with _file_database(tmp_path, metadata) as db:
+        statements: list[int] = []
+        alone = db.alone
+
+        async def counted(statement, params):
+            statements.append(len(params["ids"]))
+            return await alone(statement, params)
+
+        monkeypatch.setattr(db, "alone", counted)
+        publish = Flaky()
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=one_by_one(publish),
+                        mark_seconds=3600)
+        ids = []
+        for _ in range(3):
+            ids += await _setup(db, outbox, 1)
+            assert await outbox.relay_handed() == 1
+        assert list(publish.stored) == ids
+        assert await outbox.pending() == 3 and statements == []  # published, marks waiting
+        await outbox.mark_published()
+        assert await outbox.pending() == 0 and statements == [3]
+
+        # The loop marks them once ``mark_seconds`` passed, with no scan between.
+        looping = Outbox(db=db, table=plumbing.outbox, clock=CLOCK,
+                         publish=one_by_one(publish), poll_seconds=3600, mark_seconds=0.05)
+        looping.start()
+        try:
+            await eventually(_async(lambda: looping.scans), within=5)
+            later = await _setup(db, looping, 1) + await _setup(db, looping, 1)
+            await eventually(_async(lambda: list(publish.stored)[-2:] == later), within=5)
+
+            async def marked() -> bool:
+                return await looping.pending() == 0
+
+            await eventually(marked, within=5)
+        finally:
+            await looping.stop()
+        assert looping.scans == 1
+        assert statements[0] == 3 and sum(statements) == 5
+
+
+async def test_a_failed_publish_marks_what_went_out_before_the_scan_retries():
+    """The marks of a batch that failed half-way do not wait: the scan that follows must
+    not publish the acknowledged rows again."""
+    metadata = MetaData()
+    plumbing = Plumbing(metadata)
+    async with memory_database(metadata) as db:
+        publish = Flaky()
+        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=one_by_one(publish),
+                        mark_seconds=3600)
+        ids = await _setup(db, outbox, 3)
+        publish.fail_next = [None, None, TimeoutError()]
+        with pytest.raises(TimeoutError):
+            await outbox.relay_handed()
+        assert await outbox.pending() == 1
+        assert await outbox.flush() == 1
+        assert publish.attempts == ids + ids[2:]  # the first two went out once

@@ -18,7 +18,7 @@ from ..domain import SlaClass
 from ..schemas import CallIn
 from ..service import calls as service
 from ..service import customers
-from . import router
+from . import forms, router
 from .common import (
     CALL_TAKERS,
     CallTaker,
@@ -54,7 +54,7 @@ async def _form(request: Request, rt: RuntimeDep, actor: Actor, customer_id: int
     return response
 
 
-@router.get("/calls/new", response_class=HTMLResponse)
+@forms.get("/calls/new", response_class=HTMLResponse)
 async def new_call_form(
     request: Request, rt: RuntimeDep, actor: CallTaker,
     customer_id: Annotated[int | None, Query(ge=1, le=INT_MAX)] = None,
@@ -66,7 +66,7 @@ async def new_call_form(
                        errors={})
 
 
-@router.post("/calls/new", response_class=HTMLResponse)
+@forms.post("/calls/new", response_class=HTMLResponse)
 async def register_call(request: Request, rt: RuntimeDep, actor: CallTaker) -> Response:
     """Register the call through the same use case as ``POST /calls``; then its answer."""
     data = await posted(request)

@@ -17,7 +17,7 @@ from shared.web.i18n import LANGUAGE_NAMES
 from ..schemas import ContactIn, CustomerIn, ProductIn
 from ..service import customers as service
 from ..service import pos_claims
-from . import router
+from . import forms, router
 from .common import (
     CALL_TAKERS,
     FILE_KEEPERS,
@@ -52,7 +52,7 @@ def _new_form(request: Request, rt: RuntimeDep, actor: Actor, *, values: dict[st
     return response
 
 
-@router.get("/customers/new", response_class=HTMLResponse)
+@forms.get("/customers/new", response_class=HTMLResponse)
 async def new_customer_form(request: Request, rt: RuntimeDep, actor: FileKeeper,
                             phone: Annotated[str, Query(max_length=40)] = "",
                             name: Annotated[str, Query(max_length=120)] = "") -> HTMLResponse:
@@ -61,7 +61,7 @@ async def new_customer_form(request: Request, rt: RuntimeDep, actor: FileKeeper,
                                                   "warranty_months": "12"}, errors={})
 
 
-@router.post("/customers/new", response_class=HTMLResponse)
+@forms.post("/customers/new", response_class=HTMLResponse)
 async def new_customer(request: Request, rt: RuntimeDep, actor: FileKeeper) -> Response:
     """Open the file (the same phone in the branch finds the existing one, as the API
     does) and register the first product in it, in one unit of work."""

@@ -28,7 +28,7 @@ from .. import domain
 from ..domain import sanbao
 from ..domain.call_state import CallStatus, check_cancellable, check_fileable
 from ..domain.reconciliation import late_at_registration, late_registration_reason
-from ..models import Call, Customer, Product, ProductCover
+from ..models import Call, Customer, Product, ProductCover, WrittenCall
 from ..schemas import CallIn
 from .common import check_live_customer, load_call
 from .sanbao import sanbao_table
@@ -101,20 +101,19 @@ async def _preload_file(unit: OneStatement | SessionUnit, data: CallIn) -> _Prel
 _INSERT_CALL = insert(_CALLS)
 
 
-def _row(call: Call) -> dict[str, Any]:
-    """Every column of ``call`` as set on the object (its defaults already applied)."""
-    return {column.key: getattr(call, column.key) for column in _CALLS.columns}
+_CALL_COLUMNS = tuple(column.key for column in _CALLS.columns)
 
 
 async def register_call(ctx: Context, unit: OneStatement | SessionUnit, *, actor: Actor,
-                        data: CallIn) -> Call:
+                        data: CallIn) -> WrittenCall:
     """SPEC S8/S6/S19: enter the call, issue its voucher, decide category and deadline
     (CT1: the claimed receipt time within the branch's window or with approval; S18: a
     call received before today is priority at once).
 
     ``unit`` is ``db.atomic()``'s: on PostgreSQL the call, its audit entry and its event
     go in as one statement (shared.atomic). Nothing here checks a state another
-    transaction could change: the file is read, and only new rows are written."""
+    transaction could change: the file is read, and only new rows are written.
+    Returns the row as written (``WrittenCall``)."""
     preloaded = await _preload_file(unit, data)
     covers, next_id = preloaded.covers, preloaded.next_id
     customer = check_live_customer(preloaded.customer, data.customer_id, actor=actor,
@@ -148,7 +147,8 @@ async def register_call(ctx: Context, unit: OneStatement | SessionUnit, *, actor
     # SPEC S18: received before today and only registered now, so it was not dispatched
     # on its day: priority from this moment, not from tomorrow's reconciliation.
     late = late_at_registration(received_on=local_day, today=branch.local_date(now))
-    call = Call(
+    row: dict[str, Any] = dict.fromkeys(_CALL_COLUMNS)  # a column not set here is NULL
+    row.update(
         branch=branch.code, customer_id=customer.id, product_id=product.id,
         customer_name=customer.name, phone=customer.phone, address=customer.address,
         district=customer.district, model=product.model,
@@ -168,12 +168,13 @@ async def register_call(ctx: Context, unit: OneStatement | SessionUnit, *, actor
     offer = sanbao.offer(product.category, purchased_on=product.purchased_on, on=local_day,
                          table=sanbao_table())
     if offer is not None:
-        call.sanbao_remedy, call.sanbao_window_ends_on = offer.remedy.value, offer.window_ends_on
+        row["sanbao_remedy"], row["sanbao_window_ends_on"] = (
+            offer.remedy.value, offer.window_ends_on)
     # The register number was drawn with the preload, so the row goes in with its
-    # voucher number in one INSERT: no flush, no second UPDATE (issue 17). ``call`` stays
-    # a plain object holding what was written; nothing changes it afterwards.
-    call.id, call.voucher_no = next_id, domain.voucher_no(branch.code, next_id)
-    await unit.execute(_INSERT_CALL, _row(call))
+    # voucher number in one INSERT: no flush, no second UPDATE (issue 17).
+    row["id"], row["voucher_no"] = next_id, domain.voucher_no(branch.code, next_id)
+    await unit.execute(_INSERT_CALL, row)
+    call = WrittenCall(**row)
     await ctx.audit.record(
         unit, actor=actor, action="call.registered", subject_type="call",
         subject_id=call.id,
