@@ -224,11 +224,11 @@ class Runtime:
         for watcher in self.watchers.values():
             await watcher.stop()
         await self.letter_relay.stop()
-        await self.outbox.stop()
         for subscriber in self.broker.subscribers:
             await subscriber.stop()  # no more fetches: what was handed over is settled
         for settled in self.settling:
             await settled()
+        await self.outbox.stop()  # after the consumers: it relays what they wrote last
         await self.broker.stop()
         await self.db.dispose()
 

@@ -4,9 +4,11 @@ servers here: the relay on an in-memory database with a publish that fails on cu
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -62,6 +64,17 @@ def _file_database(tmp_path: Path, metadata: MetaData):
     return database_of(metadata, f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
 
 
+@asynccontextmanager
+async def _relay_in_memory(**options: Any) -> AsyncIterator[tuple[Any, Plumbing, Outbox, Flaky]]:
+    """A relay on an in-memory database, publishing into a ``Flaky`` stream."""
+    metadata = MetaData()
+    plumbing = Plumbing(metadata)
+    async with memory_database(metadata) as db:
+        publish = Flaky()
+        yield db, plumbing, Outbox(db=db, table=plumbing.outbox, clock=CLOCK,
+                                   publish=one_by_one(publish), **options), publish
+
+
 async def _setup(db, outbox: Outbox, n: int) -> list[str]:
     ids = []
     async with db.transaction() as session:
@@ -73,11 +86,7 @@ async def _setup(db, outbox: Outbox, n: int) -> list[str]:
 
 
 async def test_relay_keeps_what_went_out_and_retries_the_rest_once_nats_answers():
-    metadata = MetaData()
-    plumbing = Plumbing(metadata)
-    async with memory_database(metadata) as db:
-        publish = Flaky()
-        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=one_by_one(publish))
+    async with _relay_in_memory() as (db, plumbing, outbox, publish):
         ids = await _setup(db, outbox, 5)
         # The third publish times out after the stream stored it (election under way).
         publish.fail_next = [None, None, StoredThenTimedOut()]
@@ -141,11 +150,7 @@ async def test_committed_rows_reach_the_relay_in_memory_and_go_out_without_a_sca
 
 
 async def test_a_rolled_back_transaction_hands_nothing_over():
-    metadata = MetaData()
-    plumbing = Plumbing(metadata)
-    async with memory_database(metadata) as db:
-        publish = Flaky()
-        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=one_by_one(publish))
+    async with _relay_in_memory() as (db, _plumbing, outbox, publish):
         with pytest.raises(RuntimeError):
             async with db.transaction() as session:
                 await outbox.add(session, Ping(n=1))
@@ -156,11 +161,7 @@ async def test_a_rolled_back_transaction_hands_nothing_over():
 
 
 async def test_a_failed_hand_off_leaves_the_rest_to_the_scan_in_order():
-    metadata = MetaData()
-    plumbing = Plumbing(metadata)
-    async with memory_database(metadata) as db:
-        publish = Flaky()
-        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=one_by_one(publish))
+    async with _relay_in_memory() as (db, _plumbing, outbox, publish):
         ids = await _setup(db, outbox, 4)
         publish.fail_next = [None, StoredThenTimedOut()]
         with pytest.raises(TimeoutError):
@@ -193,12 +194,7 @@ async def test_after_a_restart_the_rows_left_behind_go_out_before_new_ones(tmp_p
 
 
 async def test_a_big_commit_is_marked_sent_whole_a_batch_of_ids_a_statement():
-    metadata = MetaData()
-    plumbing = Plumbing(metadata)
-    async with memory_database(metadata) as db:
-        publish = Flaky()
-        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=one_by_one(publish),
-                        batch_size=7)
+    async with _relay_in_memory(batch_size=7) as (db, _plumbing, outbox, publish):
         ids = await _setup(db, outbox, 30)
         assert await outbox.relay_handed() == 30
         assert await outbox.pending() == 0
@@ -255,12 +251,7 @@ async def test_a_trickle_of_commits_is_marked_sent_together_not_a_statement_each
 async def test_a_failed_publish_marks_what_went_out_before_the_scan_retries():
     """The marks of a batch that failed half-way do not wait: the scan that follows must
     not publish the acknowledged rows again."""
-    metadata = MetaData()
-    plumbing = Plumbing(metadata)
-    async with memory_database(metadata) as db:
-        publish = Flaky()
-        outbox = Outbox(db=db, table=plumbing.outbox, clock=CLOCK, publish=one_by_one(publish),
-                        mark_seconds=3600)
+    async with _relay_in_memory(mark_seconds=3600) as (db, _plumbing, outbox, publish):
         ids = await _setup(db, outbox, 3)
         publish.fail_next = [None, None, TimeoutError()]
         with pytest.raises(TimeoutError):
