@@ -142,8 +142,7 @@ class Outbox(WakeableLoop):
                 # relay resumes at most one step (1 s) after an election ends.
                 await asyncio.sleep(backoff(failures))
             elif not first:  # the first round goes at once: rows left before a restart
-                await self.wait(self._poll_seconds if not self._unmarked else max(
-                    0.0, self._unmarked_since + self._mark_seconds - time.monotonic()))
+                await self.wait(max(0.0, min(self._poll_seconds, self._marks_due_in())))
             first = False
             self.take_wake()
             # Behind: at start, after a pause or a failed publish, the table may hold rows
@@ -159,8 +158,7 @@ class Outbox(WakeableLoop):
             try:
                 if not behind and self._handed:
                     await self.relay_handed()
-                if self._unmarked and (
-                        time.monotonic() - self._unmarked_since >= self._mark_seconds):
+                if self._marks_due_in() <= 0:
                     await self.mark_published()
                 if behind or time.monotonic() - scanned >= self._poll_seconds:
                     await self.mark_published()  # or the scan takes them for unsent
@@ -181,14 +179,20 @@ class Outbox(WakeableLoop):
                         failures, exc, exc_info=failures >= 10)
         await self._mark_quietly()
 
+    def _marks_due_in(self) -> float:
+        """Seconds until the marks of the rows published and not marked yet are due."""
+        if not self._unmarked:
+            return float("inf")
+        return self._unmarked_since + self._mark_seconds - time.monotonic()
+
     async def _mark_quietly(self) -> None:
         """Mark what was published before a pause or stop; if the database is gone, the
         rows are published again later, and the duplicate window drops the copies."""
+        waiting = len(self._unmarked)
         try:
             await self.mark_published()
-        except Exception as exc:
-            log.warning("outbox relay: could not mark %d sent: %r", len(self._unmarked), exc)
-            self._unmarked.clear()
+        except Exception as exc:  # mark_published has let go of them already
+            log.warning("outbox relay: could not mark %d sent: %r", waiting, exc)
 
     async def relay_handed(self) -> int:
         """Publish the rows handed over by commits, in commit order; those that went out

@@ -171,7 +171,6 @@ class Call(_CallReadings, Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
 
 
-
 class Reconciliation(Base):
     """One morning's reconciliation of a branch's register (SPEC S18)."""
 
