@@ -29,29 +29,60 @@ def _message(seq: int) -> SimpleNamespace:
     return SimpleNamespace(metadata=SimpleNamespace(sequence=SimpleNamespace(stream=seq)))
 
 
-async def _settled_batches(linger: float) -> list[list[int]]:
-    """Three messages handed over one after the other; the batches they were settled in."""
-    batches: list[list[int]] = []
-    release = asyncio.Event()
+async def test_a_fetch_is_settled_in_stream_order_in_statements_of_its_size() -> None:
+    settled: list[list[int]] = []
 
     async def settle(batch) -> None:
-        batches.append([raw.metadata.sequence.stream for raw, _ in batch])
+        settled.append([raw.metadata.sequence.stream for raw, _ in batch])
+
+    batches = _Batches(settle, name="test", size=2)
+    await batches.take([(_message(n), None) for n in (3, 1, 4, 2, 5)])
+    assert settled == [[1, 2], [3, 4], [5]]
+
+
+async def test_a_batch_lingers_before_it_is_applied(monkeypatch) -> None:
+    """Issue 17: a consumer no one watches live waits ``linger`` before it applies what it
+    fetched, so the next fetch takes what came meanwhile; one with no linger (dispatch's
+    board) applies at once."""
+    import shared.consumer as consumer
+
+    slept: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr(consumer.asyncio, "sleep", sleep)
+
+    async def settle(batch) -> None:
+        pass
+
+    await _Batches(settle, name="watched", size=16).take([(_message(1), None)])
+    assert slept == []
+    await _Batches(settle, name="unwatched", size=16, linger=0.1).take([(_message(1), None)])
+    assert slept == [0.1]
+
+
+async def test_a_stop_cancels_the_fetch_loop_not_the_batch_in_hand() -> None:
+    """The service's stop cancels the task that fetches; the batch it was applying goes
+    on, and ``settled`` waits for it, so what was fetched is acked before the connection
+    closes."""
+    release, applied = asyncio.Event(), []
+
+    async def settle(batch) -> None:
         await release.wait()
+        applied.extend(raw.metadata.sequence.stream for raw, _ in batch)
 
-    waiting = _Batches(settle, name="test", size=16, linger=linger)
-    first = asyncio.create_task(waiting.apply(_message(1), None))
+    batches = _Batches(settle, name="test", size=16)
+    fetch_loop = asyncio.create_task(batches.take([(_message(1), None), (_message(2), None)]))
     for _ in range(3):
-        await asyncio.sleep(0)  # the drain starts (and, with no linger, settles the first)
-    rest = [asyncio.create_task(waiting.apply(_message(n), None)) for n in (3, 2)]
+        await asyncio.sleep(0)  # the batch is being applied
+    fetch_loop.cancel()
+    stop = asyncio.create_task(batches.settled())
+    await asyncio.sleep(0)
+    assert not stop.done() and applied == []
     release.set()
-    await asyncio.gather(first, *rest)
-    await waiting.settled()
-    return batches
-
-
-async def test_a_batch_is_settled_at_once_unless_it_lingers() -> None:
-    """Issue 17: with no linger (dispatch's board) the first message is settled at once and
-    the next ones make the next batch; with a linger (a consumer no one watches live) what
-    comes meanwhile joins the first batch, in stream order."""
-    assert await _settled_batches(0.0) == [[1], [2, 3]]
-    assert await _settled_batches(0.05) == [[1, 2, 3]]
+    await stop
+    assert applied == [1, 2]
+    assert fetch_loop.cancelled()

@@ -63,6 +63,31 @@ async def test_every_request_has_a_json_access_line_with_its_correlation_id(line
                                 "duration_ms": access["detail"]["duration_ms"]}
 
 
+async def test_untraced_requests_skip_the_span_and_a_callers_trace_is_kept(lines) -> None:
+    """With no traces exported, a request that brings no ``traceparent`` runs without a
+    span (issue 17); one that brings it still logs under the caller's trace id."""
+    app = FastAPI()
+
+    @app.get("/ping")
+    async def ping() -> dict[str, str | None]:
+        logging.getLogger("aftersales.test").info("pinged")
+        return {"trace_id": tracing.current_trace_id()}
+
+    observed = ObserveRequests(app, metrics=Metrics("intake"),
+                               tracer_provider=tracing.provider("intake"))
+    assert not observed.spans_recorded  # no OTLP endpoint configured here
+    parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    transport = httpx.ASGITransport(app=observed)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        alone = await client.get("/ping")
+        traced = await client.get("/ping", headers={"traceparent": parent})
+    assert alone.json() == {"trace_id": None}
+    assert traced.json() == {"trace_id": "0af7651916cd43dd8448eb211c80319c"}
+    pinged = [e for e in _entries(lines) if e["logger"] == "aftersales.test"]
+    assert [e.get("trace_id") for e in pinged] == [None, "0af7651916cd43dd8448eb211c80319c"]
+    assert tracing.current_trace_id() is None  # nothing left attached after the request
+
+
 def test_idle_fetch_timeout_is_not_logged_as_an_error(lines) -> None:
     broker = logging.getLogger(logs.BROKER_LOGGER)
     try:
