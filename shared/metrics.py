@@ -206,8 +206,8 @@ class ObserveRequests:
                                    lambda: status)
             else:
                 # no span to record and no trace to continue (the log lines would carry
-                # no trace id either): the context and the span skipped, a twentieth of
-                # a request's CPU (issue 17)
+                # no trace id either): the propagator, the context and the span skipped
+                # on every such request (issue 17)
                 await self.app(scope, receive, send_wrapped)
         finally:
             elapsed = time.perf_counter() - started

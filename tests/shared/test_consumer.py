@@ -79,8 +79,8 @@ async def test_same_event_delivered_twice_is_applied_once(ns) -> None:
 async def test_a_fetch_is_applied_whole_without_faststreams_per_message_path(
         ns, monkeypatch) -> None:
     """Issue 17: the consumer takes each fetch as one batch (``_fetched_whole``); no
-    message goes through faststream's per-message handling, the third of a consumer's CPU
-    at a trickle that it was."""
+    message goes through faststream's per-message handling, which was a fifth to a third
+    of a consumer's CPU at a trickle."""
     from faststream._internal.endpoint.subscriber.usecase import SubscriberUsecase
 
     handed_over: list[object] = []
