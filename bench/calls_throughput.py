@@ -52,6 +52,7 @@ from bench.server import (
     WrkResult,
     busy_share,
     cpu_seconds,
+    cpu_seconds_by_name,
     machine_ticks,
     pct,
     rss_mb,
@@ -68,6 +69,9 @@ CALL_BODY_FIELDS = {"symptom": "bench: no picture"}
 # The calls come from this many customers in turn (a real branch's callers are many; a
 # consumer's batch keeps a customer's events in order, so one caller would be no batch).
 CUSTOMERS = 500
+# The servers a call also costs, by their processes' names on this machine (none counted
+# when the database or NATS is elsewhere): at 200 calls/s they are a third of the CPU.
+SERVERS = {"PostgreSQL": "postgres", "NATS": "nats-server"}
 
 
 def _wait_port(url: str, timeout: float = 30) -> None:
@@ -243,13 +247,14 @@ async def measure_system(system: System, *, seconds: float, rate: float, calls: 
     # Also what the calls cost at that rate (each arrives alone, so less is shared than in
     # the closed loop) and how busy the whole machine was: database and NATS included.
     before = await system.applied()
-    cpu0, ticks0 = system.cpu(), machine_ticks()
+    cpu0, ticks0, servers0 = system.cpu(), machine_ticks(), cpu_seconds_by_name(SERVERS)
     sent = await post_at_rate(intake, bodies=bodies, headers={"Authorization": system.clerk},
                               rate=rate, count=calls)
     ok = [s for s in sent if s.status == 201]
     await system.drained(before, len(ok))
-    ticks1, cpu1 = machine_ticks(), system.cpu()
+    ticks1, cpu1, servers1 = machine_ticks(), system.cpu(), cpu_seconds_by_name(SERVERS)
     open_loop = {n: (cpu1[n] - cpu0[n]) / max(1, len(ok)) * 1e3 for n in SERVICES}
+    servers = {n: (servers1[n] - servers0[n]) / max(1, len(ok)) * 1e3 for n in SERVERS}
     busy = busy_share(ticks0, ticks1)
     before_board = time.monotonic()
     while time.monotonic() - before_board < 120:
@@ -265,7 +270,7 @@ async def measure_system(system: System, *, seconds: float, rate: float, calls: 
     return {"load": load, "per_call": per_call, "idle_rate": idle_rate, "rss_idle": rss_idle,
             "rss_after": rss_after, "rss_restarted": rss_restarted, "lagging": lagging,
             "sent": len(sent), "ok": len(ok), "soak": soak, "open_loop": open_loop,
-            "busy": busy,
+            "busy": busy, "servers": servers,
             "post": [s.seconds for s in ok], "board": board_latency}
 
 
@@ -335,6 +340,10 @@ def report(*, db: str, bare_result: WrkResult, bare_cpu: float, sysr: dict[str, 
     print(f"  meanwhile: machine busy {sysr['busy'] * 100:.0f}% of {os.cpu_count()} cores; "
           f"CPU per call at that rate: " + ", ".join(f"{n} {per[n]:.2f}" for n in SERVICES)
           + f" ms; all five {sum(per.values()):.2f} ms")
+    servers = ", ".join(f"{name} {used:.2f} ms" for name, used in sysr["servers"].items()
+                        if used > 0)
+    if servers:
+        print(f"  and this machine's servers' processes, CPU per call: {servers}")
 
 
 async def main() -> None:

@@ -26,6 +26,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def cpu_seconds_by_name(prefixes: dict[str, str]) -> dict[str, float]:
+    """User + system CPU seconds used so far by this machine's processes whose name
+    (``/proc/<pid>/comm``) starts with each prefix, summed under its label: e.g. every
+    ``postgres`` backend and background process. A process that ends between two reads
+    takes its CPU with it, so this is for servers whose processes stay (a pool's
+    connections, nats-server)."""
+    used = dict.fromkeys(prefixes, 0.0)
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            name = (proc / "comm").read_text().strip()
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        for label, prefix in prefixes.items():
+            if name.startswith(prefix):
+                used[label] += (int(fields[11]) + int(fields[12])) / TICKS
+    return used
+
+
 def machine_ticks() -> tuple[int, int]:
     """All CPU ticks of the machine so far and the idle ones among them (``/proc/stat``)."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]

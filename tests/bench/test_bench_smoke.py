@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.openloop import post_at_rate
-from bench.server import cpu_seconds, rss_mb
+from bench.server import cpu_seconds, cpu_seconds_by_name, rss_mb
 from tools.launcher import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +24,18 @@ def test_cpu_and_memory_of_a_process_are_read_from_proc() -> None:
     sum(i * i for i in range(3_000_000))  # burn some CPU so the counter must move
     assert cpu_seconds(os.getpid()) > before
     assert rss_mb(os.getpid()) > 10
+
+
+def test_servers_cpu_is_summed_over_their_processes_by_name() -> None:
+    """The database's and NATS's CPU a call comes from their processes, found by name: here
+    this test's own process and whatever else shares its name."""
+    own = Path("/proc/self/comm").read_text().strip()
+    before = cpu_seconds_by_name({"us": own, "nobody": "no-such-process-name"})
+    sum(i * i for i in range(3_000_000))
+    after = cpu_seconds_by_name({"us": own, "nobody": "no-such-process-name"})
+    assert after["us"] - before["us"] > 0
+    assert after["us"] >= cpu_seconds(os.getpid())
+    assert after["nobody"] == before["nobody"] == 0.0
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk not installed (make bench does)")
