@@ -185,8 +185,13 @@ def _fetched_whole(subscriber: Any, parsed: Callable[[list[Msg]], Awaitable[list
         while subscriber.running:
             try:
                 raws = await subscriber.subscription.fetch(batch=BATCH, timeout=FETCH_SECONDS)
-            except (TimeoutError, ConnectionClosedError, ServiceUnavailableError):
-                continue  # nothing came (or the connection is back soon): fetch again
+            except TimeoutError:
+                continue  # nothing came before the pull request expired: ask again
+            except (ConnectionClosedError, ServiceUnavailableError):
+                # no stream to ask right now (a reconnect, an election): again shortly,
+                # not in a tight loop
+                await asyncio.sleep(UNAVAILABLE_PAUSE)
+                continue
             await batches.take(await parsed(raws))
 
     # the subscription starts faststream's loop by this name when the broker starts
@@ -240,6 +245,8 @@ BATCH = 64
 # How long a fetch waits for a first message (the pull request's expiry): an idle
 # consumer asks again this often.
 FETCH_SECONDS = 5.0
+# How long the fetch loop waits before it asks again when JetStream cannot answer.
+UNAVAILABLE_PAUSE = 0.2
 # How long a batch of a consumer no one watches live waits for more (``linger``): at 200
 # calls a second a tenth of a second gathers a statement's worth, and a billing record or
 # a survey card a tenth of a second later is nothing anyone sees (issue 17).

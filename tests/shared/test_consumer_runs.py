@@ -86,3 +86,45 @@ async def test_a_stop_cancels_the_fetch_loop_not_the_batch_in_hand() -> None:
     await stop
     assert applied == [1, 2]
     assert fetch_loop.cancelled()
+
+
+async def test_the_fetch_loop_asks_again_after_an_expiry_and_pauses_when_unavailable(
+        monkeypatch) -> None:
+    """``_fetched_whole``'s loop: a pull request that expired empty is asked again at once;
+    JetStream unable to answer (an election, a reconnect) is asked again after a pause,
+    not in a tight loop; each fetch is handed over whole."""
+    from nats.js.errors import ServiceUnavailableError
+
+    import shared.consumer as consumer
+
+    answers: list[object] = [TimeoutError(), ServiceUnavailableError(),
+                             [_message(2), _message(1)], [_message(3)]]
+    subscriber = SimpleNamespace(running=True)
+
+    async def fetch(**_request: object) -> list[SimpleNamespace]:  # batch, timeout
+        answer = answers.pop(0)
+        if not answers:
+            subscriber.running = False  # the service stops after this fetch
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    subscriber.subscription = SimpleNamespace(fetch=fetch)
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(consumer.asyncio, "sleep", sleep)
+    taken: list[list[int]] = []
+
+    async def settle(batch) -> None:
+        taken.append([raw.metadata.sequence.stream for raw, _ in batch])
+
+    async def parsed(raws):
+        return [(raw, None) for raw in raws]
+
+    consumer._fetched_whole(subscriber, parsed, _Batches(settle, name="test", size=16))
+    await subscriber._consume_pull(cb=None)
+    assert taken == [[1, 2], [3]]
+    assert slept == [consumer.UNAVAILABLE_PAUSE]
