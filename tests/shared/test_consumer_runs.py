@@ -4,6 +4,7 @@ PostgreSQL lets one statement change a row once; and when a batch is settled."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from types import SimpleNamespace
 
 from shared.consumer import _Batches, _runs
@@ -29,6 +30,24 @@ def _message(seq: int) -> SimpleNamespace:
     return SimpleNamespace(metadata=SimpleNamespace(sequence=SimpleNamespace(stream=seq)))
 
 
+def _sleeps_of(monkeypatch, mine: Callable[[asyncio.Task], bool]) -> list[float]:
+    """The seconds the code under test sleeps in the tasks ``mine`` says are its own,
+    recorded and not waited; any other task of the event loop (a service an earlier test
+    started, winding down) sleeps as usual."""
+    slept: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float, *args, **kwargs):
+        task = asyncio.current_task()
+        if task is not None and mine(task):
+            slept.append(seconds)
+            return await real_sleep(0)
+        return await real_sleep(seconds, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    return slept
+
+
 async def test_a_fetch_is_settled_in_stream_order_in_statements_of_its_size() -> None:
     settled: list[list[int]] = []
 
@@ -44,16 +63,7 @@ async def test_a_batch_lingers_before_it_is_applied(monkeypatch) -> None:
     """Issue 17: a consumer no one watches live waits ``linger`` before it applies what it
     fetched, so the next fetch takes what came meanwhile; one with no linger (dispatch's
     board) applies at once."""
-    import shared.consumer as consumer
-
-    slept: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        await real_sleep(0)
-
-    monkeypatch.setattr(consumer.asyncio, "sleep", sleep)
+    slept = _sleeps_of(monkeypatch, lambda task: task.get_name() in {"watched", "unwatched"})
 
     async def settle(batch) -> None:
         pass
@@ -110,12 +120,8 @@ async def test_the_fetch_loop_asks_again_after_an_expiry_and_pauses_when_unavail
         return answer
 
     subscriber.subscription = SimpleNamespace(fetch=fetch)
-    slept: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    monkeypatch.setattr(consumer.asyncio, "sleep", sleep)
+    test_task = asyncio.current_task()
+    slept = _sleeps_of(monkeypatch, lambda task: task is test_task)
     taken: list[list[int]] = []
 
     async def settle(batch) -> None:
